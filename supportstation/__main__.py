@@ -1,0 +1,7 @@
+"""`python -m supportstation` runs the same entry point as the console script."""
+
+import sys
+
+from supportstation.cli import main
+
+sys.exit(main())

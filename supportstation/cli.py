@@ -1,0 +1,206 @@
+"""The command line: global start-up options, then an optional sub-command.
+
+With no sub-command the window opens (`app.run`). Sub-commands run the same core without a window; they are how
+tests, scripts and benchmarks reach it. Qt is never imported on that path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from supportstation import __version__, paths, settings
+from supportstation.context import DatabaseChoice
+from supportstation.i18n import _
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class Options:
+    data_dir: Path | None = None
+    temp_data_dir: bool = False
+    database: str | None = None
+    demo: bool = False
+    lang: str | None = None
+    verbose: bool = False
+    command: str | None = None
+    # Hidden, for bench/startup and the screenshots script: quit once the window is shown (and the data loaded).
+    exit_when_shown: bool = False
+    exit_when_loaded: bool = False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportstation",
+        description=_("SupportStation: tickets, remote actions, procedures and signed reports for on-site engineers."),
+        epilog=_("With no command, the SupportStation window opens."),
+    )
+    parser.add_argument("--version", action="version", version=f"SupportStation {__version__}")
+    folders = parser.add_mutually_exclusive_group()
+    folders.add_argument("--data-dir", type=Path, metavar="DIR", help=_("keep settings, data and logs under DIR"))
+    folders.add_argument(
+        "--temp-data-dir", action="store_true", help=_("use a throwaway folder, deleted when SupportStation ends")
+    )
+    parser.add_argument(
+        "--database", metavar="URL", help=_("database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME")
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help=_("use the demo database (sample data; your own data is not touched)")
+    )
+    parser.add_argument("--lang", choices=("fr", "en"), help=_("language of the interface and reports"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=_("log details to the console too"))
+    parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--exit-when-loaded", action="store_true", help=argparse.SUPPRESS)
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
+    commands.add_parser("version", help=_("print the version"))
+    db = commands.add_parser("db", help=_("database maintenance"))
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help=_("create the database or bring it to this version's schema"))
+    db_commands.add_parser("status", help=_("show which database is used and its schema revision"))
+    commands.add_parser("demo", help=_("create or reset the demo database"))
+    return parser
+
+
+def parse(argv: Sequence[str]) -> tuple[Options, argparse.Namespace]:
+    namespace = build_parser().parse_args(list(argv))
+    options = Options(
+        data_dir=namespace.data_dir,
+        temp_data_dir=namespace.temp_data_dir,
+        database=namespace.database,
+        demo=namespace.demo,
+        lang=namespace.lang,
+        verbose=namespace.verbose,
+        command=namespace.command,
+        exit_when_shown=namespace.exit_when_shown,
+        exit_when_loaded=namespace.exit_when_loaded,
+    )
+    return options, namespace
+
+
+def resolve_paths(options: Options) -> paths.AppPaths:
+    if options.temp_data_dir:
+        return paths.temporary()
+    if options.data_dir is not None:
+        return paths.under(options.data_dir)
+    default = paths.user_default()
+    chosen = settings.load(default.settings_file).settings.data_folder
+    if chosen:
+        return paths.AppPaths(
+            config=default.config, data=Path(chosen).expanduser(), cache=default.cache, logs=default.logs
+        )
+    return default
+
+
+def choose_database(options: Options, app_paths: paths.AppPaths) -> DatabaseChoice:
+    from supportstation.storage import sqlite_url
+
+    if options.database:
+        return DatabaseChoice(options.database, create_missing=False, demo=options.demo)
+    if options.demo:
+        app_paths.demo_database_file.parent.mkdir(parents=True, exist_ok=True)
+        return DatabaseChoice(sqlite_url(app_paths.demo_database_file), create_missing=True, demo=True)
+    return DatabaseChoice(sqlite_url(app_paths.database_file), create_missing=True, demo=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    # Translate --help and messages from the first line: the language option wins, then the saved setting.
+    _install_early_language(arguments)
+    options, namespace = parse(arguments)
+    if options.command is None:
+        from supportstation import app
+
+        return app.run(options)
+    app_paths = resolve_paths(options)
+    try:
+        return _run_command(options, namespace, app_paths)
+    finally:
+        app_paths.remove_if_temporary()
+
+
+def gui_main() -> int:
+    """Entry point of the `supportstation-gui` script (no console window on Windows)."""
+    return main()
+
+
+def _install_early_language(arguments: Sequence[str]) -> None:
+    from supportstation import i18n
+
+    language = "system"
+    for index, argument in enumerate(arguments):
+        if argument == "--lang" and index + 1 < len(arguments):
+            language = arguments[index + 1]
+        elif argument.startswith("--lang="):
+            language = argument.split("=", 1)[1]
+    i18n.install(language)
+
+
+def _run_command(options: Options, namespace: argparse.Namespace, app_paths: paths.AppPaths) -> int:
+    from supportstation import logs
+    from supportstation.storage import DatabaseError
+
+    app_paths.create()
+    logs.setup(app_paths.logs, verbose=options.verbose)
+    try:
+        if options.command == "version":
+            print(f"SupportStation {__version__}")
+            return EXIT_OK
+        if options.command == "db":
+            return _db_command(namespace.db_command, options, app_paths)
+        if options.command == "demo":
+            return _demo_command(app_paths)
+    except DatabaseError as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_ERROR
+    raise AssertionError(f"unhandled command {options.command}")
+
+
+def _db_command(action: str, options: Options, app_paths: paths.AppPaths) -> int:
+    from supportstation.storage.database import open_database
+    from supportstation.storage.schema import HEAD_REVISION, current_revision, prepare
+
+    choice = choose_database(options, app_paths)
+    database = open_database(choice.url, create_missing=(action == "upgrade") or choice.create_missing)
+    try:
+        if action == "status":
+            revision = current_revision(database)
+            print(_("Database: {name}").format(name=database.display_name))
+            print(
+                _("Schema revision: {revision} (this version: {head})").format(
+                    revision=revision or _("none"), head=HEAD_REVISION
+                )
+            )
+            return EXIT_OK
+        report = prepare(database, app_paths.backups)
+        if report.changed:
+            print(
+                _("Database {name} upgraded to schema revision {revision}.").format(
+                    name=database.display_name, revision=report.after
+                )
+            )
+            if report.backup:
+                print(_("A copy of the previous database was kept as {path}.").format(path=report.backup))
+        else:
+            print(
+                _("Database {name} is up to date (schema revision {revision}).").format(
+                    name=database.display_name, revision=report.after
+                )
+            )
+        return EXIT_OK
+    finally:
+        database.close()
+
+
+def _demo_command(app_paths: paths.AppPaths) -> int:
+    from supportstation import demo
+
+    path = demo.reset(app_paths)
+    print(_("Demo database ready: {path}").format(path=path))
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Every widget of SupportStation. The only package (with `app.py`) allowed to import QtWidgets."""

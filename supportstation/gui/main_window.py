@@ -1,0 +1,322 @@
+"""The main window: navigation between the views, menus, status bar; remembers its geometry and layout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from supportstation import settings as settings_module
+from supportstation.context import AppContext
+from supportstation.i18n import _
+
+if TYPE_CHECKING:
+    from supportstation.storage.database import Database
+
+from .dialogs.about_dialog import AboutDialog
+from .dialogs.profile_dialog import ProfileDialog
+from .dialogs.settings_dialog import SettingsDialog
+from .network_status import NetworkStatus
+from .views.hosts_view import HostsView
+from .views.placeholder import PlaceholderView
+from .views.queue_view import QueueView
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    # Emitted once the views show the database's content (or say why they cannot).
+    data_loaded = Signal()
+    restart_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, context: AppContext, icons: Path):
+        super().__init__()
+        self.context = context
+        self._icons = icons
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(self._title())
+        self.setWindowIcon(QIcon(str(icons / "supportstation.svg")))
+        self.setMinimumSize(QSize(900, 560))
+
+        self.queue_view = QueueView()
+        self.hosts_view = HostsView()
+        self.views: list[tuple[str, str, QWidget]] = [
+            ("queue", _("Queue"), self.queue_view),
+            ("hosts", _("Hosts"), self.hosts_view),
+            (
+                "procedures",
+                _("Procedures"),
+                PlaceholderView(
+                    _("Procedures"),
+                    _(
+                        "Not available yet in this version. Procedures (runbooks of instructions, checked commands "
+                        "and customer consent checkpoints) will be listed, edited and run here."
+                    ),
+                ),
+            ),
+            (
+                "reports",
+                _("Reports and outbox"),
+                PlaceholderView(
+                    _("Reports and outbox"),
+                    _(
+                        "Not available yet in this version. Intervention reports, signed on screen, and the e-mails "
+                        "waiting for the network will be listed here."
+                    ),
+                ),
+            ),
+            (
+                "plugins",
+                _("Plugins"),
+                PlaceholderView(
+                    _("Plugins"),
+                    _(
+                        "Not available yet in this version. Installed plugins (vendor tooling for network gear, "
+                        "server BMCs, Windows and Linux diagnostics) and their state will be listed here."
+                    ),
+                ),
+            ),
+        ]
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setIconSize(QSize(20, 20))
+        self.navigation.setMinimumWidth(170)
+        self.navigation.setMaximumWidth(260)
+        self.stack = QStackedWidget()
+        for key, title, widget in self.views:
+            item = QListWidgetItem(QIcon(str(icons / f"{key}.svg")), title)
+            item.setSizeHint(QSize(0, 34))
+            self.navigation.addItem(item)
+            self.stack.addWidget(widget)
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.navigation)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([190, 1000])
+        self.setCentralWidget(self.splitter)
+
+        self._build_menus()
+        self.database_label = QLabel()
+        self.network_label = QLabel()
+        self.statusBar().addPermanentWidget(self.database_label)
+        self.statusBar().addPermanentWidget(self.network_label)
+        self._show_database_state(_("opening…"))
+        self.network = NetworkStatus(self)
+        self.network.changed.connect(self._show_network)
+        self.network.refresh()
+        self._restore_layout()
+
+    # -- construction -------------------------------------------------------------------------------------------
+
+    def _title(self) -> str:
+        return "SupportStation — " + _("demo") if self.context.is_demo else "SupportStation"
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self.settings_action = self._action(_("&Settings…"), self.open_settings, QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        file_menu.addAction(self.settings_action)
+        file_menu.addAction(self._action(_("Your &profile…"), self.open_profile))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(_("Open the &log folder"), self._open_logs))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q"))
+
+        view_menu = self.menuBar().addMenu(_("&View"))
+        for row, (_key, title, _widget) in enumerate(self.views):
+            action = self._action(title, lambda _checked=False, row=row: self.show_view(row), f"Ctrl+{row + 1}")
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        self.refresh_action = self._action(_("&Refresh"), self.request_refresh, QKeySequence.StandardKey.Refresh, "F5")
+        view_menu.addAction(self.refresh_action)
+
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(self._action(_("&About SupportStation"), self.open_about))
+
+    def _action(self, text: str, slot, standard=None, fallback: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if standard is not None:
+            action.setShortcut(QKeySequence(standard) if isinstance(standard, str) else standard)
+        if fallback and action.shortcut().isEmpty():
+            action.setShortcut(QKeySequence(fallback))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def show_view(self, row: int) -> None:
+        self.navigation.setCurrentRow(row)
+
+    # -- database -----------------------------------------------------------------------------------------------
+
+    def _show_database_state(self, state: str) -> None:
+        choice = self.context.database_choice
+        name = self.context.database.display_name if self.context.database else choice.url
+        text = _("Demo database: {state}") if choice.demo else _("Database: {state}")
+        self.database_label.setText(text.format(state=state))
+        self.database_label.setToolTip(name)
+
+    def database_ready(self, database: Database) -> None:
+        self.context.database = database
+        backend = "SQLite" if database.is_sqlite else "PostgreSQL"
+        self._show_database_state(backend)
+
+    def database_failed(self, message: str) -> None:
+        self._show_database_state(_("unavailable"))
+        self.queue_view.show_unavailable(message)
+        self.hosts_view.show_unavailable(message)
+        box = QMessageBox(QMessageBox.Icon.Critical, _("The database cannot be opened"), message, parent=self)
+        box.setInformativeText(
+            _("Nothing was changed. You can fix the problem and restart, or choose another data folder in Settings.")
+        )
+        box.open()
+        self.data_loaded.emit()
+
+    async def refresh(self) -> None:
+        """Reads the views' data in a worker thread, so the window stays responsive."""
+        database = self.context.database
+        if database is None:
+            return
+        from supportstation.remote.inventory import load_hosts
+        from supportstation.tickets.queue import load_queue
+
+        def read() -> tuple[list, list]:  # type: ignore[type-arg]
+            with database.session() as session:
+                return load_queue(session), load_hosts(session)
+
+        self.statusBar().showMessage(_("Loading…"))
+        try:
+            queue, hosts = await asyncio.to_thread(read)
+        except Exception as error:  # the database went away after opening: say so, keep running
+            log.exception("Reading the database failed")
+            self.queue_view.show_unavailable(str(error))
+            self.statusBar().showMessage(_("Reading the database failed: {error}").format(error=error), 10_000)
+        else:
+            self.queue_view.set_rows(queue)
+            self.hosts_view.set_rows(hosts)
+            self.statusBar().showMessage(_("Up to date"), 3000)
+        self.data_loaded.emit()
+
+    def request_refresh(self) -> None:
+        self._refresh_task = asyncio.ensure_future(self.refresh())
+
+    # -- dialogs ------------------------------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.context.settings, self.context.paths, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        edited = dialog.edited_settings()
+        needs_restart = (edited.language, edited.data_folder) != (
+            self.context.settings.language,
+            self.context.settings.data_folder,
+        )
+        self._save_settings(edited)
+        if needs_restart:
+            answer = QMessageBox.question(
+                self,
+                _("Restart SupportStation?"),
+                _("The new language or data folder is used from the next start. Restart now?"),
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.restart_requested.emit()
+
+    def open_profile(self, first_start: bool = False) -> ProfileDialog:
+        """Opens the profile dialog without blocking; the profile is saved when the user accepts."""
+        profile = self.context.settings.profile
+        if first_start and not profile.is_complete and self.context.is_demo:
+            from supportstation.demo import DEMO_PROFILE
+
+            profile = DEMO_PROFILE
+        dialog = ProfileDialog(profile, first_start=first_start, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save_settings(replace(self.context.settings, profile=dialog.profile())))
+        dialog.open()
+        return dialog
+
+    def greet(self) -> ProfileDialog | None:
+        """After start-up: tell what went wrong while starting, and ask for the profile until it is complete."""
+        for problem in self.context.start_up_problems:
+            box = QMessageBox(QMessageBox.Icon.Warning, "SupportStation", problem, parent=self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        if not self.context.settings.profile.is_complete:
+            return self.open_profile(first_start=True)
+        return None
+
+    def _save_settings(self, edited: settings_module.Settings) -> None:
+        try:
+            settings_module.save(edited, self.context.paths.settings_file)
+        except settings_module.SettingsError as error:
+            QMessageBox.warning(self, _("Settings not saved"), str(error))
+            return
+        self.context.settings = edited
+
+    def open_about(self) -> None:
+        AboutDialog(self.context, self).exec()
+
+    def _open_logs(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.logs)))
+
+    def _show_network(self, online: bool) -> None:
+        self.network_label.setText(_("online") if online else _("offline"))
+        self.network_label.setToolTip(
+            _("A network connection is available.")
+            if online
+            else _("No network: everything keeps working locally; e-mails wait in the outbox.")
+        )
+
+    # -- layout memory ------------------------------------------------------------------------------------------
+
+    def _layout_store(self) -> QSettings:
+        return QSettings(str(self.context.paths.window_state_file), QSettings.Format.IniFormat)
+
+    def _restore_layout(self) -> None:
+        store = self._layout_store()
+        geometry = store.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 760)
+        state = store.value("state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = store.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = store.value("queue_header")
+        if header is not None:
+            self.queue_view.rows.table.horizontalHeader().restoreState(header)
+        self.navigation.setCurrentRow(int(store.value("view", 0)))
+
+    def save_layout(self) -> None:
+        store = self._layout_store()
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("state", self.saveState())
+        store.setValue("splitter", self.splitter.saveState())
+        store.setValue("queue_header", self.queue_view.rows.table.horizontalHeader().saveState())
+        store.setValue("view", self.navigation.currentRow())
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
+        self.closed.emit()

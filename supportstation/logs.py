@@ -1,0 +1,27 @@
+"""Logging to a rotating file in the log folder (and to stderr for warnings)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+LOG_FILE = "supportstation.log"
+
+
+def setup(log_folder: Path, *, verbose: bool = False) -> Path:
+    log_folder.mkdir(parents=True, exist_ok=True)
+    path = log_folder / LOG_FILE
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.addHandler(file_handler)
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return path

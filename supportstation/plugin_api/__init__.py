@@ -1,0 +1,1 @@
+"""The public, versioned plugin interface: hook specifications and contribution types."""

@@ -1,0 +1,1 @@
+"""Remote execution: targets, credential references, SSH and WinRM transports, host keys, streaming runs, fan-out."""

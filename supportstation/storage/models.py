@@ -1,0 +1,245 @@
+"""The domain's tables, as typed SQLAlchemy 2.0 models.
+
+Secrets never live here: a host points to a CredentialRef, which names an entry of the vault (OS keyring), never
+the secret itself. Every instant is stored in UTC (see `types.UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from supportstation.storage.enums import (
+    CredentialKind,
+    HostTransport,
+    Priority,
+    TicketSource,
+    TicketStatus,
+)
+from supportstation.storage.types import UTCDateTime, utc_now
+
+# Named constraints, so that migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum(kind: type[enum.Enum]) -> Enum:
+    # Stored as the lowercase value in a plain string column: readable in SQL and portable between databases.
+    return Enum(kind, native_enum=False, length=24, values_callable=lambda members: [m.value for m in members])
+
+
+class Engineer(Base):
+    """An engineer known to this database; the local profile maps to one of these by e-mail."""
+
+    __tablename__ = "engineer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    phone: Mapped[str] = mapped_column(String(50), default="")
+
+
+class Client(Base):
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # IANA zone: SLA business hours are counted in the client's local time.
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    contract: Mapped[str] = mapped_column(String(64), default="standard")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    sites: Mapped[list[Site]] = relationship(back_populates="client", cascade="all, delete-orphan")
+    contacts: Mapped[list[Contact]] = relationship(back_populates="client", cascade="all, delete-orphan")
+
+
+class Site(Base):
+    __tablename__ = "site"
+    __table_args__ = (UniqueConstraint("client_id", "name", name="uq_site_client_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+    access_notes: Mapped[str] = mapped_column(Text, default="")
+
+    client: Mapped[Client] = relationship(back_populates="sites")
+    hosts: Mapped[list[Host]] = relationship(back_populates="site")
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+    site: Mapped[Site | None] = relationship()
+
+
+class CredentialRef(Base):
+    """Names a secret kept in the vault; the secret itself is never stored in the database."""
+
+    __tablename__ = "credential_ref"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[CredentialKind] = mapped_column(_enum(CredentialKind))
+    username: Mapped[str] = mapped_column(String(200), default="")
+    vault_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Host(Base):
+    __tablename__ = "host"
+    __table_args__ = (UniqueConstraint("client_id", "name", name="uq_host_client_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int | None] = mapped_column(Integer)
+    os_family: Mapped[str] = mapped_column(String(32), default="linux")
+    vendor: Mapped[str] = mapped_column(String(64), default="")
+    transport: Mapped[HostTransport] = mapped_column(_enum(HostTransport), default=HostTransport.SSH)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    credential_ref_id: Mapped[int | None] = mapped_column(ForeignKey("credential_ref.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    site: Mapped[Site | None] = relationship(back_populates="hosts")
+    client: Mapped[Client] = relationship()
+    credential: Mapped[CredentialRef | None] = relationship()
+
+
+ticket_host = Table(
+    "ticket_host",
+    Base.metadata,
+    Column("ticket_id", ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True),
+    Column("host_id", ForeignKey("host.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_ticket_source_external_id"),
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="RESTRICT"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    # 1 (critical) to 4 (low); see Priority.
+    priority: Mapped[int] = mapped_column(Integer, default=int(Priority.P3))
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.NEW, index=True)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("engineer.id", ondelete="SET NULL"))
+    source: Mapped[TicketSource] = mapped_column(_enum(TicketSource), default=TicketSource.LOCAL)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now)
+    own_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+    client: Mapped[Client] = relationship()
+    site: Mapped[Site | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    assignee: Mapped[Engineer | None] = relationship()
+    hosts: Mapped[list[Host]] = relationship(secondary=ticket_host, order_by="Host.name")
+    timeline: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TimelineEvent.created_at"
+    )
+    interventions: Mapped[list[Intervention]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="Intervention.started_at"
+    )
+
+
+class TimelineEvent(Base):
+    """One thing that happened on a ticket: a note, a status change, a command and its result, a consent…"""
+
+    __tablename__ = "timeline_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    intervention_id: Mapped[int | None] = mapped_column(ForeignKey("intervention.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("engineer.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="timeline")
+    author: Mapped[Engineer | None] = relationship()
+
+
+class Intervention(Base):
+    """A period of work on a ticket, from "start intervention" to "end intervention"."""
+
+    __tablename__ = "intervention"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    engineer_id: Mapped[int | None] = mapped_column(ForeignKey("engineer.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_site: Mapped[bool] = mapped_column(default=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="interventions")
+    engineer: Mapped[Engineer | None] = relationship()
+    time_entries: Mapped[list[TimeEntry]] = relationship(
+        back_populates="intervention", cascade="all, delete-orphan", order_by="TimeEntry.started_at"
+    )
+
+
+class TimeEntry(Base):
+    """Time spent, by category (diagnosis, repair, travel…), for the report and billing."""
+
+    __tablename__ = "time_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    intervention: Mapped[Intervention] = relationship(back_populates="time_entries")

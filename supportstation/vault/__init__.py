@@ -1,0 +1,1 @@
+"""Secrets: the OS keyring, with an encrypted-file fallback. The database only ever holds references."""

@@ -1,0 +1,57 @@
+"""Shared fixtures: every test runs offscreen, in throwaway folders, never in the user's own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A test must never read or write the real user's folders, even through a default.
+os.environ["XDG_CONFIG_HOME"] = "/nonexistent-supportstation-tests/config"
+os.environ["XDG_DATA_HOME"] = "/nonexistent-supportstation-tests/data"
+
+from supportstation import i18n, paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def english() -> None:
+    """Tests assert on English messages unless they switch language themselves."""
+    i18n.install("en")
+
+
+@pytest.fixture
+def app_paths(tmp_path: Path) -> paths.AppPaths:
+    folders = paths.under(tmp_path / "home")
+    folders.create()
+    return folders
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A PostgreSQL server for the session. Skipped where PostgreSQL is not installed, except in CI."""
+    from tests.servers.postgres import find_binaries, running_postgres
+
+    if find_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed on the CI machine")
+        pytest.skip("PostgreSQL is not installed (tools/bootstrap --test installs it)")
+    # Not under pytest's tmp folder: the server runs as another user and needs a path it can reach.
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="supportstation-pg-"))
+    os.chmod(base, 0o755)
+    with running_postgres(base / "server") as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"test_{abs(hash(request.node.nodeid)) % 10**12}")

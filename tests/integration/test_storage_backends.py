@@ -1,0 +1,240 @@
+"""The storage layer on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from supportstation import demo
+from supportstation.storage import DatabaseError, connect, schema
+from supportstation.storage.enums import TicketStatus
+from supportstation.storage.models import Base, Client, Host, Site, Ticket, TimelineEvent
+
+
+def test_a_new_database_gets_the_current_schema(database_url: str, tmp_path: Path) -> None:
+    database = connect(database_url, backups=tmp_path / "backups", create_missing=True)
+    try:
+        assert schema.current_revision(database) == schema.HEAD_REVISION
+        assert not (tmp_path / "backups").exists(), "a new database needs no backup"
+    finally:
+        database.close()
+
+
+def test_the_migrations_build_exactly_the_models(database_url: str, tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    try:
+        with database.engine.connect() as connection:
+            differences = compare_metadata(
+                MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+            )
+        assert differences == []
+    finally:
+        database.close()
+
+
+def test_known_revisions_follow_the_migration_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(schema.MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    history = [revision.revision for revision in scripts.walk_revisions()][::-1]
+    assert tuple(history) == schema.KNOWN_REVISIONS
+    assert scripts.get_current_head() == schema.HEAD_REVISION
+
+
+def test_models_round_trip_with_utc_instants_and_relations(database_url: str, tmp_path: Path) -> None:
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    paris_morning = datetime(2026, 3, 29, 9, 30, tzinfo=UTC) + timedelta(hours=0)
+    try:
+        with database.session() as session:
+            client = Client(name="Mairie de Test", time_zone="Europe/Paris")
+            site = Site(client=client, name="Hôtel de ville")
+            host = Host(client=client, site=site, name="srv-01", address="10.0.0.1", tags=["serveur", "cœur"])
+            ticket = Ticket(
+                reference="INC-1",
+                title="Panne",
+                client=client,
+                site=site,
+                priority=1,
+                status=TicketStatus.IN_PROGRESS,
+                resolve_deadline=paris_morning,
+                hosts=[host],
+            )
+            ticket.timeline.append(TimelineEvent(kind="note", summary="Constat", data={"exit_code": 0}))
+            session.add(ticket)
+        with database.session() as session:
+            loaded = session.scalars(select(Ticket)).one()
+            assert loaded.resolve_deadline == paris_morning
+            assert loaded.resolve_deadline.tzinfo is not None
+            assert loaded.status is TicketStatus.IN_PROGRESS
+            assert [h.name for h in loaded.hosts] == ["srv-01"]
+            assert loaded.hosts[0].tags == ["serveur", "cœur"]
+            assert loaded.timeline[0].data == {"exit_code": 0}
+            # Stored as readable lowercase values, not Python names.
+            assert session.execute(text("SELECT status FROM ticket")).scalar_one() == "in_progress"
+    finally:
+        database.close()
+
+
+def test_priority_outside_p1_to_p4_is_refused(database_url: str, tmp_path: Path) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    try:
+        with pytest.raises(IntegrityError), database.session() as session:
+            client = Client(name="C")
+            session.add(Ticket(reference="X", title="t", client=client, priority=7))
+    finally:
+        database.close()
+
+
+def test_foreign_keys_are_enforced(database_url: str, tmp_path: Path) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    try:
+        with pytest.raises(IntegrityError), database.session() as session:
+            session.add(Site(client_id=999, name="orphan"))
+    finally:
+        database.close()
+
+
+def test_the_demo_covers_every_priority_and_status(database_url: str, tmp_path: Path) -> None:
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    try:
+        assert demo.is_empty(database)
+        demo.populate(database)
+        assert not demo.is_empty(database)
+        with database.session() as session:
+            tickets = session.scalars(select(Ticket)).all()
+            assert {t.priority for t in tickets} == {1, 2, 3, 4}
+            assert {t.status for t in tickets} == set(TicketStatus)
+            assert all(t.client.time_zone == "Europe/Paris" for t in tickets)
+    finally:
+        database.close()
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(database_url: str, tmp_path: Path) -> None:
+    database = connect(database_url, backups=tmp_path, create_missing=True)
+    with database.session() as session:
+        session.add(Client(name="Garder"))
+        session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    database.close()
+    with pytest.raises(DatabaseError, match=r"newer version of SupportStation.*9999"):
+        connect(database_url, backups=tmp_path, create_missing=False)
+    database = connect_raw(database_url)
+    try:
+        with database.session() as session:
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "9999"
+            assert session.scalars(select(Client.name)).all() == ["Garder"]
+    finally:
+        database.close()
+
+
+def test_a_database_of_another_application_is_refused(database_url: str, tmp_path: Path) -> None:
+    database = connect_raw(database_url)
+    with database.session() as session:
+        session.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    database.close()
+    with pytest.raises(DatabaseError, match=r"not a SupportStation database.*invoices"):
+        connect(database_url, backups=tmp_path, create_missing=False)
+
+
+def connect_raw(url: str):  # type: ignore[no-untyped-def]
+    from supportstation.storage.database import open_database
+
+    return open_database(url, create_missing=True)
+
+
+# -- upgrading an older database, with a second revision written for the test --------------------------------------
+
+SECOND_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("client") as batch:
+        batch.add_column(sa.Column("vat_number", sa.String(32), nullable=False, server_default=""))
+    {failure}
+
+
+def downgrade():
+    with op.batch_alter_table("client") as batch:
+        batch.drop_column("vat_number")
+"""
+
+
+@pytest.fixture
+def newer_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Pretends this version knows a revision 0002; returns a function writing that migration."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS, migrations)
+
+    def write(failure: str = "") -> None:
+        (migrations / "versions" / "0002_vat.py").write_text(SECOND_REVISION.format(failure=failure))
+        monkeypatch.setattr(schema, "MIGRATIONS", migrations)
+        monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0001", "0002"))
+        monkeypatch.setattr(schema, "HEAD_REVISION", "0002")
+
+    return write
+
+
+def test_an_older_database_is_backed_up_then_upgraded(newer_code, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "old.sqlite3"
+    database = connect(f"sqlite:///{path}", backups=tmp_path / "backups", create_missing=True)
+    with database.session() as session:
+        session.add(Client(name="Ancien client"))
+    database.close()
+
+    newer_code()
+    database = connect_raw(f"sqlite:///{path}")
+    report = schema.prepare(database, tmp_path / "backups")
+    try:
+        assert (report.before, report.after) == ("0001", "0002")
+        assert report.backup is not None and report.backup.exists()
+        with database.session() as session:
+            assert session.execute(text("SELECT name, vat_number FROM client")).one() == ("Ancien client", "")
+    finally:
+        database.close()
+    backup = connect_raw(f"sqlite:///{report.backup}")
+    try:
+        with backup.session() as session:
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert session.execute(text("SELECT name FROM client")).scalar_one() == "Ancien client"
+    finally:
+        backup.close()
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(newer_code, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    database = connect(database_url, backups=tmp_path / "backups", create_missing=True)
+    with database.session() as session:
+        session.add(Client(name="Intact"))
+    database.close()
+
+    newer_code(failure='op.execute("SELECT * FROM table_that_does_not_exist")')
+    with pytest.raises(DatabaseError):
+        connect(database_url, backups=tmp_path / "backups", create_missing=False)
+    database = connect_raw(database_url)
+    try:
+        with database.session() as session:
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            columns = set(session.execute(text("SELECT * FROM client")).keys())
+            assert "vat_number" not in columns
+            assert session.scalars(select(Client.name)).all() == ["Intact"]
+    finally:
+        database.close()
