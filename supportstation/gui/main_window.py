@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
         self.setWindowIcon(QIcon(str(icons / "supportstation.svg")))
-        self.setMinimumSize(QSize(900, 560))
+        self.setMinimumSize(QSize(720, 480))
 
         self.queue_view = QueueView()
         self.hosts_view = HostsView()

@@ -10,10 +10,10 @@ from supportstation import i18n
 class GettextTranslator(QTranslator):
     """Answers Qt's translate() calls (compiled forms) from SupportStation's gettext catalog."""
 
-    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str:
+    def translate(self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1) -> str | None:
         translated = i18n.translate(source_text)
-        # An empty answer tells Qt to try the next translator (Qt's own catalog) and then the source text.
-        return translated if translated != source_text else ""
+        # None (a null QString, unlike "") tells Qt to ask the next translator (Qt's own catalog), then keep the source.
+        return translated if translated != source_text else None
 
     def isEmpty(self) -> bool:
         return False

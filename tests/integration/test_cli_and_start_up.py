@@ -1,0 +1,160 @@
+"""The real entry points, run as a user would: console script, python -m, and the window's start-up."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ENVIRONMENT = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8", "LANGUAGE": ""}
+
+
+def supportstation(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "supportstation", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env or ENVIRONMENT,
+    )
+
+
+def test_console_script_and_module_report_the_same_version() -> None:
+    from supportstation import __version__
+
+    script = Path(sys.executable).parent / "supportstation"
+    by_script = subprocess.run([str(script), "--version"], capture_output=True, text=True, env=ENVIRONMENT)
+    assert by_script.stdout.strip() == f"SupportStation {__version__}"
+    assert supportstation("version").stdout.strip() == f"SupportStation {__version__}"
+
+
+def test_help_lists_the_commands_and_global_options() -> None:
+    result = supportstation("--help")
+    assert result.returncode == 0
+    for word in ("--data-dir", "--temp-data-dir", "--database", "--demo", "--lang", "db", "demo", "version"):
+        assert word in result.stdout
+
+
+def test_help_speaks_french_when_asked() -> None:
+    result = supportstation("--lang", "fr", "--help")
+    assert "base de données" in result.stdout.lower()
+
+
+def test_db_upgrade_creates_then_finds_the_database_current(tmp_path: Path) -> None:
+    first = supportstation("--data-dir", str(tmp_path), "db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert "upgraded to schema revision 0001" in first.stdout
+    assert (tmp_path / "data" / "supportstation.sqlite3").exists()
+    second = supportstation("--data-dir", str(tmp_path), "db", "upgrade")
+    assert "is up to date" in second.stdout
+    assert (tmp_path / "logs" / "supportstation.log").exists()
+
+
+def test_demo_command_resets_only_the_demo_database(tmp_path: Path) -> None:
+    assert supportstation("--data-dir", str(tmp_path), "db", "upgrade").returncode == 0
+    own = tmp_path / "data" / "supportstation.sqlite3"
+    before = own.read_bytes()
+    result = supportstation("--data-dir", str(tmp_path), "demo")
+    assert result.returncode == 0, result.stderr
+    demo_file = tmp_path / "data" / "demo" / "supportstation-demo.sqlite3"
+    with sqlite3.connect(demo_file) as connection:
+        assert connection.execute("SELECT count(*) FROM ticket").fetchone()[0] == 15
+        connection.execute("DELETE FROM timeline_event")
+    assert supportstation("--data-dir", str(tmp_path), "demo").returncode == 0
+    with sqlite3.connect(demo_file) as connection:
+        assert connection.execute("SELECT count(*) FROM timeline_event").fetchone()[0] > 0
+    assert own.read_bytes() == before
+
+
+def test_temp_data_dir_leaves_nothing_behind() -> None:
+    result = supportstation("--temp-data-dir", "demo")
+    assert result.returncode == 0
+    created = Path(result.stdout.strip().split(": ", 1)[1])
+    assert not created.exists()
+
+
+def test_a_damaged_database_gives_a_message_and_exit_code(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"garbage" * 1000)
+    result = supportstation("--data-dir", str(tmp_path), "--database", f"sqlite:///{broken}", "db", "upgrade")
+    assert result.returncode == 1
+    assert f"Error: The database file {broken} is damaged" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert broken.read_bytes() == b"garbage" * 1000
+
+
+def test_the_window_opens_on_demo_data(tmp_path: Path) -> None:
+    result = supportstation("--data-dir", str(tmp_path), "--demo", "--exit-when-loaded")
+    assert result.returncode == 0, result.stderr
+    stages = dict(item.split("=") for item in result.stdout.split()[1:])
+    assert result.stdout.startswith("loaded ")
+    assert list(stages) == [
+        "paths",
+        "logging",
+        "settings",
+        "qt-import",
+        "qt-application",
+        "window-shown",
+        "data-loaded",
+    ]
+    # The window appears before SQLAlchemy is even imported; the data follows.
+    assert float(stages["window-shown"]) < float(stages["data-loaded"])
+    assert (tmp_path / "config" / "window.ini").exists()
+
+
+def test_the_window_start_does_not_import_heavy_modules_before_showing(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from supportstation import cli\n"
+        "options, _ = cli.parse(['--data-dir', sys.argv[1], '--exit-when-shown'])\n"
+        "from supportstation import app\n"
+        "app.run(options)\n"
+        "names = ('sqlalchemy', 'alembic', 'paramiko', 'winrm', 'jinja2', 'pydantic')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
+        "print('heavy:', ','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=ENVIRONMENT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("heavy:")
+
+
+@pytest.mark.parametrize("content", [b"garbage" * 1000, b""])
+def test_the_window_reports_a_bad_database_and_exits_cleanly(tmp_path: Path, content: bytes) -> None:
+    database = tmp_path / "bad.sqlite3"
+    database.write_bytes(content)
+    if not content:
+        database.unlink()
+    result = supportstation("--data-dir", str(tmp_path), "--database", f"sqlite:///{database}", "--exit-when-loaded")
+    assert result.returncode == 1
+    expected = "is damaged" if content else "does not exist"
+    assert result.stdout.startswith("failed ") and expected in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_window_speaks_french(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication, QDialogButtonBox\n"
+        "from supportstation import i18n\n"
+        "from supportstation.gui import translator\n"
+        "app = QApplication([])\n"
+        "keep = translator.install(app, i18n.install('fr'))\n"
+        "from supportstation.gui.dialogs.settings_dialog import SettingsDialog\n"
+        "from supportstation.settings import Settings\n"
+        "from supportstation import paths\n"
+        "d = SettingsDialog(Settings(), paths.under(__import__('pathlib').Path(sys.argv[1])))\n"
+        "print(d.windowTitle(), '|', d.ui.tabs.tabText(1), '|',"
+        " d.ui.buttons.button(QDialogButtonBox.StandardButton.Cancel).text())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=ENVIRONMENT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    # Our form through gettext, Qt's own button through Qt's French catalog.
+    assert result.stdout.strip() == "Paramètres | Entreprise | Annuler"
