@@ -14,7 +14,9 @@ interleaved (order rotated each round) so machine noise hits all alike. The app'
 `app.run` began) are taken from its `shown`/`loaded` lines. One extra `python -X importtime` run of the app shows what
 the start-up imports cost and whether modules that should stay lazy were imported.
 
-Children use QT_QPA_PLATFORM=offscreen, unless --xvfb is given and DISPLAY is set (e.g. under xvfb-run).
+Children use QT_QPA_PLATFORM=offscreen, unless --xvfb is given and DISPLAY is set (e.g. under xvfb-run). Their
+bytecode is cached under the throwaway folder (PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE dropped), so the
+warm-up rounds fill it and the repository gets no __pycache__ folders.
 Numbers only mean something relative to the bare window of the same run; no timed assertion is made.
 
 Run: .venv/bin/python bench/startup.py --runs 15 [--json FILE] [--xvfb]
@@ -71,7 +73,8 @@ IMPORT_GROUPS: dict[str, tuple[str, ...]] = {
     "platformdirs": ("platformdirs",),
 }
 SHOULD_BE_LAZY = ("paramiko", "winrm", "jinja2", "pydantic", "alembic")
-OTHER_THRESHOLD_US = 10_000
+OTHER_US = 10_000  # other top-level packages shown above this cumulative time
+TOP_OWN_MODULES = 5
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
 
 
@@ -109,9 +112,13 @@ class ImportNode:
 # --- children -------------------------------------------------------------------------------------------------------
 
 
-def child_environment(use_display: bool) -> dict[str, str]:
+def child_environment(use_display: bool, data_dir: Path) -> dict[str, str]:
+    """Bytecode is cached under the throwaway folder, as an installed app has its .pyc files: with
+    PYTHONDONTWRITEBYTECODE set (as in some sandboxes and CI), every start would recompile the project's modules."""
     environment = dict(os.environ)
     environment.pop("PYTHONIMPORTTIME", None)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(data_dir / "pycache")
     if not (use_display and environment.get("DISPLAY")):
         environment["QT_QPA_PLATFORM"] = "offscreen"
     return environment
@@ -280,26 +287,27 @@ def group_of(package: str) -> str | None:
 
 
 def summarise_imports(roots: list[ImportNode]) -> dict[str, Any]:
-    """Cumulative µs per group, counting each group's outermost modules only, so nothing is counted twice in it."""
-    groups = dict.fromkeys(IMPORT_GROUPS, 0)
-    own_self_us = 0
+    """Cumulative µs per group (None: not imported), counting each group's outermost modules only, so nothing is
+    counted twice in it; supportstation's own modules by self time; other top-level packages over the threshold."""
+    groups: dict[str, int | None] = dict.fromkeys(IMPORT_GROUPS)
+    own: dict[str, int] = {}
     imported: set[str] = set()
     for node, ancestors in walk(roots):
         imported.add(node.package)
         if node.package == "supportstation":
-            own_self_us += node.self_us
+            own[node.name] = own.get(node.name, 0) + node.self_us
         group = group_of(node.package)
         if group and not any(group_of(ancestor.package) == group for ancestor in ancestors):
-            groups[group] += node.cumulative_us
+            groups[group] = (groups[group] or 0) + node.cumulative_us
     others: dict[str, int] = {}
     for node in roots:
         if group_of(node.package) is None and node.package != "supportstation":
             others[node.package] = others.get(node.package, 0) + node.cumulative_us
-    large = sorted((item for item in others.items() if item[1] > OTHER_THRESHOLD_US), key=lambda item: -item[1])
     return {
         "groups_us": groups,
-        "supportstation_self_us": own_self_us,
-        "others_us": dict(large),
+        "supportstation_self_us": sum(own.values()),
+        "supportstation_top_self_us": dict(sorted(own.items(), key=lambda item: -item[1])[:TOP_OWN_MODULES]),
+        "others_us": {name: us for name, us in sorted(others.items(), key=lambda item: -item[1]) if us > OTHER_US},
         "total_us": sum(node.cumulative_us for node in roots),
         "lazy_imported": {package: package in imported for package in SHOULD_BE_LAZY},
     }
@@ -340,7 +348,7 @@ def milliseconds(seconds: float) -> str:
 
 def print_timings(summary: dict[str, Any], runs: int, platform: str) -> dict[str, float]:
     print(f"Start-up, spawn to first expected stdout line; {runs} runs after {WARM_UP_ROUNDS} warm-up rounds")
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, QT_QPA_PLATFORM={platform}")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, QT_QPA_PLATFORM={platform}, bytecode cached")
     print()
     print(f"{'variant':<12} {'median':>9} {'min':>9} {'max':>9}")
     for name, item in summary.items():
@@ -363,8 +371,14 @@ def print_imports(imports: dict[str, Any], roots: list[ImportNode]) -> None:
     print()
     print("Import times (one run of python -X importtime ... --exit-when-loaded; importtime inflates them):")
     for group, us in imports["groups_us"].items():
-        print(f"  {group:<28} {us / 1000:8.1f} ms cumulative")
-    print(f"  {'supportstation (own, self)':<28} {imports['supportstation_self_us'] / 1000:8.1f} ms")
+        if us is None:
+            print(f"  {group:<28} not imported")
+        else:
+            first = IMPORT_GROUPS[group][0]
+            print(f"  {group:<28} {us / 1000:8.1f} ms cumulative   first via {chain_to(roots, first)}")
+    print(f"  {'supportstation (own, self)':<28} {imports['supportstation_self_us'] / 1000:8.1f} ms, most:")
+    for name, us in imports["supportstation_top_self_us"].items():
+        print(f"    {name:<46} {us / 1000:6.1f} ms self")
     for name, us in imports["others_us"].items():
         print(f"  {name + ' (other, top level)':<28} {us / 1000:8.1f} ms cumulative")
     print(f"  {'all top-level imports':<28} {imports['total_us'] / 1000:8.1f} ms")
@@ -394,7 +408,7 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def benchmark(arguments: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
-    environment = child_environment(arguments.xvfb)
+    environment = child_environment(arguments.xvfb, data_dir)
     platform = environment.get("QT_QPA_PLATFORM", f"(default, DISPLAY={environment.get('DISPLAY')})")
     prepare_data_dir(data_dir, environment)
     variants = [

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from supportstation.i18n import _
+
 SCHEMA_VERSION = 1
 LANGUAGES = ("system", "fr", "en")
 
@@ -102,18 +104,20 @@ def load(path: Path) -> LoadedSettings:
             kept = path
         return LoadedSettings(
             Settings(),
-            f"The settings file {path} could not be read ({error}). Default settings are used; "
-            f"the old file was kept as {kept}.",
+            _(
+                "The settings file {path} could not be read ({error}). Default settings are used; "
+                "the old file was kept as {kept}."
+            ).format(path=path, error=error, kept=kept),
         )
     settings = _from_dict(Settings, raw)
     if settings.language not in LANGUAGES:
         settings.language = "system"
     problem = ""
     if isinstance(raw, dict) and isinstance(raw.get("schema_version"), int) and raw["schema_version"] > SCHEMA_VERSION:
-        problem = (
-            f"The settings file {path} was written by a newer version of SupportStation "
-            f"(schema {raw['schema_version']}, this version knows {SCHEMA_VERSION}); unknown settings are ignored."
-        )
+        problem = _(
+            "The settings file {path} was written by a newer version of SupportStation "
+            "(schema {schema}, this version knows {known}); unknown settings are ignored."
+        ).format(path=path, schema=raw["schema_version"], known=SCHEMA_VERSION)
     settings.schema_version = SCHEMA_VERSION
     return LoadedSettings(settings, problem)
 
@@ -126,4 +130,6 @@ def save(settings: Settings, path: Path) -> None:
         temporary.write_text(json.dumps(asdict(settings), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(temporary, path)
     except OSError as error:
-        raise SettingsError(f"Could not save the settings to {path}: {error.strerror or error}") from error
+        raise SettingsError(
+            _("Could not save the settings to {path}: {error}").format(path=path, error=error.strerror or error)
+        ) from error

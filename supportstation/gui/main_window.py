@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(20, 20))
-        self.navigation.setMinimumWidth(170)
+        self.navigation.setMinimumWidth(200)
         self.navigation.setMaximumWidth(260)
         self.stack = QStackedWidget()
         for key, title, widget in self.views:
@@ -110,12 +110,14 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.navigation)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([190, 1000])
+        self.splitter.setSizes([220, 1000])
         self.setCentralWidget(self.splitter)
 
         self._build_menus()
         self.database_label = QLabel()
         self.network_label = QLabel()
+        for label in (self.database_label, self.network_label):
+            label.setContentsMargins(10, 0, 10, 0)
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.network_label)
         self._show_database_state(_("opening…"))
@@ -277,7 +279,10 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.logs)))
 
     def _show_network(self, online: bool) -> None:
-        self.network_label.setText(_("online") if online else _("offline"))
+        colour = "#2e7d32" if online else "#757575"
+        self.network_label.setText(
+            f"<span style='color:{colour}'>●</span> " + (_("online") if online else _("offline"))
+        )
         self.network_label.setToolTip(
             _("A network connection is available.")
             if online

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from supportstation.i18n import _
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -21,6 +23,24 @@ class HostRow:
     transport: str
     tags: tuple[str, ...]
     credential: str
+
+
+VENDOR_NAMES = {"hpe": "HPE", "dell": "Dell", "cisco": "Cisco", "synology": "Synology", "qnap": "QNAP"}
+
+
+def system_label(os_family: str, vendor: str) -> str:
+    """'Network device (Cisco)', 'Server BMC (Dell)', 'Linux'…: the kind of host, as the user says it."""
+    families = {
+        "linux": "Linux",
+        "windows": "Windows",
+        "macos": "macOS",
+        "network": _("Network device"),
+        "bmc": _("Server BMC"),
+    }
+    family = families.get(os_family, os_family.capitalize() or _("Unknown"))
+    if not vendor:
+        return family
+    return f"{family} ({VENDOR_NAMES.get(vendor.lower(), vendor)})"
 
 
 def load_hosts(session: Session) -> list[HostRow]:

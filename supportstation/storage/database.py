@@ -17,6 +17,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
+from supportstation.i18n import _
 from supportstation.storage import sqlite_url
 from supportstation.storage.errors import DatabaseError
 
@@ -65,14 +66,17 @@ def parse_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except sa_exc.ArgumentError as error:
-        raise DatabaseError(f"'{raw}' is not a database URL. Use {SUPPORTED_SCHEMES}.") from error
+        raise DatabaseError(
+            _("'{url}' is not a database URL. Use {schemes}.").format(url=raw, schemes=SUPPORTED_SCHEMES)
+        ) from error
     backend = url.get_backend_name()
     if backend == "postgresql" and url.get_driver_name() != "psycopg":
         url = url.set(drivername="postgresql+psycopg")
     elif backend != "sqlite" and backend != "postgresql":
         raise DatabaseError(
-            f"Unknown database URL '{describe(url)}': SupportStation works with SQLite and PostgreSQL. "
-            f"Use {SUPPORTED_SCHEMES}."
+            _("Unknown database URL '{url}': SupportStation works with SQLite and PostgreSQL. Use {schemes}.").format(
+                url=describe(url), schemes=SUPPORTED_SCHEMES
+            )
         )
     return url
 
@@ -103,21 +107,29 @@ def _sqlite_engine(url: URL, *, create_missing: bool, busy_timeout_s: float) -> 
         path = Path(path_text).expanduser().resolve()
         url = url.set(database=str(path))
         if not path.parent.is_dir():
-            raise DatabaseError(f"The folder {path.parent} of the database file {path} does not exist.")
+            raise DatabaseError(
+                _("The folder {folder} of the database file {path} does not exist.").format(
+                    folder=path.parent, path=path
+                )
+            )
         if not path.exists() and not create_missing:
             raise DatabaseError(
-                f"The database file {path} does not exist. Check the path, or create it with "
-                f"`supportstation --database {sqlite_url(path)} db upgrade`."
+                _(
+                    "The database file {path} does not exist. Check the path, or create it with "
+                    "`supportstation --database {url} db upgrade`."
+                ).format(path=path, url=sqlite_url(path))
             )
         if path.exists() and not os.access(path, os.R_OK):
-            raise DatabaseError(f"The database file {path} cannot be read: check its permissions.")
+            raise DatabaseError(_("The database file {path} cannot be read: check its permissions.").format(path=path))
         if (path.exists() and not os.access(path, os.W_OK)) or not os.access(path.parent, os.W_OK):
             raise DatabaseError(
-                f"The database file {path} is read-only (SQLite also needs to write beside it in {path.parent}). "
-                "Give your user write access, or copy the file to a writable folder and open the copy."
+                _(
+                    "The database file {path} is read-only (SQLite also needs to write beside it in {folder}). "
+                    "Give your user write access, or copy the file to a writable folder and open the copy."
+                ).format(path=path, folder=path.parent)
             )
         if path.is_dir():
-            raise DatabaseError(f"{path} is a folder, not a database file.")
+            raise DatabaseError(_("{path} is a folder, not a database file.").format(path=path))
 
     engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
 
@@ -156,24 +168,40 @@ def explain(error: sa_exc.DBAPIError, url: URL) -> DatabaseError:
     if url.get_backend_name() == "sqlite":
         if "not a database" in lowered or "malformed" in lowered:
             return DatabaseError(
-                f"The database file {name} is damaged or is not a SupportStation database ({detail}). "
-                "It was not modified. Restore a backup (the backups folder beside it holds copies made before "
-                "each upgrade), or move it aside to start a new one."
+                _(
+                    "The database file {name} is damaged or is not a SupportStation database ({detail}). "
+                    "It was not modified. Restore a backup (the backups folder beside it holds copies made before "
+                    "each upgrade), or move it aside to start a new one."
+                ).format(name=name, detail=detail)
             )
         if "locked" in lowered or "busy" in lowered:
             return DatabaseError(
-                f"The database file {name} is locked by another program (another SupportStation window?). "
-                "Close it and try again."
+                _(
+                    "The database file {name} is locked by another program (another SupportStation window?). "
+                    "Close it and try again."
+                ).format(name=name)
             )
         if "readonly" in lowered or "read-only" in lowered:
-            return DatabaseError(f"The database file {name} is read-only: give your user write access to it.")
-        return DatabaseError(f"Cannot open the database file {name}: {detail}")
+            return DatabaseError(
+                _("The database file {name} is read-only: give your user write access to it.").format(name=name)
+            )
+        return DatabaseError(_("Cannot open the database file {name}: {detail}").format(name=name, detail=detail))
     host = f"{url.host or 'localhost'}:{url.port or 5432}"
     if "password authentication failed" in lowered or "authentication" in lowered:
-        return DatabaseError(f"PostgreSQL at {host} refused the login for user '{url.username}': {detail}")
+        return DatabaseError(
+            _("PostgreSQL at {host} refused the login for user '{user}': {detail}").format(
+                host=host, user=url.username, detail=detail
+            )
+        )
     if "does not exist" in lowered:
-        return DatabaseError(f"PostgreSQL at {host} has no database '{url.database}': {detail}")
+        return DatabaseError(
+            _("PostgreSQL at {host} has no database '{database}': {detail}").format(
+                host=host, database=url.database, detail=detail
+            )
+        )
     return DatabaseError(
-        f"Cannot reach the PostgreSQL server at {host} ({detail}). Check the address and that the server is "
-        "running, or work offline with the local database (no --database option)."
+        _(
+            "Cannot reach the PostgreSQL server at {host} ({detail}). Check the address and that the server is "
+            "running, or work offline with the local database (no --database option)."
+        ).format(host=host, detail=detail)
     )

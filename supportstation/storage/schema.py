@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect, text
 
 from supportstation import __version__
+from supportstation.i18n import _
 from supportstation.storage.database import Database, explain
 from supportstation.storage.errors import DatabaseError
 
@@ -62,16 +63,20 @@ def prepare(database: Database, backups: Path) -> SchemaReport:
         return SchemaReport(revision, revision)
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise DatabaseError(
-            f"The database {database.display_name} was written by a newer version of SupportStation "
-            f"(schema revision {revision}; SupportStation {__version__} knows up to {HEAD_REVISION}). "
-            "It was left untouched: install the newer SupportStation to use it."
+            _(
+                "The database {name} was written by a newer version of SupportStation (schema revision {revision}; "
+                "SupportStation {version} knows up to {head}). It was left untouched: install the newer "
+                "SupportStation to use it."
+            ).format(name=database.display_name, revision=revision, version=__version__, head=HEAD_REVISION)
         )
     if revision is None:
         foreign = _has_foreign_tables(database)
         if foreign:
             raise DatabaseError(
-                f"The database {database.display_name} is not a SupportStation database "
-                f"(it holds other tables: {', '.join(sorted(foreign)[:5])}). It was left untouched."
+                _(
+                    "The database {name} is not a SupportStation database (it holds other tables: {tables}). "
+                    "It was left untouched."
+                ).format(name=database.display_name, tables=", ".join(sorted(foreign)[:5]))
             )
     backup = _backup_sqlite(database, backups, revision) if revision is not None else None
     _upgrade(database)

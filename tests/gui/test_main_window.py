@@ -52,14 +52,16 @@ def test_geometry_view_and_splitter_are_remembered(qtbot, demo_context) -> None:
     first.show()
     first.resize(760, 590)  # within the offscreen screen (800×800), which restoring clamps to
     first.show_view(1)
-    first.splitter.setSizes([230, 530])
+    first.splitter.setSizes([300, 460])
+    remembered = first.splitter.sizes()
+    assert remembered[0] > 220, "the navigation was widened from its default"
     first.close()
     second = MainWindow(demo_context, paths.resources() / "icons")
     qtbot.addWidget(second)
     second.show()
     assert (second.width(), second.height()) == (760, 590)
     assert second.stack.currentIndex() == 1
-    assert second.splitter.sizes()[0] == 230
+    assert second.splitter.sizes() == remembered
 
 
 def test_a_failed_database_is_explained_in_the_views(qtbot, app_paths) -> None:  # type: ignore[no-untyped-def]

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from supportstation.i18n import _
-from supportstation.remote.inventory import HostRow
+from supportstation.remote.inventory import HostRow, system_label
 
 from ..table_model import Column, RowsTableModel
 from .loading import MessageTable
 
 
 def _transport(row: HostRow) -> str:
-    return {"ssh": "SSH", "winrm": "WinRM"}.get(row.transport, _("other"))
+    return {"ssh": "SSH", "winrm": "WinRM"}.get(row.transport, _("Other"))
 
 
 def host_columns() -> list[Column[HostRow]]:
@@ -23,7 +23,7 @@ def host_columns() -> list[Column[HostRow]]:
         Column(_("Site"), lambda row: row.site),
         Column(_("Name"), lambda row: row.name),
         Column(_("Address"), lambda row: row.address),
-        Column(_("System"), lambda row: row.os_family + (f" ({row.vendor})" if row.vendor else "")),
+        Column(_("System"), lambda row: system_label(row.os_family, row.vendor)),
         Column(_("Transport"), _transport),
         Column(_("Credential"), lambda row: row.credential or "—"),
         Column(_("Tags"), lambda row: ", ".join(row.tags)),
@@ -37,7 +37,7 @@ class HostsView(QWidget):
         self.model: RowsTableModel[HostRow] = RowsTableModel(host_columns(), self)
         self.rows = MessageTable()
         self.rows.table.setModel(self.model)
-        for column, width in enumerate([210, 170, 160, 130, 140, 90, 200]):
+        for column, width in enumerate([210, 160, 150, 120, 190, 80, 200]):
             self.rows.table.setColumnWidth(column, width)
         note = QLabel(
             _("Adding, importing and testing hosts, and acting on them, arrive with the remote-action panels.")

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 
 class PlaceholderView(QWidget):
     def __init__(self, title: str, explanation: str, parent: QWidget | None = None):
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
         heading = QLabel(f"<h2>{title}</h2>")
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text = QLabel(explanation)
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
-        layout.addWidget(heading)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # A bounded column: a word-wrapped label centred by alignment flags gets too little height and clips.
+        column = QWidget()
+        column.setMaximumWidth(520)
+        column_layout = QVBoxLayout(column)
+        column_layout.addWidget(heading)
+        column_layout.addWidget(text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(2)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
@@ -16,6 +16,7 @@ from supportstation.tickets.queue import QueueRow
 from ..table_model import Column, RowsTableModel
 from .loading import MessageTable
 
+TITLE_COLUMN = 2
 PRIORITY_COLOURS = {1: "#c62828", 2: "#ef6c00", 3: "#1565c0", 4: "#607d8b"}
 
 
@@ -59,8 +60,12 @@ class QueueView(QWidget):
         self.model: RowsTableModel[QueueRow] = RowsTableModel(queue_columns(), self)
         self.rows = MessageTable()
         self.rows.table.setModel(self.model)
-        for column, width in enumerate([70, 140, 340, 210, 160, 170, 150, 130]):
+        header = self.rows.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column, width in enumerate([56, 124, 0, 160, 120, 120, 130, 110, 140]):
             self.rows.table.setColumnWidth(column, width)
+        # The title takes what the other columns leave, so status and due date stay in view.
+        header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.summary)

@@ -1,0 +1,152 @@
+"""Renders SupportStation's main screens on demo data under Xvfb and saves a PNG of each.
+
+    .venv/bin/python tools/screenshots.py [--out screenshots] [--lang en fr]
+
+Starts its own Xvfb (unless DISPLAY is set) and runs one child process per language, since a language is chosen
+once per process. The windows are real xcb windows, as a user would see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1366, 800)
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    for number in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            display = f":{number}"
+            server = subprocess.Popen(
+                ["Xvfb", display, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 10
+            while not Path(f"/tmp/.X11-unix/X{number}").exists():
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"Xvfb did not start on {display}")
+                time.sleep(0.05)
+            return server, display
+    raise SystemExit("no free X display number")
+
+
+def render(out: Path, language: str) -> None:
+    """Runs in the child: builds the window as app.py does, on a fresh demo database, and saves each screen."""
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from supportstation import app as app_module
+    from supportstation import i18n, paths, settings
+    from supportstation.context import AppContext, DatabaseChoice
+    from supportstation.demo import DEMO_PROFILE
+    from supportstation.gui import translator
+    from supportstation.gui.dialogs.about_dialog import AboutDialog
+    from supportstation.gui.dialogs.profile_dialog import ProfileDialog
+    from supportstation.gui.dialogs.settings_dialog import SettingsDialog
+    from supportstation.gui.main_window import MainWindow
+    from supportstation.remote.inventory import load_hosts
+    from supportstation.storage import sqlite_url
+    from supportstation.tickets.queue import load_queue
+
+    base = Path(tempfile.mkdtemp(prefix="supportstation-screens-"))
+    try:
+        app_paths = paths.under(base)
+        app_paths.create()
+        user_settings = settings.Settings(language=language, profile=DEMO_PROFILE)
+        user_settings.company = settings.CompanyDetails(
+            name="Atelier Numérique Services",
+            address="18 rue de la République\n69002 Lyon",
+            phone="+33 4 72 00 00 00",
+            email="contact@atelier-numerique.fr",
+            legal_footer="SAS au capital de 20 000 € — RCS Lyon 812 345 678 — TVA FR12812345678",
+        )
+        application = QApplication([sys.argv[0]])
+        application.setApplicationName("SupportStation")
+        keep = translator.install(application, i18n.install(language))
+        app_paths.demo_database_file.parent.mkdir(parents=True)
+        choice = DatabaseChoice(sqlite_url(app_paths.demo_database_file), create_missing=True, demo=True)
+        context = AppContext(app_paths, user_settings, choice, language)
+        window = MainWindow(context, paths.resources() / "icons")
+        window.resize(*SIZE)
+        window.show()
+        database = app_module._open_database(context)
+        window.database_ready(database)
+        with database.session() as session:
+            window.queue_view.set_rows(load_queue(session))
+            window.hosts_view.set_rows(load_hosts(session))
+
+        def save(widget: QWidget, name: str) -> None:
+            for _ in range(5):
+                application.processEvents()
+                time.sleep(0.02)
+            path = out / f"{language}-{name}.png"
+            widget.grab().save(str(path))
+            print(path)
+
+        for row, (key, _title, _widget) in enumerate(window.views):
+            window.show_view(row)
+            save(window, f"{row + 1}-{key}")
+        settings_dialog = SettingsDialog(user_settings, app_paths, window)
+        settings_dialog.show()
+        save(settings_dialog, "settings-general")
+        settings_dialog.ui.tabs.setCurrentIndex(1)
+        save(settings_dialog, "settings-company")
+        settings_dialog.close()
+        profile_dialog = ProfileDialog(DEMO_PROFILE, first_start=True, parent=window)
+        profile_dialog.show()
+        save(profile_dialog, "profile-first-start")
+        profile_dialog.close()
+        about = AboutDialog(context, window)
+        about.show()
+        save(about, "about")
+        about.close()
+        window.show_view(0)
+        window.database_failed(
+            "The database file /home/camille/.local/share/SupportStation/supportstation.sqlite3 is damaged or is "
+            "not a SupportStation database (file is not a database). It was not modified."
+        )
+        save(window, "database-failed")
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        save(box, "database-failed-message")
+        database.close()
+        del keep
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--lang", nargs="+", default=["en", "fr"], choices=["en", "fr"])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    if arguments.child:
+        render(arguments.out, arguments.child)
+        return 0
+    server = None
+    environment = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    if not os.environ.get("DISPLAY"):
+        server, environment["DISPLAY"] = start_xvfb()
+    try:
+        for language in arguments.lang:
+            child = [sys.executable, __file__, "--out", str(arguments.out), "--child", language]
+            if subprocess.run(child, env=environment).returncode != 0:
+                return 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
