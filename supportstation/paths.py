@@ -85,9 +85,12 @@ def user_default() -> AppPaths:
 
 
 def resources() -> Path:
-    """The resources folder: beside the package in a checkout, inside it once installed from a wheel."""
+    """The resources folder: inside the package once installed from a wheel, beside it in a checkout.
+
+    Inside first: in site-packages, a folder named `resources` beside the package could belong to anything.
+    """
     package = Path(__file__).resolve().parent
-    for candidate in (package.parent / "resources", package / "resources"):
+    for candidate in (package / "resources", package.parent / "resources"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"SupportStation's resources folder is missing (looked beside {package})")
