@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from supportstation import cli, i18n, logs, paths, settings
@@ -55,12 +57,29 @@ def run(options: cli.Options) -> int:
     if loaded.problem:
         context.start_up_problems.append(loaded.problem)
     timer.mark("settings")
+    problem = display_problem(os.environ, sys.platform)
+    if problem:
+        print(problem, file=sys.stderr)
+        app_paths.remove_if_temporary()
+        return cli.EXIT_USAGE
     try:
         return _run_qt(context, options, timer, str(log_file))
     finally:
         if context.database is not None:
             context.database.close()
         app_paths.remove_if_temporary()
+
+
+def display_problem(environment: Mapping[str, str], platform: str) -> str:
+    """Why no window can open here, before Qt aborts the process with a message meant for developers."""
+    if not platform.startswith("linux") or environment.get("QT_QPA_PLATFORM"):
+        return ""
+    if environment.get("DISPLAY") or environment.get("WAYLAND_DISPLAY"):
+        return ""
+    return _(
+        "No graphical display was found (neither DISPLAY nor WAYLAND_DISPLAY is set): the SupportStation window "
+        "needs a desktop session. Commands such as `supportstation db upgrade` work without one."
+    )
 
 
 def _run_qt(context: AppContext, options: cli.Options, timer: StageTimer, log_file: str) -> int:

@@ -158,3 +158,11 @@ def test_the_window_speaks_french(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     # Our form through gettext, Qt's own button through Qt's French catalog.
     assert result.stdout.strip() == "Paramètres | Entreprise | Annuler"
+
+
+def test_without_a_display_the_window_says_so_instead_of_aborting(tmp_path: Path) -> None:
+    environment = {k: v for k, v in ENVIRONMENT.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = supportstation("--data-dir", str(tmp_path), env=environment)
+    assert result.returncode == 2
+    assert "No graphical display was found" in result.stderr
+    assert "core dumped" not in result.stderr.lower() and "qt.qpa" not in result.stderr
