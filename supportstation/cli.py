@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from supportstation import __version__, paths, settings
 from supportstation.context import DatabaseChoice
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=_("create the database or bring it to this version's schema"))
     db_commands.add_parser("status", help=_("show which database is used and its schema revision"))
     commands.add_parser("demo", help=_("create or reset the demo database"))
+    from supportstation.tickets import commands as ticket_commands
+
+    ticket_commands.add_parser(commands)
     return parser
 
 
@@ -156,6 +160,8 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _db_command(namespace.db_command, options, app_paths)
         if options.command == "demo":
             return _demo_command(app_paths)
+        if options.command == "tickets":
+            return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
     except DatabaseError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_ERROR
@@ -196,6 +202,26 @@ def _db_command(action: str, options: Options, app_paths: paths.AppPaths) -> int
         return EXIT_OK
     finally:
         database.close()
+
+
+def _with_database(options: Options, app_paths: paths.AppPaths, work: Callable[[Any], int]) -> int:
+    """Opens (and migrates) the chosen database for a command, creating and filling the demo one if needed."""
+    from supportstation import demo, storage
+
+    choice = choose_database(options, app_paths)
+    database = storage.connect(choice.url, backups=app_paths.backups, create_missing=choice.create_missing)
+    try:
+        if choice.demo and demo.is_empty(database):
+            demo.populate(database)
+        return work(database)
+    finally:
+        database.close()
+
+
+def _tickets(namespace: argparse.Namespace, database: Any) -> int:
+    from supportstation.tickets import commands as ticket_commands
+
+    return ticket_commands.run(namespace, database)
 
 
 def _demo_command(app_paths: paths.AppPaths) -> int:

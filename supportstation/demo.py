@@ -355,15 +355,27 @@ def populate(database: Database) -> None:
                 assignee=engineers[assignee] if assignee is not None else None,
                 created_at=created,
                 updated_at=created,
-                own_deadline=created + timedelta(hours=max(1, priority)),
+                own_deadline=created + timedelta(hours=2 * priority),
                 resolve_deadline=now + timedelta(hours=due_h),
                 hosts=[hosts[name] for name in host_names],
             )
+            _set_clocks(ticket, created, now, assigned=assignee is not None)
             if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
                 ticket.resolved_at = created + timedelta(hours=age_h / 2)
                 ticket.resolution = "Intervention réalisée, fonctionnement vérifié avec le client."
             session.add(ticket)
             _add_history(ticket, engineers[assignee] if assignee is not None else None, created, now)
+
+
+def _set_clocks(ticket: Ticket, created: datetime, now: datetime, *, assigned: bool) -> None:
+    """Warning instants at 80 % of each clock in real time: the demo shows every SLA state whatever the hour."""
+    assert ticket.own_deadline is not None and ticket.resolve_deadline is not None
+    ticket.own_warning_at = ticket.own_deadline - (ticket.own_deadline - created) * 0.2
+    ticket.resolve_warning_at = ticket.resolve_deadline - (ticket.resolve_deadline - created) * 0.2
+    if assigned or ticket.status != TicketStatus.NEW:
+        ticket.owned_at = created + timedelta(minutes=12)
+    if ticket.status == TicketStatus.WAITING_CUSTOMER:
+        ticket.sla_paused_at = now - timedelta(hours=2)
 
 
 def _category(title: str) -> str:

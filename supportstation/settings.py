@@ -62,6 +62,10 @@ class Settings:
     data_folder: str = ""
     profile: EngineerProfile = field(default_factory=EngineerProfile)
     company: CompanyDetails = field(default_factory=CompanyDetails)
+    # Named queue filters, as `tickets.queue.QueueFilter.as_dict()` writes them.
+    saved_queue_filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The share of an SLA clock after which a ticket shows as at risk.
+    sla_warning_fraction: float = 0.8
 
 
 def _from_dict(cls: type, raw: Any) -> Any:

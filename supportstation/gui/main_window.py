@@ -8,9 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -18,12 +19,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
 from supportstation import settings as settings_module
 from supportstation.context import AppContext
 from supportstation.i18n import _
+from supportstation.tickets.running import RunningIntervention, running_intervention
 
 if TYPE_CHECKING:
     from supportstation.storage.database import Database
@@ -32,9 +35,11 @@ from .dialogs.about_dialog import AboutDialog
 from .dialogs.profile_dialog import ProfileDialog
 from .dialogs.settings_dialog import SettingsDialog
 from .network_status import NetworkStatus
+from .notifications import SlaNotifier
 from .views.hosts_view import HostsView
 from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
+from .views.ticket_workspace import TicketWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +60,21 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(720, 480))
 
         self.queue_view = QueueView()
+        self.queue_view.my_email = context.settings.profile.email
+        self.queue_view.set_saved_filters(context.settings.saved_queue_filters)
+        self.queue_view.open_ticket.connect(self.open_ticket)
+        self.queue_view.saved_filters_changed.connect(self._save_queue_filters)
+        # The queue and each opened ticket share the first page, as tabs.
+        self.ticket_tabs = QTabWidget()
+        self.ticket_tabs.setObjectName("ticketTabs")
+        self.ticket_tabs.setDocumentMode(True)
+        self.ticket_tabs.setTabsClosable(True)
+        self.ticket_tabs.addTab(self.queue_view, _("Queue"))
+        self.ticket_tabs.tabBar().setTabButton(0, self.ticket_tabs.tabBar().ButtonPosition.RightSide, None)
+        self.ticket_tabs.tabCloseRequested.connect(self._close_ticket_tab)
         self.hosts_view = HostsView()
         self.views: list[tuple[str, str, QWidget]] = [
-            ("queue", _("Queue"), self.queue_view),
+            ("queue", _("Queue"), self.ticket_tabs),
             ("hosts", _("Hosts"), self.hosts_view),
             (
                 "procedures",
@@ -116,10 +133,20 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.database_label = QLabel()
         self.network_label = QLabel()
-        for label in (self.database_label, self.network_label):
+        self.intervention_label = QLabel()
+        self.intervention_label.setObjectName("runningIntervention")
+        self.intervention_label.linkActivated.connect(lambda link: self.open_ticket(int(link)))
+        for label in (self.intervention_label, self.database_label, self.network_label):
             label.setContentsMargins(10, 0, 10, 0)
+        self.statusBar().addPermanentWidget(self.intervention_label)
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.network_label)
+        self.running: RunningIntervention | None = None
+        self._intervention_clock = QTimer(self)
+        self._intervention_clock.setInterval(1000)
+        self._intervention_clock.timeout.connect(self._show_running_intervention)
+        self.notifier = SlaNotifier(self)
+        self.queue_view.sla_alerts.connect(self.notifier.notify)
         self._show_database_state(_("opening…"))
         self.network = NetworkStatus(self)
         self.network.changed.connect(self._show_network)
@@ -200,13 +227,15 @@ class MainWindow(QMainWindow):
         from supportstation.remote.inventory import load_hosts
         from supportstation.tickets.queue import load_queue
 
-        def read() -> tuple[list, list]:  # type: ignore[type-arg]
+        profile = self.context.settings.profile
+
+        def read() -> tuple[list, list, RunningIntervention | None]:  # type: ignore[type-arg]
             with database.session() as session:
-                return load_queue(session), load_hosts(session)
+                return load_queue(session), load_hosts(session), running_intervention(session, profile)
 
         self.statusBar().showMessage(_("Loading…"))
         try:
-            queue, hosts = await asyncio.to_thread(read)
+            queue, hosts, self.running = await asyncio.to_thread(read)
         except Exception as error:  # the database went away after opening: say so, keep running
             log.exception("Reading the database failed")
             self.queue_view.show_unavailable(str(error))
@@ -214,8 +243,61 @@ class MainWindow(QMainWindow):
         else:
             self.queue_view.set_rows(queue)
             self.hosts_view.set_rows(hosts)
+            self._show_running_intervention()
             self.statusBar().showMessage(_("Up to date"), 3000)
         self.data_loaded.emit()
+
+    # -- tickets --------------------------------------------------------------------------------------------------
+
+    def open_ticket(self, ticket_id: int) -> TicketWorkspace:
+        """Shows the ticket's workspace in its own tab, reusing the tab when it is already open."""
+        self.show_view(0)
+        for index in range(1, self.ticket_tabs.count()):
+            workspace = self.ticket_tabs.widget(index)
+            if isinstance(workspace, TicketWorkspace) and workspace.ticket_id == ticket_id:
+                self.ticket_tabs.setCurrentIndex(index)
+                return workspace
+        workspace = TicketWorkspace(self.context, ticket_id)
+        index = self.ticket_tabs.addTab(workspace, "…")
+        workspace.title_changed.connect(lambda title, w=workspace: self._retitle(w, title))
+        workspace.changed.connect(self.request_refresh)
+        self.ticket_tabs.setCurrentIndex(index)
+        workspace.reload_task = workspace._schedule(workspace.reload())
+        return workspace
+
+    def _retitle(self, workspace: TicketWorkspace, title: str) -> None:
+        index = self.ticket_tabs.indexOf(workspace)
+        if index > 0:
+            self.ticket_tabs.setTabText(index, title)
+
+    def _close_ticket_tab(self, index: int) -> None:
+        if index > 0:
+            widget = self.ticket_tabs.widget(index)
+            self.ticket_tabs.removeTab(index)
+            widget.deleteLater()
+
+    def _show_running_intervention(self) -> None:
+        running = self.running
+        if running is None:
+            self.intervention_label.clear()
+            self._intervention_clock.stop()
+            return
+        seconds = int(running.elapsed_seconds())
+        clock = f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        state = _("running") if running.running else _("paused")
+        self.intervention_label.setText(
+            "<span style='color:#c62828'>●</span> "
+            + _("Intervention {reference} {state} {clock}").format(
+                reference=f"<a href='{running.ticket_id}'>{running.reference}</a>", state=state, clock=clock
+            )
+        )
+        if running.running and not self._intervention_clock.isActive():
+            self._intervention_clock.start()
+        elif not running.running:
+            self._intervention_clock.stop()
+
+    def _save_queue_filters(self, saved: dict) -> None:  # type: ignore[type-arg]
+        self._save_settings(replace(self.context.settings, saved_queue_filters=saved))
 
     def request_refresh(self) -> None:
         self._refresh_task = asyncio.ensure_future(self.refresh())
@@ -310,6 +392,7 @@ class MainWindow(QMainWindow):
         header = store.value("queue_header")
         if header is not None:
             self.queue_view.rows.table.horizontalHeader().restoreState(header)
+            self.queue_view.rows.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.navigation.setCurrentRow(int(store.value("view", 0)))
 
     def save_layout(self) -> None:

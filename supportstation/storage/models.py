@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Enum,
@@ -73,6 +74,12 @@ class Client(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     contract: Mapped[str] = mapped_column(String(64), default="standard")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Business hours for SLA clocks, in the client's local time: Monday=0 … Sunday=6, minutes after midnight.
+    working_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0, 1, 2, 3, 4])
+    opens_minute: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    closes_minute: Mapped[int] = mapped_column(Integer, default=18 * 60)
+    holiday_country: Mapped[str] = mapped_column(String(8), default="FR")
+    holiday_subdivision: Mapped[str] = mapped_column(String(16), default="")
 
     sites: Mapped[list[Site]] = relationship(back_populates="client", cascade="all, delete-orphan")
     contacts: Mapped[list[Contact]] = relationship(back_populates="client", cascade="all, delete-orphan")
@@ -177,6 +184,13 @@ class Ticket(Base):
     resolve_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str] = mapped_column(Text, default="")
+    # When the ticket was first taken (time-to-own is met then), and since when its clock waits for the customer.
+    owned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When each clock turns "at risk": stored with the deadlines so the queue compares instants, with no calendar
+    # arithmetic per row on every tick of the countdown.
+    own_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
     site: Mapped[Site | None] = relationship()
@@ -188,6 +202,9 @@ class Ticket(Base):
     )
     interventions: Mapped[list[Intervention]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="Intervention.started_at"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="Attachment.created_at"
     )
 
 
@@ -228,10 +245,17 @@ class Intervention(Base):
     time_entries: Mapped[list[TimeEntry]] = relationship(
         back_populates="intervention", cascade="all, delete-orphan", order_by="TimeEntry.started_at"
     )
+    parts: Mapped[list[PartUsed]] = relationship(
+        back_populates="intervention", cascade="all, delete-orphan", order_by="PartUsed.id"
+    )
 
 
 class TimeEntry(Base):
-    """Time spent, by category (diagnosis, repair, travel…), for the report and billing."""
+    """Time spent, by category (on-site, travel, remote, after-hours), for the report and billing.
+
+    An entry captured by a running intervention has no end yet; pause or end closes it. Entries typed by hand
+    carry their minutes. `minutes` is what is billed: the captured span, unless the engineer corrected it.
+    """
 
     __tablename__ = "time_entry"
 
@@ -239,7 +263,59 @@ class TimeEntry(Base):
     intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    minutes: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(Text, default="")
+    automatic: Mapped[bool] = mapped_column(default=False)
 
     intervention: Mapped[Intervention] = relationship(back_populates="time_entries")
+
+
+class PartUsed(Base):
+    """A part or consumable used during an intervention."""
+
+    __tablename__ = "part_used"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("intervention.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[float] = mapped_column(default=1.0)
+    serial_number: Mapped[str] = mapped_column(String(128), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    intervention: Mapped[Intervention] = relationship(back_populates="parts")
+
+
+class Attachment(Base):
+    """A file attached to a ticket: a copy kept in the data folder, with its SHA-256 as evidence."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    # Relative to the data folder, so a moved data folder keeps its attachments.
+    stored_path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(128), default="application/octet-stream")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("engineer.id", ondelete="SET NULL"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    author: Mapped[Engineer | None] = relationship()
+
+
+class SlaPolicy(Base):
+    """Time-to-own and time-to-resolve targets for one contract and priority, in business minutes."""
+
+    __tablename__ = "sla_policy"
+    __table_args__ = (UniqueConstraint("contract", "priority", name="uq_sla_policy_contract_priority"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer)
+    own_minutes: Mapped[int] = mapped_column(Integer)
+    resolve_minutes: Mapped[int] = mapped_column(Integer)
+    # P1 on a premium contract counts every hour of every day, not just business hours.
+    round_the_clock: Mapped[bool] = mapped_column(default=False)

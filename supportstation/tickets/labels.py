@@ -6,6 +6,7 @@ from datetime import datetime
 
 from supportstation.i18n import _, ngettext
 from supportstation.storage.enums import TicketStatus
+from supportstation.tickets.sla_clocks import SlaState
 
 
 def status_label(status: TicketStatus) -> str:
@@ -41,3 +42,15 @@ def due_text(deadline: datetime | None, now: datetime) -> str:
     if minutes >= 0:
         return _("in {duration}").format(duration=_duration(minutes))
     return _("overdue by {duration}").format(duration=_duration(-minutes))
+
+
+def sla_label(state: SlaState) -> str:
+    labels = {
+        SlaState.ON_TRACK: _("On track"),
+        SlaState.AT_RISK: _("At risk"),
+        SlaState.BREACHED: _("Breached"),
+        SlaState.PAUSED: _("Paused (waiting for customer)"),
+        SlaState.MET: _("Met"),
+        SlaState.NONE: _("No SLA"),
+    }
+    return labels[state]

@@ -21,9 +21,13 @@ async def test_the_queue_shows_open_demo_tickets_most_urgent_first(main_window: 
     rows = [model.row_at(row) for row in range(model.rowCount())]
     assert len(rows) == 12  # the demo's 15 tickets less one resolved and two closed
     assert all(row.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED) for row in rows)
-    keys = [(row.priority, row.resolve_deadline) for row in rows]
+    from supportstation.tickets.queue import urgency_key
+
+    keys = [urgency_key(row) for row in rows]
     assert keys == sorted(keys)
-    assert model.index(0, 0).data() == "P1"
+    from supportstation.gui.queue_model import QueueModel
+
+    assert model.index(0, QueueModel.PRIORITY).data() == "P1"
     assert main_window.queue_view.rows.table.isVisible()
     assert main_window.hosts_view.model.rowCount() == 15
     assert "SQLite" in main_window.database_label.text()

@@ -47,7 +47,9 @@ def test_help_speaks_french_when_asked() -> None:
 def test_db_upgrade_creates_then_finds_the_database_current(tmp_path: Path) -> None:
     first = supportstation("--data-dir", str(tmp_path), "db", "upgrade")
     assert first.returncode == 0, first.stderr
-    assert "upgraded to schema revision 0001" in first.stdout
+    from supportstation.storage.schema import HEAD_REVISION
+
+    assert f"upgraded to schema revision {HEAD_REVISION}" in first.stdout
     assert (tmp_path / "data" / "supportstation.sqlite3").exists()
     second = supportstation("--data-dir", str(tmp_path), "db", "upgrade")
     assert "is up to date" in second.stdout

@@ -161,8 +161,8 @@ SECOND_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9000"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -181,15 +181,16 @@ def downgrade():
 
 @pytest.fixture
 def newer_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Pretends this version knows a revision 0002; returns a function writing that migration."""
+    """Pretends this version knows a revision 9000 after the real head; returns a function writing it."""
     migrations = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, migrations)
 
     def write(failure: str = "") -> None:
-        (migrations / "versions" / "0002_vat.py").write_text(SECOND_REVISION.format(failure=failure))
+        script = SECOND_REVISION.format(failure=failure, head=schema.HEAD_REVISION)
+        (migrations / "versions" / "9000_vat.py").write_text(script)
         monkeypatch.setattr(schema, "MIGRATIONS", migrations)
-        monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0001", "0002"))
-        monkeypatch.setattr(schema, "HEAD_REVISION", "0002")
+        monkeypatch.setattr(schema, "KNOWN_REVISIONS", (*schema.KNOWN_REVISIONS, "9000"))
+        monkeypatch.setattr(schema, "HEAD_REVISION", "9000")
 
     return write
 
@@ -201,11 +202,12 @@ def test_an_older_database_is_backed_up_then_upgraded(newer_code, tmp_path: Path
         session.add(Client(name="Ancien client"))
     database.close()
 
+    current_head = schema.HEAD_REVISION
     newer_code()
     database = connect_raw(f"sqlite:///{path}")
     report = schema.prepare(database, tmp_path / "backups")
     try:
-        assert (report.before, report.after) == ("0001", "0002")
+        assert (report.before, report.after) == (current_head, "9000")
         assert report.backup is not None and report.backup.exists()
         with database.session() as session:
             assert session.execute(text("SELECT name, vat_number FROM client")).one() == ("Ancien client", "")
@@ -214,7 +216,7 @@ def test_an_older_database_is_backed_up_then_upgraded(newer_code, tmp_path: Path
     backup = connect_raw(f"sqlite:///{report.backup}")
     try:
         with backup.session() as session:
-            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == current_head
             assert session.execute(text("SELECT name FROM client")).scalar_one() == "Ancien client"
     finally:
         backup.close()
@@ -226,15 +228,52 @@ def test_a_failing_migration_leaves_the_database_as_it_was(newer_code, database_
         session.add(Client(name="Intact"))
     database.close()
 
+    current_head = schema.HEAD_REVISION
     newer_code(failure='op.execute("SELECT * FROM table_that_does_not_exist")')
     with pytest.raises(DatabaseError):
         connect(database_url, backups=tmp_path / "backups", create_missing=False)
     database = connect_raw(database_url)
     try:
         with database.session() as session:
-            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == current_head
             columns = set(session.execute(text("SELECT * FROM client")).keys())
             assert "vat_number" not in columns
             assert session.scalars(select(Client.name)).all() == ["Intact"]
+    finally:
+        database.close()
+
+
+def test_upgrading_from_the_first_schema_keeps_data_and_seeds_sla_policies(database_url: str, tmp_path: Path) -> None:
+    """A database made by the first release upgrades in place: rows kept, new columns defaulted."""
+    from alembic import command
+    from alembic.config import Config
+
+    database = connect_raw(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(schema.MIGRATIONS))
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO client (name, time_zone, contract, notes) "
+                "VALUES ('Ancien', 'Europe/Paris', 'standard', '')"
+            )
+        )
+    database.close()
+    database = connect(database_url, backups=tmp_path / "backups", create_missing=False)
+    try:
+        assert schema.current_revision(database) == schema.HEAD_REVISION
+        with database.session() as session:
+            client = session.scalars(select(Client)).one()
+            assert (client.name, client.working_days, client.opens_minute, client.holiday_country) == (
+                "Ancien",
+                [0, 1, 2, 3, 4],
+                480,
+                "FR",
+            )
+            from supportstation.storage.models import SlaPolicy
+
+            assert session.query(SlaPolicy).count() == 8
     finally:
         database.close()

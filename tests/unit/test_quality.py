@@ -44,3 +44,17 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
 
 def test_bootstrap_script_is_valid_shell() -> None:
     assert subprocess.run(["sh", "-n", str(ROOT / "tools" / "bootstrap")]).returncode == 0
+
+
+def test_no_translated_string_hides_inside_an_f_string() -> None:
+    """Babel's extractor does not look inside f-strings: a `_()` there would never reach the catalog."""
+    import ast
+
+    hidden = []
+    for source in sorted((ROOT / "supportstation").rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id == "_":
+                        hidden.append(f"{source.relative_to(ROOT)}:{inner.lineno}")
+    assert hidden == []

@@ -33,7 +33,7 @@ def host_columns() -> list[Column[HostRow]]:
 class HostsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.summary = QLabel(f"<h2>{_('Hosts')}</h2>")
+        self.summary = QLabel("<h2>" + _("Hosts") + "</h2>")
         self.model: RowsTableModel[HostRow] = RowsTableModel(host_columns(), self)
         self.rows = MessageTable()
         self.rows.table.setModel(self.model)
@@ -55,7 +55,7 @@ class HostsView(QWidget):
 
     def set_rows(self, rows: Sequence[HostRow]) -> None:
         self.model.set_rows(rows)
-        self.summary.setText(f"<h2>{_('Hosts')}</h2>" + _("{count} hosts").format(count=len(rows)))
+        self.summary.setText("<h2>" + _("Hosts") + "</h2>" + _("{count} hosts").format(count=len(rows)))
         if rows:
             self.rows.show_table()
         else:

@@ -1,93 +1,325 @@
-"""The queue of tickets, most urgent first."""
+"""The queue of tickets: search, filters, saved filters, a live SLA countdown; Enter opens a ticket."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
-from supportstation.tickets.labels import due_text, status_label
-from supportstation.tickets.queue import QueueRow
+from supportstation.storage.enums import TicketStatus
+from supportstation.tickets.labels import status_label
+from supportstation.tickets.queue import OPEN_STATUSES, QueueFilter, QueueRow
+from supportstation.tickets.sla_clocks import SlaState
 
-from ..table_model import Column, RowsTableModel
+from ..queue_model import TICKET_ID_ROLE, QueueModel
 from .loading import MessageTable
 
-TITLE_COLUMN = 2
-PRIORITY_COLOURS = {1: "#c62828", 2: "#ef6c00", 3: "#1565c0", 4: "#607d8b"}
-
-
-def _due_colour(row: QueueRow) -> QColor | None:
-    if row.resolve_deadline is None:
-        return None
-    return QColor("#c62828") if row.resolve_deadline < utc_now() else None
-
-
-def queue_columns() -> list[Column[QueueRow]]:
-    return [
-        Column(
-            _("Priority"),
-            lambda row: f"P{row.priority}",
-            foreground=lambda row: QColor(PRIORITY_COLOURS.get(row.priority, "#000000")),
-            alignment=Qt.AlignmentFlag.AlignCenter,
-        ),
-        Column(_("Reference"), lambda row: row.reference),
-        Column(_("Title"), lambda row: row.title, tooltip=lambda row: row.title),
-        Column(_("Client"), lambda row: row.client),
-        Column(_("Site"), lambda row: row.site),
-        Column(_("Hosts"), lambda row: ", ".join(row.hosts), tooltip=lambda row: "\n".join(row.hosts)),
-        Column(_("Status"), lambda row: status_label(row.status)),
-        Column(_("Assigned to"), lambda row: row.assignee or "—"),
-        Column(
-            _("Due"),
-            lambda row: due_text(row.resolve_deadline, utc_now()),
-            tooltip=lambda row: (
-                row.resolve_deadline.astimezone().strftime("%d/%m/%Y %H:%M") if row.resolve_deadline else ""
-            ),
-            foreground=_due_colour,
-        ),
-    ]
+COUNTDOWN_MS = 30_000
+COLUMN_WIDTHS = [40, 56, 124, 0, 160, 120, 120, 130, 110, 140]
 
 
 class QueueView(QWidget):
+    open_ticket = Signal(int)
+    # Tickets that just turned at risk or breached since the previous tick: (reference, title, state).
+    sla_alerts = Signal(list)
+    saved_filters_changed = Signal(dict)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.my_email = ""
+        self._saved: dict[str, dict] = {}
+        self._known_states: dict[int, SlaState] = {}
+        self.model = QueueModel(self)
+
         self.summary = QLabel()
-        self.summary.setObjectName("viewSummary")
-        self.model: RowsTableModel[QueueRow] = RowsTableModel(queue_columns(), self)
+        self.search = QLineEdit()
+        self.search.setObjectName("queueSearch")
+        self.search.setPlaceholderText(_("Search reference, title, client, site, host…"))
+        self.search.setClearButtonEnabled(True)
+        self.status_button = self._menu_button(
+            _("Status"), [(status_label(status), status) for status in OPEN_STATUSES]
+        )
+        self.priority_button = self._menu_button(_("Priority"), [(f"P{p}", p) for p in (1, 2, 3, 4)])
+        self.client_button = self._menu_button(_("Client"), [])
+        self.mine = QCheckBox(_("Mine"))
+        self.at_risk = QCheckBox(_("At risk"))
+        self.breached = QCheckBox(_("Breached"))
+        self.saved_combo = QComboBox()
+        self.saved_combo.setMinimumWidth(140)
+        self.search.setMinimumWidth(80)
+        self.save_button = QPushButton(_("Save filter…"))
+        self.delete_button = QPushButton(_("Delete"))
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        for widget in (self.status_button, self.priority_button, self.client_button, self.mine, self.at_risk,
+                       self.breached):  # fmt: skip
+            filters.addWidget(widget)
+        # Saved filters sit beside the heading, so the filter row stays narrow enough for a small laptop screen.
+        heading = QHBoxLayout()
+        heading.addWidget(self.summary, 1)
+        heading.addWidget(self.saved_combo)
+        heading.addWidget(self.save_button)
+        heading.addWidget(self.delete_button)
+
         self.rows = MessageTable()
-        self.rows.table.setModel(self.model)
-        header = self.rows.table.horizontalHeader()
+        table = self.rows.table
+        table.setModel(self.model)
+        table.setSortingEnabled(True)
+        table.horizontalHeader().setSortIndicatorClearable(True)
+        table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = table.horizontalHeader()
         header.setStretchLastSection(False)
-        for column, width in enumerate([56, 124, 0, 160, 120, 120, 130, 110, 140]):
-            self.rows.table.setColumnWidth(column, width)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            table.setColumnWidth(column, width)
         # The title takes what the other columns leave, so status and due date stay in view.
-        header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QueueModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        table.activated.connect(self._open_index)
+        table.doubleClicked.connect(self._open_index)
+        table.installEventFilter(self)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.summary)
+        layout.addLayout(heading)
+        layout.addLayout(filters)
         layout.addWidget(self.rows, 1)
+
+        focus_search = QAction(self)
+        focus_search.setShortcut(QKeySequence.StandardKey.Find)
+        focus_search.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
+        self.addAction(focus_search)
+
+        self.search.textChanged.connect(self.apply_filter)
+        self.search.returnPressed.connect(self._open_first_match)
+        for box in (self.mine, self.at_risk, self.breached):
+            box.toggled.connect(self.apply_filter)
+        self.saved_combo.activated.connect(self._load_saved)
+        self.save_button.clicked.connect(self._save_current)
+        self.delete_button.clicked.connect(self._delete_saved)
+
+        self.countdown = QTimer(self)
+        self.countdown.setInterval(COUNTDOWN_MS)
+        self.countdown.timeout.connect(self.tick)
         self.show_loading()
 
+    # -- construction helpers -------------------------------------------------------------------------------------
+
+    def _menu_button(self, title: str, choices: list[tuple[str, object]]) -> QToolButton:
+        button = QToolButton()
+        button.setText(title)
+        button.setProperty("title", title)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setMenu(QMenu(button))
+        self._fill_menu(button, choices)
+        return button
+
+    def _fill_menu(self, button: QToolButton, choices: list[tuple[str, object]]) -> None:
+        menu = button.menu()
+        checked = {action.data() for action in menu.actions() if action.isChecked()}
+        menu.clear()
+        for text, value in choices:
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setData(value)
+            action.setChecked(value in checked)
+            action.toggled.connect(self.apply_filter)
+
+    @staticmethod
+    def _checked(button: QToolButton) -> frozenset:
+        return frozenset(action.data() for action in button.menu().actions() if action.isChecked())
+
+    @staticmethod
+    def _set_checked(button: QToolButton, values: frozenset) -> None:
+        for action in button.menu().actions():
+            action.blockSignals(True)
+            action.setChecked(action.data() in values)
+            action.blockSignals(False)
+
+    # -- filtering ------------------------------------------------------------------------------------------------
+
+    def current_filter(self) -> QueueFilter:
+        return QueueFilter(
+            text=self.search.text(),
+            statuses=frozenset(TicketStatus(s) for s in self._checked(self.status_button)),
+            priorities=frozenset(int(p) for p in self._checked(self.priority_button)),
+            clients=frozenset(str(c) for c in self._checked(self.client_button)),
+            mine=self.mine.isChecked(),
+            breached=self.breached.isChecked(),
+            at_risk=self.at_risk.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        selected = self.selected_ticket_id()
+        wanted = self.current_filter()
+        self.model.set_filter(wanted, self.my_email)
+        for button, values in ((self.status_button, wanted.statuses), (self.priority_button, wanted.priorities),
+                               (self.client_button, wanted.clients)):  # fmt: skip
+            title = button.property("title")
+            button.setText(f"{title} ({len(values)})" if values else title)
+        self._update_summary()
+        if selected is not None:
+            self.select_ticket(selected)
+
+    def set_filter(self, wanted: QueueFilter) -> None:
+        """Shows a filter in the controls (a saved one, say) and applies it."""
+        controls = [self.search, self.mine, self.at_risk, self.breached]
+        for control in controls:
+            control.blockSignals(True)
+        self.search.setText(wanted.text)
+        self.mine.setChecked(wanted.mine)
+        self.at_risk.setChecked(wanted.at_risk)
+        self.breached.setChecked(wanted.breached)
+        for control in controls:
+            control.blockSignals(False)
+        self._set_checked(self.status_button, frozenset(wanted.statuses))
+        self._set_checked(self.priority_button, frozenset(wanted.priorities))
+        self._set_checked(self.client_button, frozenset(wanted.clients))
+        self.apply_filter()
+
+    # -- saved filters --------------------------------------------------------------------------------------------
+
+    def set_saved_filters(self, saved: dict[str, dict]) -> None:
+        self._saved = dict(saved)
+        self.saved_combo.clear()
+        self.saved_combo.addItem(_("Saved filters…"), None)
+        for name in sorted(self._saved, key=str.casefold):
+            self.saved_combo.addItem(name, name)
+        self.delete_button.setEnabled(bool(self._saved))
+
+    def _load_saved(self, index: int) -> None:
+        name = self.saved_combo.itemData(index)
+        if name in self._saved:
+            self.set_filter(QueueFilter.from_dict(self._saved[name]))
+
+    def save_filter_as(self, name: str) -> None:
+        name = name.strip()
+        if not name:
+            return
+        self._saved[name] = self.current_filter().as_dict()
+        self.set_saved_filters(self._saved)
+        self.saved_combo.setCurrentIndex(self.saved_combo.findData(name))
+        self.saved_filters_changed.emit(dict(self._saved))
+
+    def _save_current(self) -> None:
+        name, accepted = QInputDialog.getText(self, _("Save filter"), _("Name of this filter:"))
+        if accepted:
+            self.save_filter_as(name)
+
+    def _delete_saved(self) -> None:
+        name = self.saved_combo.currentData()
+        if name in self._saved:
+            del self._saved[name]
+            self.set_saved_filters(self._saved)
+            self.saved_filters_changed.emit(dict(self._saved))
+
+    # -- rows and countdown ---------------------------------------------------------------------------------------
+
     def show_loading(self) -> None:
-        self.summary.setText(f"<h2>{_('Queue')}</h2>")
+        self.summary.setText("<h2>" + _("Queue") + "</h2>")
         self.rows.show_message(_("Opening the database…"))
 
     def show_unavailable(self, reason: str) -> None:
         self.rows.show_message(_("The queue cannot be shown: {reason}").format(reason=reason))
 
     def set_rows(self, rows: Sequence[QueueRow]) -> None:
-        self.model.set_rows(rows)
+        selected = self.selected_ticket_id()
         now = utc_now()
-        overdue = sum(1 for row in rows if row.resolve_deadline is not None and row.resolve_deadline < now)
-        self.summary.setText(
-            f"<h2>{_('Queue')}</h2>"
-            + _("{count} open tickets, {overdue} overdue").format(count=len(rows), overdue=overdue)
-        )
+        self.model.set_rows(rows, now)
+        clients = sorted({row.client for row in rows}, key=str.casefold)
+        self._fill_menu(self.client_button, [(client, client) for client in clients])
+        self._known_states = {row.ticket_id: row.sla_state(now) for row in rows}
+        self._update_summary()
         if rows:
             self.rows.show_table()
         else:
             self.rows.show_message(_("No open tickets. Well done."))
+        if selected is not None:
+            self.select_ticket(selected)
+        self.countdown.start()
+
+    def tick(self) -> None:
+        """Moves the countdown and reports tickets whose SLA just got worse."""
+        now = utc_now()
+        self.model.tick(now)
+        alerts = []
+        for row in self.model.all_rows():
+            state = row.sla_state(now)
+            previous = self._known_states.get(row.ticket_id)
+            if state != previous and state in (SlaState.AT_RISK, SlaState.BREACHED):
+                alerts.append((row.reference, row.title, state))
+            self._known_states[row.ticket_id] = state
+        if self.model.current_filter.at_risk or self.model.current_filter.breached:
+            self.apply_filter()  # a ticket may have just entered the filtered set
+        self._update_summary()
+        if alerts:
+            self.sla_alerts.emit(alerts)
+
+    def _update_summary(self) -> None:
+        rows = self.model.all_rows()
+        now = self.model.now
+        overdue = sum(1 for row in rows if row.sla_state(now) is SlaState.BREACHED)
+        at_risk = sum(1 for row in rows if row.sla_state(now) is SlaState.AT_RISK)
+        text = _("{count} open tickets, {overdue} overdue, {at_risk} at risk").format(
+            count=len(rows), overdue=overdue, at_risk=at_risk
+        )
+        if self.model.rowCount() != len(rows):
+            text += " · " + _("{shown} shown").format(shown=self.model.rowCount())
+        self.summary.setText("<h2>" + _("Queue") + "</h2>" + text)
+
+    # -- selection and opening ------------------------------------------------------------------------------------
+
+    def selected_ticket_id(self) -> int | None:
+        indexes = self.rows.table.selectionModel().selectedRows() if self.rows.table.selectionModel() else []
+        return indexes[0].data(TICKET_ID_ROLE) if indexes else None
+
+    def select_ticket(self, ticket_id: int) -> None:
+        row = self.model.row_of_ticket(ticket_id)
+        if row >= 0:
+            self.rows.table.selectRow(row)
+
+    def _open_index(self, index) -> None:  # type: ignore[no-untyped-def]
+        ticket_id = index.data(TICKET_ID_ROLE)
+        if ticket_id is not None:
+            self.open_ticket.emit(ticket_id)
+
+    def _open_first_match(self) -> None:
+        if self.model.rowCount():
+            self.rows.table.setFocus()
+            self.rows.table.selectRow(0)
+            self.open_ticket.emit(self.model.row_at(0).ticket_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Type-to-search: printable keys typed on the table go to the search box; Enter opens the ticket."""
+        if watched is self.rows.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                index = self.rows.table.currentIndex()
+                if index.isValid():
+                    self._open_index(index)
+                    return True
+            text = event.text()
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            if text and text.isprintable() and not text.isspace() and modifiers == Qt.KeyboardModifier.NoModifier:
+                self.search.setFocus()
+                self.search.insert(text)
+                return True
+        return super().eventFilter(watched, event)

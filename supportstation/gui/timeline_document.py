@@ -1,0 +1,108 @@
+"""Renders a ticket's timeline into a QTextDocument: notes as Markdown, long outputs collapsed behind a link."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument, QTextFrameFormat
+
+from supportstation.i18n import _
+
+if TYPE_CHECKING:
+    from supportstation.tickets.timeline import TimelineItem
+
+COLLAPSED_LINES = 12
+# A 1 MB note laid out as Markdown takes seconds; past this size it is shown as plain text until asked for.
+MARKDOWN_LIMIT = 100_000
+EXPAND_SCHEME = "expand"
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "created": _("Created"),
+        "note": _("Note"),
+        "status": _("Status"),
+        "assignment": _("Assignment"),
+        "attachment": _("Attachment"),
+        "intervention_started": _("Intervention"),
+        "intervention_paused": _("Intervention"),
+        "intervention_resumed": _("Intervention"),
+        "intervention_ended": _("Intervention"),
+        "time_added": _("Time"),
+        "time_edited": _("Time"),
+        "part_added": _("Part"),
+        "command": _("Command"),
+        "procedure": _("Procedure"),
+        "email": _("E-mail"),
+    }
+    return labels.get(kind, kind)
+
+
+KIND_COLOURS = {
+    "note": "#1565c0",
+    "status": "#6a1b9a",
+    "assignment": "#6a1b9a",
+    "attachment": "#00695c",
+    "command": "#37474f",
+    "time_edited": "#ef6c00",
+}
+
+
+def render(document: QTextDocument, items: Iterable[TimelineItem], expanded: set[int]) -> None:
+    document.clear()
+    cursor = QTextCursor(document)
+    first = True
+    for item in reversed(list(items)):  # newest first: what just happened is what the engineer looks for
+        if not first:
+            cursor.insertBlock()
+        first = False
+        _render_item(cursor, item, item.event_id in expanded)
+
+
+def _render_item(cursor: QTextCursor, item: TimelineItem, expanded: bool) -> None:
+    frame_format = QTextFrameFormat()
+    frame_format.setBorder(0)
+    frame_format.setPadding(6)
+    frame_format.setBottomMargin(4)
+    frame_format.setLeftMargin(2)
+    cursor.insertFrame(frame_format)
+    colour = KIND_COLOURS.get(item.kind, "#455a64")
+    when = item.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
+    author = f" — {html.escape(item.author)}" if item.author else ""
+    cursor.insertHtml(
+        f"<span style='color:#757575'>{when}{author}</span> "
+        f"<b style='color:{colour}'>{html.escape(kind_label(item.kind))}</b>"
+    )
+    if item.kind != "note" and item.summary:
+        cursor.insertBlock()
+        cursor.insertHtml(f"<span>{html.escape(item.summary)}</span>")
+    body = item.body
+    if body:
+        cursor.insertBlock()
+        if item.kind == "note" and (len(body) <= MARKDOWN_LIMIT or expanded):
+            cursor.insertMarkdown(body)
+        else:
+            _insert_collapsible(cursor, item.event_id, body, expanded)
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.setCharFormat(QTextCharFormat())
+
+
+def _insert_collapsible(cursor: QTextCursor, event_id: int, body: str, expanded: bool) -> None:
+    lines = body.splitlines()
+    shown = lines if expanded else lines[:COLLAPSED_LINES]
+    if not expanded and len(body) > MARKDOWN_LIMIT:
+        shown = body[:4000].splitlines()[:COLLAPSED_LINES]
+    cursor.insertHtml(
+        "<pre style='font-family:monospace; white-space:pre-wrap'>" + html.escape("\n".join(shown)) + "</pre>"
+    )
+    hidden = len(lines) - len(shown)
+    if expanded and len(lines) > COLLAPSED_LINES:
+        cursor.insertBlock()
+        label = _("Show less")
+        cursor.insertHtml(f"<a href='{EXPAND_SCHEME}:{event_id}'>{html.escape(label)}</a>")
+    elif hidden > 0 or len(body) > MARKDOWN_LIMIT:
+        cursor.insertBlock()
+        label = _("Show all ({lines} lines, {size} KB)").format(lines=len(lines), size=max(1, len(body) // 1024))
+        cursor.insertHtml(f"<a href='{EXPAND_SCHEME}:{event_id}'>{html.escape(label)}</a>")

@@ -1,0 +1,479 @@
+"""One ticket's workspace: header, timeline, notes, status, intervention and time, parts, attachments.
+
+Every action runs the core in a worker thread inside one transaction, then the workspace reloads what it shows;
+a refused action (a workflow rule, an intervention already running…) is explained and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from supportstation.clock import utc_now
+from supportstation.context import AppContext
+from supportstation.i18n import _
+from supportstation.storage.enums import TicketStatus
+from supportstation.tickets.labels import due_text, sla_label, status_label
+
+from .. import timeline_document
+from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
+
+if TYPE_CHECKING:
+    from supportstation.tickets.details import TicketDetail
+
+log = logging.getLogger(__name__)
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    from supportstation.tickets.interventions import InterventionError
+    from supportstation.tickets.timeline import TimelineError
+    from supportstation.tickets.workflow import TransitionRefused
+
+    return (TransitionRefused, InterventionError, TimelineError)
+
+
+class TicketWorkspace(QWidget):
+    changed = Signal()
+    title_changed = Signal(str)
+
+    def __init__(self, context: AppContext, ticket_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.ticket_id = ticket_id
+        self.detail: TicketDetail | None = None
+        self._expanded: set[int] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.busy = False
+
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setOpenExternalLinks(True)
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+
+        self.status_button = QToolButton()
+        self.status_button.setText(_("Change status"))
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_button.setMenu(QMenu(self.status_button))
+        self.assign_button = QPushButton(_("Assign to me"))
+        self.intervention_button = QPushButton()
+        self.pause_button = QPushButton()
+        self.attach_button = QPushButton(_("Attach a file…"))
+        actions = QHBoxLayout()
+        for widget in (self.status_button, self.assign_button, self.intervention_button, self.pause_button,
+                       self.attach_button):  # fmt: skip
+            actions.addWidget(widget)
+        actions.addStretch(1)
+
+        self.timeline = QTextBrowser()
+        self.timeline.setObjectName("timeline")
+        self.timeline.setOpenLinks(False)
+        self.timeline.anchorClicked.connect(self._timeline_link)
+
+        self.note_editor = QPlainTextEdit()
+        self.note_editor.setPlaceholderText(_("Write a note (Markdown). Ctrl+Enter adds it to the timeline."))
+        self.add_note_button = QPushButton(_("Add note"))
+        note_tab = QWidget()
+        note_layout = QVBoxLayout(note_tab)
+        note_layout.addWidget(self.note_editor, 1)
+        note_layout.addWidget(self.add_note_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.time_table = QTableWidget(0, 4)
+        self.time_table.setHorizontalHeaderLabels([_("Category"), _("Start"), _("Minutes"), _("Description")])
+        self.time_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.time_table.verticalHeader().setVisible(False)
+        self.time_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.time_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.time_total = QLabel()
+        self.add_time_button = QPushButton(_("Add time…"))
+        self.edit_time_button = QPushButton(_("Correct…"))
+        self.parts_table = QTableWidget(0, 3)
+        self.parts_table.setHorizontalHeaderLabels([_("Part or consumable"), _("Quantity"), _("Serial number")])
+        self.parts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.parts_table.verticalHeader().setVisible(False)
+        self.parts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.add_part_button = QPushButton(_("Add part…"))
+        time_tab = QWidget()
+        time_layout = QVBoxLayout(time_tab)
+        time_layout.addWidget(self.time_table, 2)
+        time_buttons = QHBoxLayout()
+        time_buttons.addWidget(self.time_total, 1)
+        time_buttons.addWidget(self.add_time_button)
+        time_buttons.addWidget(self.edit_time_button)
+        time_layout.addLayout(time_buttons)
+        time_layout.addWidget(self.parts_table, 1)
+        time_layout.addWidget(self.add_part_button, 0, Qt.AlignmentFlag.AlignRight)
+
+        self.attachments = QTableWidget(0, 3)
+        self.attachments.setHorizontalHeaderLabels([_("File"), _("Size"), _("SHA-256")])
+        self.attachments.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.attachments.verticalHeader().setVisible(False)
+        self.attachments.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.attachments.doubleClicked.connect(self._open_attachment)
+
+        self.side = QTabWidget()
+        self.side.addTab(note_tab, _("Note"))
+        self.side.addTab(time_tab, _("Time and parts"))
+        self.side.addTab(self.attachments, _("Attachments"))
+
+        splitter = QSplitter()
+        splitter.addWidget(self.timeline)
+        splitter.addWidget(self.side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.header)
+        layout.addLayout(actions)
+        layout.addWidget(splitter, 1)
+
+        self.add_note_button.clicked.connect(self.add_note)
+        QShortcut(QKeySequence("Ctrl+Return"), self.note_editor, self.add_note)
+        self.assign_button.clicked.connect(self.assign_to_me)
+        self.intervention_button.clicked.connect(self._intervention_clicked)
+        self.pause_button.clicked.connect(self._pause_clicked)
+        self.attach_button.clicked.connect(self._choose_attachment)
+        self.add_time_button.clicked.connect(self._add_time_clicked)
+        self.edit_time_button.clicked.connect(self._edit_time_clicked)
+        self.add_part_button.clicked.connect(self._add_part_clicked)
+        self.header.setText(_("Loading…"))
+
+    # -- running core actions -------------------------------------------------------------------------------------
+
+    def _schedule(self, coroutine: Any) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def reload(self) -> TicketDetail | None:
+        return await self.run(None)
+
+    async def run(self, action: Callable[..., Any] | None) -> TicketDetail | None:
+        """Runs `action(session, ticket, me)` in one transaction in a worker thread, then reloads the ticket."""
+        from supportstation.storage.models import Ticket
+        from supportstation.tickets.details import load_ticket_detail
+        from supportstation.tickets.engineers import ensure_engineer
+
+        database = self.context.database
+        profile = self.context.settings.profile
+        if database is None:
+            return None
+
+        def work() -> TicketDetail:
+            if action is not None:
+                with database.session() as session:
+                    ticket = session.get(Ticket, self.ticket_id)
+                    me = ensure_engineer(session, profile) if profile.is_complete else None
+                    action(session, ticket, me)
+            with database.session() as session:
+                return load_ticket_detail(session, self.ticket_id)
+
+        self._set_busy(True)
+        try:
+            detail = await asyncio.to_thread(work)
+        except _refusals() as refusal:
+            QMessageBox.warning(self, _("Not done"), str(refusal))
+            return None
+        finally:
+            self._set_busy(False)
+        self.show_detail(detail)
+        if action is not None:
+            self.changed.emit()
+        return detail
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for button in (self.status_button, self.assign_button, self.intervention_button, self.pause_button,
+                       self.attach_button, self.add_note_button, self.add_time_button, self.edit_time_button,
+                       self.add_part_button):  # fmt: skip
+            button.setEnabled(not busy)
+        if not busy and self.detail is not None:
+            self._update_buttons(self.detail)
+
+    # -- showing --------------------------------------------------------------------------------------------------
+
+    def show_detail(self, detail: TicketDetail) -> None:
+        self.detail = detail
+        self.title_changed.emit(detail.reference)
+        self.header.setText(self._header_html(detail))
+        timeline_document.render(self.timeline.document(), detail.timeline, self._expanded)
+        self._fill_time(detail)
+        self._fill_attachments(detail)
+        self._update_buttons(detail)
+
+    def _header_html(self, detail: TicketDetail) -> str:
+        now = utc_now()
+        state = detail.clocks.state(now)
+        colour = {"breached": "#c62828", "at_risk": "#ef6c00", "paused": "#757575"}.get(state.value, "#2e7d32")
+        due = due_text(detail.clocks.next_deadline(), now)
+        lines = [
+            f"<h2 style='margin:0'>{html.escape(detail.reference)} — {html.escape(detail.title)}</h2>",
+            f"<b>P{detail.priority}</b> · {html.escape(status_label(detail.status))} · "
+            f"<span style='color:{colour}'>{html.escape(sla_label(state))}, {html.escape(due)}</span>"
+            + (" · " + html.escape(_("Assigned to {name}").format(name=detail.assignee)) if detail.assignee else ""),
+            f"<b>{html.escape(detail.client)}</b>"
+            + (f" — {html.escape(detail.site)}" if detail.site else "")
+            + (
+                f" <span style='color:#757575'>({html.escape(detail.site_address)})</span>"
+                if detail.site_address
+                else ""
+            ),
+        ]
+        contact = detail.contact
+        if contact is not None:
+            parts = [html.escape(contact.name) + (f", {html.escape(contact.role)}" if contact.role else "")]
+            if contact.phone:
+                number = "".join(ch for ch in contact.phone if ch.isdigit() or ch == "+")
+                parts.append(f"<a href='tel:{number}'>{html.escape(contact.phone)}</a>")
+            if contact.email:
+                parts.append(f"<a href='mailto:{html.escape(contact.email)}'>{html.escape(contact.email)}</a>")
+            lines.append(_("Contact: {contact}").format(contact=" · ".join(parts)))
+        if detail.hosts:
+            hosts = ", ".join(f"{html.escape(h.name)} <span style='color:#757575'>({html.escape(h.address)})</span>"
+                              for h in detail.hosts)  # fmt: skip
+            lines.append(_("Hosts: {hosts}").format(hosts=hosts))
+        if detail.description:
+            lines.append(f"<i>{html.escape(detail.description)}</i>")
+        return "<br>".join(lines)
+
+    def _fill_time(self, detail: TicketDetail) -> None:
+        from supportstation.tickets.intervention_types import category_label
+
+        entries = [entry for intervention in detail.interventions for entry in intervention.time_entries]
+        self.time_table.setRowCount(len(entries))
+        total = 0
+        for row, entry in enumerate(entries):
+            minutes = _("running") if entry.running else str(entry.minutes)
+            values = [category_label(entry.category), entry.started_at.astimezone().strftime("%d/%m %H:%M"), minutes,
+                      entry.description]  # fmt: skip
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, entry.entry_id)
+                self.time_table.setItem(row, column, item)
+            total += entry.minutes
+        self.time_total.setText(_("Total: {hours} h {minutes:02d}").format(hours=total // 60, minutes=total % 60))
+        parts = [part for intervention in detail.interventions for part in intervention.parts]
+        self.parts_table.setRowCount(len(parts))
+        for row, part in enumerate(parts):
+            for column, value in enumerate([part.name, f"{part.quantity:g}", part.serial_number]):
+                self.parts_table.setItem(row, column, QTableWidgetItem(value))
+
+    def _fill_attachments(self, detail: TicketDetail) -> None:
+        self.attachments.setRowCount(len(detail.attachments))
+        for row, attachment in enumerate(detail.attachments):
+            size = (
+                f"{attachment.size / 1024:.1f} KB"
+                if attachment.size < 1024**2
+                else f"{attachment.size / 1024**2:.1f} MB"
+            )
+            for column, value in enumerate([attachment.file_name, size, attachment.sha256]):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, attachment.stored_path)
+                self.attachments.setItem(row, column, item)
+        self.side.setTabText(2, _("Attachments ({count})").format(count=len(detail.attachments)))
+
+    def _update_buttons(self, detail: TicketDetail) -> None:
+        menu = self.status_button.menu()
+        menu.clear()
+        for status in detail.allowed_next:
+            action = menu.addAction(status_label(status))
+            action.triggered.connect(lambda _checked=False, s=status: self.request_status(s))
+        self.status_button.setEnabled(bool(detail.allowed_next))
+        running = detail.open_intervention
+        if running is None:
+            self.intervention_button.setText(_("Start intervention"))
+            self.pause_button.hide()
+        else:
+            self.intervention_button.setText(_("End intervention"))
+            self.pause_button.show()
+            self.pause_button.setText(_("Pause") if running.state.value == "running" else _("Resume"))
+        has_intervention = bool(detail.interventions)
+        self.add_time_button.setEnabled(has_intervention)
+        self.edit_time_button.setEnabled(has_intervention)
+        self.add_part_button.setEnabled(has_intervention)
+
+    def _timeline_link(self, url: QUrl) -> None:
+        if url.scheme() == timeline_document.EXPAND_SCHEME and self.detail is not None:
+            event_id = int(url.path())
+            self._expanded.symmetric_difference_update({event_id})
+            position = self.timeline.verticalScrollBar().value()
+            timeline_document.render(self.timeline.document(), self.detail.timeline, self._expanded)
+            self.timeline.verticalScrollBar().setValue(position)
+
+    # -- actions --------------------------------------------------------------------------------------------------
+
+    def add_note(self) -> asyncio.Task[Any] | None:
+        from supportstation.tickets.timeline import add_note
+
+        text = self.note_editor.toPlainText()
+        if not text.strip():
+            return None
+
+        async def go() -> None:
+            if await self.run(lambda session, ticket, me: add_note(session, ticket, text, author=me)):
+                self.note_editor.clear()
+
+        return self._schedule(go())
+
+    def request_status(self, status: TicketStatus, comment: str | None = None) -> asyncio.Task[Any] | None:
+        from supportstation.tickets.workflow import change_status
+
+        if comment is None and status in (TicketStatus.RESOLVED, TicketStatus.WAITING_CUSTOMER,
+                                          TicketStatus.WAITING_THIRD_PARTY):  # fmt: skip
+            prompt = (
+                _("Say what was done to resolve the ticket (it goes into the report).")
+                if status == TicketStatus.RESOLVED
+                else _("What are you waiting for? (optional)")
+            )
+            dialog = CommentDialog(status_label(status), prompt, self)
+            if dialog.exec() != CommentDialog.DialogCode.Accepted:
+                return None
+            comment = dialog.text.toPlainText()
+        text = comment or ""
+        return self._schedule(
+            self.run(lambda session, ticket, me: change_status(session, ticket, status, author=me, comment=text))
+        )
+
+    def assign_to_me(self) -> asyncio.Task[Any]:
+        from supportstation.tickets.workflow import assign
+
+        return self._schedule(self.run(lambda session, ticket, me: assign(session, ticket, me, author=me)))
+
+    def _intervention_clicked(self) -> None:
+        if self.detail is not None and self.detail.open_intervention is not None:
+            self.end_intervention()
+        else:
+            self.start_intervention()
+
+    def start_intervention(self, on_site: bool = True) -> asyncio.Task[Any]:
+        from supportstation.tickets import interventions
+
+        return self._schedule(
+            self.run(lambda session, ticket, me: interventions.start(session, ticket, engineer=me, on_site=on_site))
+        )
+
+    def end_intervention(self) -> asyncio.Task[Any]:
+        return self._with_open_intervention("end")
+
+    def _pause_clicked(self) -> None:
+        running = self.detail.open_intervention if self.detail else None
+        if running is not None:
+            self._with_open_intervention("pause" if running.state.value == "running" else "resume")
+
+    def _with_open_intervention(self, verb: str) -> asyncio.Task[Any]:
+        from supportstation.storage.models import Intervention
+        from supportstation.tickets import interventions
+
+        assert self.detail is not None and self.detail.open_intervention is not None
+        intervention_id = self.detail.open_intervention.intervention_id
+
+        def act(session: Any, _ticket: Any, me: Any) -> None:
+            getattr(interventions, verb)(session, session.get(Intervention, intervention_id), author=me)
+
+        return self._schedule(self.run(act))
+
+    def _latest_intervention_id(self) -> int | None:
+        if self.detail is None or not self.detail.interventions:
+            return None
+        return self.detail.interventions[-1].intervention_id
+
+    def add_time(self, category: str, minutes: int, description: str = "") -> asyncio.Task[Any] | None:
+        from supportstation.storage.models import Intervention
+        from supportstation.tickets import interventions
+
+        intervention_id = self._latest_intervention_id()
+        if intervention_id is None:
+            return None
+        return self._schedule(
+            self.run(
+                lambda session, _ticket, me: interventions.add_time(
+                    session, session.get(Intervention, intervention_id), category, minutes, author=me,
+                    description=description,
+                )
+            )
+        )  # fmt: skip
+
+    def _add_time_clicked(self) -> None:
+        dialog = TimeEntryDialog(parent=self)
+        if dialog.exec() == TimeEntryDialog.DialogCode.Accepted:
+            change = dialog.change()
+            self.add_time(change.category, change.minutes, change.description)
+
+    def _edit_time_clicked(self) -> None:
+        from supportstation.storage.models import TimeEntry
+        from supportstation.tickets import interventions
+
+        row = self.time_table.currentRow()
+        if row < 0 or self.detail is None:
+            QMessageBox.information(self, _("Correct a time entry"), _("Select the time entry to correct."))
+            return
+        entry_id = self.time_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        entry = next(e for i in self.detail.interventions for e in i.time_entries if e.entry_id == entry_id)
+        dialog = TimeEntryDialog(interventions.EntryChange(entry.category, entry.minutes, entry.description), self)
+        if dialog.exec() != TimeEntryDialog.DialogCode.Accepted:
+            return
+        change = dialog.change()
+        self._schedule(
+            self.run(lambda session, _t, me: interventions.edit_time(session, session.get(TimeEntry, entry_id), change,
+                                                                     author=me))
+        )  # fmt: skip
+
+    def _add_part_clicked(self) -> None:
+        from supportstation.storage.models import Intervention
+        from supportstation.tickets import interventions
+
+        intervention_id = self._latest_intervention_id()
+        dialog = PartDialog(self)
+        if intervention_id is None or dialog.exec() != PartDialog.DialogCode.Accepted:
+            return
+        name, quantity, serial = dialog.name.text(), dialog.quantity.value(), dialog.serial.text()
+        self._schedule(
+            self.run(lambda session, _t, me: interventions.add_part(
+                session, session.get(Intervention, intervention_id), name, quantity, author=me, serial_number=serial))
+        )  # fmt: skip
+
+    def attach(self, path: Path) -> asyncio.Task[Any]:
+        from supportstation.tickets.timeline import attach_file
+
+        data_folder = self.context.paths.data
+        return self._schedule(
+            self.run(lambda session, ticket, me: attach_file(session, ticket, path, data_folder, author=me))
+        )
+
+    def _choose_attachment(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Attach a file"))
+        if path:
+            self.attach(Path(path))
+
+    def _open_attachment(self) -> None:
+        row = self.attachments.currentRow()
+        if row >= 0:
+            stored = self.attachments.item(row, 0).data(Qt.ItemDataRole.UserRole)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.data / stored)))

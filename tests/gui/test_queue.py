@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+
+from supportstation import settings
+from supportstation.clock import utc_now
+from supportstation.gui.main_window import MainWindow
+from supportstation.gui.queue_model import TICKET_ID_ROLE, QueueModel
+from supportstation.tickets.queue import QueueFilter, load_queue
+from supportstation.tickets.sla_clocks import SlaState
+
+
+@pytest.fixture
+def loaded(main_window: MainWindow) -> MainWindow:
+    with main_window.context.database.session() as session:
+        main_window.queue_view.set_rows(load_queue(session))
+    return main_window
+
+
+def visible_references(model: QueueModel) -> list[str]:
+    return [model.row_at(row).reference for row in range(model.rowCount())]
+
+
+def test_the_queue_model_passes_qt_model_checks_filtered_and_sorted(qtmodeltester, loaded: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    model = loaded.queue_view.model
+    qtmodeltester.check(model, force_py=True)
+    model.set_filter(QueueFilter(text="mairie"))
+    model.sort(QueueModel.CLIENT, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model, force_py=True)
+
+
+@pytest.mark.asyncio
+async def test_typing_on_the_table_searches_and_enter_opens(qtbot, loaded: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    view = loaded.queue_view
+    table = view.rows.table
+    table.setFocus()
+    qtbot.keyClicks(table, "medical")
+    assert view.search.text() == "medical"
+    assert len(visible_references(view.model)) == 2
+    table.setFocus()
+    table.selectRow(0)
+    table.setCurrentIndex(view.model.index(0, 2))
+    expected = view.model.index(0, 0).data(TICKET_ID_ROLE)
+    with qtbot.waitSignal(view.open_ticket) as opened:
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert opened.args == [expected]
+    workspace = loaded.ticket_tabs.currentWidget()
+    await workspace.reload_task
+    assert workspace.ticket_id == expected
+
+
+def test_filters_combine_and_show_their_count(qtbot, loaded: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    view = loaded.queue_view
+    view.set_filter(QueueFilter(priorities=frozenset({1, 2})))
+    assert {view.model.row_at(r).priority for r in range(view.model.rowCount())} == {1, 2}
+    assert view.priority_button.text().endswith("(2)")
+    view.mine.setChecked(True)
+    assert all(view.model.row_at(r).assignee == "Camille Martin" for r in range(view.model.rowCount()))
+    view.set_filter(QueueFilter(breached=True))
+    breached = visible_references(view.model)
+    assert breached and all(
+        view.model.row_at(r).sla_state(view.model.now) is SlaState.BREACHED for r in range(view.model.rowCount())
+    )
+    assert "shown" in view.summary.text()
+
+
+def test_saved_filters_are_remembered_in_the_settings(qtbot, loaded: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    view = loaded.queue_view
+    view.set_filter(QueueFilter(text="srv", priorities=frozenset({1})))
+    view.save_filter_as("Serveurs urgents")
+    saved = settings.load(loaded.context.paths.settings_file).settings.saved_queue_filters
+    assert QueueFilter.from_dict(saved["Serveurs urgents"]) == QueueFilter(text="srv", priorities=frozenset({1}))
+    view.set_filter(QueueFilter())
+    assert view.search.text() == ""
+    view.saved_combo.setCurrentIndex(view.saved_combo.findData("Serveurs urgents"))
+    view.saved_combo.activated.emit(view.saved_combo.currentIndex())
+    assert view.search.text() == "srv" and view.model.current_filter.priorities == frozenset({1})
+
+
+def test_the_countdown_moves_without_resetting_the_model(qtbot, loaded: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    model = loaded.queue_view.model
+    resets: list[bool] = []
+    changed: list[tuple[int, int]] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.dataChanged.connect(lambda top, bottom: changed.append((top.column(), bottom.column())))
+    due_before = model.index(0, QueueModel.DUE).data()
+    model.tick(utc_now() + timedelta(hours=30))
+    assert resets == [] and changed == [(QueueModel.SLA, QueueModel.DUE)]
+    assert model.index(0, QueueModel.DUE).data() != due_before
+
+
+def test_tickets_turning_at_risk_raise_one_notification(qtbot, loaded: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import supportstation.gui.views.queue_view as queue_view_module
+
+    later = utc_now() + timedelta(hours=3)
+    monkeypatch.setattr(queue_view_module, "utc_now", lambda: later)
+    loaded.queue_view.tick()
+    assert len(loaded.notifier.sent) == 1
+    assert "need attention" in loaded.notifier.sent[0] or ":" in loaded.notifier.sent[0]
+    loaded.queue_view.tick()
+    assert len(loaded.notifier.sent) == 1, "the same states do not notify twice"
