@@ -13,7 +13,7 @@ Computations walk the open intervals of each day in UTC, never minute by minute,
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -113,6 +113,29 @@ def add_business_minutes(calendar: BusinessCalendar, start: datetime, minutes: i
             return opening + remaining
         remaining -= closing - opening
     raise AssertionError("unreachable: the walk without an end only stops by raising")
+
+
+def add_business_minutes_many(calendar: BusinessCalendar, start: datetime, minutes: Sequence[int]) -> list[datetime]:
+    """`add_business_minutes` for several amounts from one start, in one walk (an SLA needs four per ticket)."""
+    moment = _as_utc(start)
+    if any(amount < 0 for amount in minutes):
+        raise CalendarError(_("Business minutes cannot be negative: {minutes}.").format(minutes=min(minutes)))
+    results: dict[int, datetime] = {}
+    pending = sorted({amount for amount in minutes if amount and not calendar.always_open})
+    for amount in minutes:
+        if not amount or calendar.always_open:
+            results[amount] = moment + amount * _MINUTE
+    if pending:
+        elapsed = timedelta()
+        for opening, closing in _open_intervals(calendar, moment, None):
+            span = closing - opening
+            while pending and elapsed + span >= pending[0] * _MINUTE:
+                results[pending[0]] = opening + (pending[0] * _MINUTE - elapsed)
+                pending.pop(0)
+            if not pending:
+                break
+            elapsed += span
+    return [results[amount] for amount in minutes]
 
 
 def business_minutes_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> float:

@@ -192,10 +192,14 @@ def _account(report: ImportReport, batch: list[RowResult]) -> None:
             report.add_problems(result.problems)
 
 
-def _clocks(session: Session, planner: sla.DeadlinePlanner, draft: TicketDraft, now: datetime) -> dict[str, Any]:
+def _clocks(
+    clients: dict[int, Client], planner: sla.DeadlinePlanner, draft: TicketDraft, now: datetime
+) -> dict[str, Any]:
     """SLA clocks for an imported ticket, as for one created here; a ticket already past "new" counts as owned."""
     start = draft.created_at or now
-    deadlines = planner.plan(session.get(Client, draft.client_id), draft.priority, start, draft.resolve_deadline)
+    if draft.client_id not in clients:
+        clients[draft.client_id] = planner.session.get_one(Client, draft.client_id)
+    deadlines = planner.plan(clients[draft.client_id], draft.priority, start, draft.resolve_deadline)
     return {
         "own_deadline": deadlines.own_deadline,
         "own_warning_at": deadlines.own_warning_at,
@@ -212,9 +216,10 @@ def _write(session: Session, info: SourceInfo, drafts: list[TicketDraft], now: d
         return 0
     # Bulk statements: no ORM objects pile up in the session's identity map over 100,000 rows.
     planner = sla.DeadlinePlanner(session)
+    clients: dict[int, Client] = {}
     rows = [
         {
-            **_clocks(session, planner, d, now),
+            **_clocks(clients, planner, d, now),
             "reference": d.reference,
             "title": d.title,
             "description": d.description,

@@ -15,7 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportstation.storage.models import Client, SlaPolicy, Ticket
-from supportstation.tickets.business_time import BusinessCalendar, add_business_minutes, business_minutes_between
+from supportstation.tickets.business_time import (
+    BusinessCalendar,
+    add_business_minutes,
+    add_business_minutes_many,
+    business_minutes_between,
+)
 from supportstation.tickets.sla_clocks import SlaClocks, SlaState, clock_state
 
 __all__ = ["SlaClocks", "SlaState", "clock_state"]
@@ -91,13 +96,21 @@ class DeadlinePlanner:
         if calendar_key not in self._calendars:
             self._calendars[calendar_key] = calendar_for(client, round_the_clock=targets.round_the_clock)
         calendar = self._calendars[calendar_key]
-        own = add_business_minutes(calendar, start, targets.own_minutes)
-        resolve = resolve_deadline or add_business_minutes(calendar, start, targets.resolve_minutes)
+        if resolve_deadline is None:
+            # One walk of the calendar gives both deadlines and both warnings: the business time of each clock
+            # is its target, so no second measurement is needed.
+            own_warning, own, resolve_warning, resolve = add_business_minutes_many(
+                calendar, start, [
+                    max(1, math.floor(targets.own_minutes * self.fraction)), targets.own_minutes,
+                    max(1, math.floor(targets.resolve_minutes * self.fraction)), targets.resolve_minutes,
+                ],
+            )  # fmt: skip
+            return Deadlines(own, own_warning, resolve, resolve_warning)
+        own_warning, own = add_business_minutes_many(
+            calendar, start, [max(1, math.floor(targets.own_minutes * self.fraction)), targets.own_minutes]
+        )
         return Deadlines(
-            own_deadline=own,
-            own_warning_at=warning_instant(calendar, start, own, self.fraction),
-            resolve_deadline=resolve,
-            resolve_warning_at=warning_instant(calendar, start, resolve, self.fraction),
+            own, own_warning, resolve_deadline, warning_instant(calendar, start, resolve_deadline, self.fraction)
         )
 
 

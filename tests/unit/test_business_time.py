@@ -439,3 +439,17 @@ def test_importing_the_module_loads_neither_holidays_nor_qt_nor_the_database() -
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendar=calendars(), start=starts(), amounts=st.lists(st.integers(0, 4000), min_size=1, max_size=5))
+def test_adding_several_amounts_in_one_walk_agrees_with_adding_each(
+    calendar: BusinessCalendar, start: datetime, amounts: list[int]
+) -> None:
+    from supportstation.tickets.business_time import add_business_minutes_many
+
+    try:
+        expected = [add_business_minutes(calendar, start, amount) for amount in amounts]
+    except CalendarError:
+        return  # a calendar that never opens: covered by its own test
+    assert add_business_minutes_many(calendar, start, amounts) == expected
