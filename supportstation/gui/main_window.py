@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
     from supportstation.storage.database import Database
 
 from .dialogs.about_dialog import AboutDialog
+from .dialogs.import_dialog import ImportDialog
 from .dialogs.profile_dialog import ProfileDialog
 from .dialogs.settings_dialog import SettingsDialog
+from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
 from .views.hosts_view import HostsView
@@ -166,6 +169,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.settings_action)
         file_menu.addAction(self._action(_("Your &profile…"), self.open_profile))
         file_menu.addSeparator()
+        file_menu.addAction(self._action(_("&Import tickets…"), self.open_import, None, "Ctrl+I"))
+        file_menu.addAction(self._action(_("&Export the queue…"), self.choose_queue_export, None, "Ctrl+E"))
+        file_menu.addSeparator()
         file_menu.addAction(self._action(_("Open the &log folder"), self._open_logs))
         file_menu.addSeparator()
         file_menu.addAction(self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit, "Ctrl+Q"))
@@ -296,6 +302,45 @@ class MainWindow(QMainWindow):
         elif not running.running:
             self._intervention_clock.stop()
 
+    def open_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def choose_queue_export(self) -> None:
+        excel, plain, json_filter = _("CSV for Excel (*.csv)"), _("CSV (*.csv)"), _("JSON (*.json)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, _("Export the queue"), "queue.csv", ";;".join([excel, plain, json_filter])
+        )
+        if path:
+            style = "json" if chosen == json_filter else ("excel" if chosen == excel else "plain")
+            self._refresh_task = asyncio.ensure_future(self.export_queue(Path(path), style))
+
+    async def export_queue(self, path: Path, style: str) -> int | None:
+        """Writes the whole queue (not just the filtered rows: the file is for another tool to filter)."""
+        from supportstation.tickets import exporting
+
+        database = self.context.database
+        if database is None:
+            return None
+
+        def work() -> int:
+            with database.session() as session:
+                if style == "json":
+                    return exporting.export_queue_json(session, path)
+                csv_style = exporting.CsvStyle.EXCEL_FR if style == "excel" else exporting.CsvStyle.PLAIN
+                return exporting.export_queue_csv(session, path, style=csv_style)
+
+        try:
+            count = await asyncio.to_thread(work)
+        except OSError as error:
+            warn(self, _("Export failed"), _("Cannot write {path}: {reason}").format(
+                path=path, reason=error.strerror or error))  # fmt: skip
+            return None
+        self.statusBar().showMessage(_("{count} tickets exported to {path}.").format(count=count, path=path), 8000)
+        return count
+
     def _save_queue_filters(self, saved: dict) -> None:  # type: ignore[type-arg]
         self._save_settings(replace(self.context.settings, saved_queue_filters=saved))
 
@@ -350,7 +395,7 @@ class MainWindow(QMainWindow):
         try:
             settings_module.save(edited, self.context.paths.settings_file)
         except settings_module.SettingsError as error:
-            QMessageBox.warning(self, _("Settings not saved"), str(error))
+            warn(self, _("Settings not saved"), str(error))
             return
         self.context.settings = edited
 

@@ -52,16 +52,9 @@ async def test_find_the_most_urgent_ticket_work_on_it_and_resolve_it(
     assert "35" in [workspace.time_table.item(r, 2).text() for r in range(workspace.time_table.rowCount())]
 
     # Resolving needs a comment; it is refused without one and nothing changes.
-    refused = []
-    import PySide6.QtWidgets as widgets
-
-    original = widgets.QMessageBox.warning
-    widgets.QMessageBox.warning = lambda *args: refused.append(args[2])  # type: ignore[assignment]
-    try:
-        await workspace.request_status(TicketStatus.RESOLVED, comment="")
-    finally:
-        widgets.QMessageBox.warning = original  # type: ignore[assignment]
-    assert refused and "resolution comment" in refused[0]
+    await workspace.request_status(TicketStatus.RESOLVED, comment="")
+    assert workspace.last_refusal is not None and "resolution comment" in workspace.last_refusal.text()
+    workspace.last_refusal.close()
     assert workspace.detail.status is TicketStatus.IN_PROGRESS
     await workspace.end_intervention()
     await workspace.request_status(TicketStatus.RESOLVED, comment="Service relancé, cause : disque plein.")

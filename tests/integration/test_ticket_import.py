@@ -351,14 +351,22 @@ def test_cancelling_from_the_progress_callback_rolls_everything_back(database: D
 
 def test_a_large_csv_imports_in_batches_with_bounded_memory(database: Database, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
-    write_big_csv(path, 20_000)
+    # Long descriptions make a big file from few rows: memory must not follow the file's size.
+    write_big_csv(path, 10_000, description="Symptômes constatés sur place. " * 70)
     size = path.stat().st_size
-    assert size > 12_000_000
+    assert size > 20_000_000
     before = ticket_count(database)
     calls: list[tuple[int, int | None]] = []
     # Memory is traced on SQLite only: tracing makes the import 4 times slower, and what the import keeps does not
     # depend on the backend (each driver is handed one batch at a time).
     traced = database.is_sqlite
+    # A first small import pays the one-time costs (holiday tables, lazily imported modules, compiled statements),
+    # so the trace below sees only what grows with the file.
+    warm_up = tmp_path / "warm-up.csv"
+    write_big_csv(warm_up, 20)
+    warm_up.write_text(warm_up.read_text(encoding="utf-8").replace("BIG-", "WARM-"), encoding="utf-8")
+    run_import(database, warm_up, mode=ImportMode.VALID_ONLY)
+    before = ticket_count(database)
     if traced:
         tracemalloc.start()
     try:
@@ -366,10 +374,10 @@ def test_a_large_csv_imports_in_batches_with_bounded_memory(database: Database, 
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
     finally:
         tracemalloc.stop()
-    assert (report.rows_read, report.imported, report.invalid) == (20_000, 20_000, 0)
-    assert ticket_count(database) == before + 20_000
+    assert (report.rows_read, report.imported, report.invalid) == (10_000, 10_000, 0)
+    assert ticket_count(database) == before + 10_000
     done = [d for d, _t in calls]
-    assert len(calls) >= 20 and done == sorted(done) and done[-1] == 20_000
+    assert len(calls) >= 20 and done == sorted(done) and done[-1] == 10_000
     # Streaming: the whole file never sits in memory (20,000 small drafts would not either).
     assert peak < size / 2, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
 

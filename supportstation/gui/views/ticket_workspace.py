@@ -42,6 +42,7 @@ from supportstation.tickets.labels import due_text, sla_label, status_label
 
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
+from ..messages import warn
 
 if TYPE_CHECKING:
     from supportstation.tickets.details import TicketDetail
@@ -69,6 +70,7 @@ class TicketWorkspace(QWidget):
         self._expanded: set[int] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.busy = False
+        self.last_refusal: QMessageBox | None = None
 
         self.header = QLabel()
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -199,7 +201,7 @@ class TicketWorkspace(QWidget):
         try:
             detail = await asyncio.to_thread(work)
         except _refusals() as refusal:
-            QMessageBox.warning(self, _("Not done"), str(refusal))
+            self.last_refusal = warn(self, _("Not done"), str(refusal))
             return None
         finally:
             self._set_busy(False)
