@@ -406,7 +406,10 @@ def _add_history(ticket: Ticket, engineer: Engineer | None, created: datetime, n
     if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED) and engineer:
         started = max(created + timedelta(minutes=40), now - timedelta(hours=2))
         intervention = Intervention(engineer=engineer, started_at=started, on_site=True)
-        if ticket.status != TicketStatus.IN_PROGRESS:
+        if ticket.status == TicketStatus.IN_PROGRESS:
+            # Under way: its clock is running, as if started from the workspace.
+            intervention.time_entries = [TimeEntry(category="on_site", started_at=started, automatic=True)]
+        else:
             intervention.ended_at = started + timedelta(minutes=95)
             intervention.summary = ticket.resolution or ""
             intervention.time_entries = [

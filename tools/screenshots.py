@@ -94,6 +94,7 @@ def render(out: Path, language: str) -> None:
         for row, (key, _title, _widget) in enumerate(window.views):
             window.show_view(row)
             save(window, f"{row + 1}-{key}")
+        show_ticket_screens(window, database, context, save)
         settings_dialog = SettingsDialog(user_settings, app_paths, window)
         settings_dialog.show()
         save(settings_dialog, "settings-general")
@@ -120,6 +121,50 @@ def render(out: Path, language: str) -> None:
         del keep
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def show_ticket_screens(window, database, context, save) -> None:  # type: ignore[no-untyped-def]
+    """The most urgent ticket's workspace, with a note, time and a part; then the import dialog on a French CSV."""
+    from supportstation.gui.dialogs.import_dialog import ImportDialog
+    from supportstation.storage.models import Ticket
+    from supportstation.tickets import interventions, timeline
+    from supportstation.tickets.csv_reading import preview
+    from supportstation.tickets.details import load_ticket_detail
+    from supportstation.tickets.engineers import ensure_engineer
+
+    first = window.queue_view.model.row_at(1)  # the P1 with an intervention under way in the demo
+    with database.session() as session:
+        ticket = session.get(Ticket, first.ticket_id)
+        me = ensure_engineer(session, context.settings.profile)
+        timeline.add_note(
+            session,
+            ticket,
+            "**Constat** : le partage `\\\\srv-dossiers\\patients` ne répond plus.\n\n"
+            "- service *Serveur* arrêté\n- 2 % d'espace libre sur D:\n\nÀ faire : purger les journaux.",
+            author=me,
+        )
+        running = interventions.running_for(session, me)
+        if running is not None:
+            interventions.add_time(session, running, "travel", 35, author=me, description="Aller depuis Lyon")
+            interventions.add_part(session, running, "Disque SSD 1 To", 1, author=me, serial_number="S5GXNF0R1234")
+    from supportstation.tickets.running import running_intervention
+
+    with database.session() as session:
+        window.running = running_intervention(session, context.settings.profile)
+    window._show_running_intervention()
+    workspace = window.open_ticket_without_loading(first.ticket_id)
+    with database.session() as session:
+        workspace.show_detail(load_ticket_detail(session, first.ticket_id))
+    save(window, "6-ticket-workspace")
+    workspace.side.setCurrentIndex(1)
+    save(window, "7-ticket-time-and-parts")
+    window.ticket_tabs.setCurrentIndex(0)
+    dialog = ImportDialog(context, window)
+    dialog.path_edit.setText(str(ROOT / "tests" / "data" / "import" / "excel_fr_cp1252_semicolon.csv"))
+    dialog.show_preview(preview(Path(dialog.path_edit.text())))
+    dialog.show()
+    save(dialog, "import-dialog")
+    dialog.close()
 
 
 def main() -> int:

@@ -256,7 +256,13 @@ class MainWindow(QMainWindow):
     # -- tickets --------------------------------------------------------------------------------------------------
 
     def open_ticket(self, ticket_id: int) -> TicketWorkspace:
-        """Shows the ticket's workspace in its own tab, reusing the tab when it is already open."""
+        """Shows the ticket's workspace in its own tab (reusing an open one) and loads it in the background."""
+        workspace = self.open_ticket_without_loading(ticket_id)
+        if workspace.detail is None:
+            workspace.reload_task = workspace._schedule(workspace.reload())
+        return workspace
+
+    def open_ticket_without_loading(self, ticket_id: int) -> TicketWorkspace:
         self.show_view(0)
         for index in range(1, self.ticket_tabs.count()):
             workspace = self.ticket_tabs.widget(index)
@@ -268,7 +274,6 @@ class MainWindow(QMainWindow):
         workspace.title_changed.connect(lambda title, w=workspace: self._retitle(w, title))
         workspace.changed.connect(self.request_refresh)
         self.ticket_tabs.setCurrentIndex(index)
-        workspace.reload_task = workspace._schedule(workspace.reload())
         return workspace
 
     def _retitle(self, workspace: TicketWorkspace, title: str) -> None:

@@ -17,6 +17,8 @@ COLLAPSED_LINES = 12
 # A 1 MB note laid out as Markdown takes seconds; past this size it is shown as plain text until asked for.
 MARKDOWN_LIMIT = 100_000
 EXPAND_SCHEME = "expand"
+# Bodies shown as a terminal shows them: command output and the like.
+MONOSPACE_KINDS = frozenset({"command", "procedure"})
 
 
 def kind_label(kind: str) -> str:
@@ -52,20 +54,17 @@ KIND_COLOURS = {
 
 def render(document: QTextDocument, items: Iterable[TimelineItem], expanded: set[int]) -> None:
     document.clear()
+    document.setDocumentMargin(4)
     cursor = QTextCursor(document)
-    first = True
     for item in reversed(list(items)):  # newest first: what just happened is what the engineer looks for
-        if not first:
-            cursor.insertBlock()
-        first = False
         _render_item(cursor, item, item.event_id in expanded)
 
 
 def _render_item(cursor: QTextCursor, item: TimelineItem, expanded: bool) -> None:
     frame_format = QTextFrameFormat()
     frame_format.setBorder(0)
-    frame_format.setPadding(6)
-    frame_format.setBottomMargin(4)
+    frame_format.setPadding(4)
+    frame_format.setBottomMargin(2)
     frame_format.setLeftMargin(2)
     cursor.insertFrame(frame_format)
     colour = KIND_COLOURS.get(item.kind, "#455a64")
@@ -83,8 +82,10 @@ def _render_item(cursor: QTextCursor, item: TimelineItem, expanded: bool) -> Non
         cursor.insertBlock()
         if item.kind == "note" and (len(body) <= MARKDOWN_LIMIT or expanded):
             cursor.insertMarkdown(body)
-        else:
+        elif item.kind in MONOSPACE_KINDS or "\n" in body.strip():
             _insert_collapsible(cursor, item.event_id, body, expanded)
+        else:
+            cursor.insertHtml(f"<span style='color:#37474f'>{html.escape(body)}</span>")
     cursor.movePosition(QTextCursor.MoveOperation.End)
     cursor.setCharFormat(QTextCharFormat())
 

@@ -33,7 +33,7 @@ from ..queue_model import TICKET_ID_ROLE, QueueModel
 from .loading import MessageTable
 
 COUNTDOWN_MS = 30_000
-COLUMN_WIDTHS = [40, 56, 124, 0, 160, 120, 120, 130, 110, 140]
+COLUMN_WIDTHS = [36, 56, 120, 0, 150, 110, 110, 120, 110, 120]
 
 
 class QueueView(QWidget):
