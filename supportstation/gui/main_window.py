@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QWidget,
 )
 
@@ -32,13 +30,16 @@ from supportstation.tickets.running import RunningIntervention, running_interven
 if TYPE_CHECKING:
     from supportstation.storage.database import Database
 
+    from .dialogs.import_dialog import ImportDialog
+
+from . import ticket_files
 from .dialogs.about_dialog import AboutDialog
-from .dialogs.import_dialog import ImportDialog
 from .dialogs.profile_dialog import ProfileDialog
 from .dialogs.settings_dialog import SettingsDialog
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
+from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
 from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
@@ -67,14 +68,8 @@ class MainWindow(QMainWindow):
         self.queue_view.set_saved_filters(context.settings.saved_queue_filters)
         self.queue_view.open_ticket.connect(self.open_ticket)
         self.queue_view.saved_filters_changed.connect(self._save_queue_filters)
-        # The queue and each opened ticket share the first page, as tabs.
-        self.ticket_tabs = QTabWidget()
-        self.ticket_tabs.setObjectName("ticketTabs")
-        self.ticket_tabs.setDocumentMode(True)
-        self.ticket_tabs.setTabsClosable(True)
-        self.ticket_tabs.addTab(self.queue_view, _("Queue"))
-        self.ticket_tabs.tabBar().setTabButton(0, self.ticket_tabs.tabBar().ButtonPosition.RightSide, None)
-        self.ticket_tabs.tabCloseRequested.connect(self._close_ticket_tab)
+        self.ticket_tabs = TicketTabs(context, self.queue_view)
+        self.ticket_tabs.ticket_changed.connect(self.request_refresh)
         self.hosts_view = HostsView()
         self.views: list[tuple[str, str, QWidget]] = [
             ("queue", _("Queue"), self.ticket_tabs),
@@ -257,35 +252,12 @@ class MainWindow(QMainWindow):
 
     def open_ticket(self, ticket_id: int) -> TicketWorkspace:
         """Shows the ticket's workspace in its own tab (reusing an open one) and loads it in the background."""
-        workspace = self.open_ticket_without_loading(ticket_id)
-        if workspace.detail is None:
-            workspace.reload_task = workspace._schedule(workspace.reload())
-        return workspace
+        self.show_view(0)
+        return self.ticket_tabs.open_ticket(ticket_id)
 
     def open_ticket_without_loading(self, ticket_id: int) -> TicketWorkspace:
         self.show_view(0)
-        for index in range(1, self.ticket_tabs.count()):
-            workspace = self.ticket_tabs.widget(index)
-            if isinstance(workspace, TicketWorkspace) and workspace.ticket_id == ticket_id:
-                self.ticket_tabs.setCurrentIndex(index)
-                return workspace
-        workspace = TicketWorkspace(self.context, ticket_id)
-        index = self.ticket_tabs.addTab(workspace, "…")
-        workspace.title_changed.connect(lambda title, w=workspace: self._retitle(w, title))
-        workspace.changed.connect(self.request_refresh)
-        self.ticket_tabs.setCurrentIndex(index)
-        return workspace
-
-    def _retitle(self, workspace: TicketWorkspace, title: str) -> None:
-        index = self.ticket_tabs.indexOf(workspace)
-        if index > 0:
-            self.ticket_tabs.setTabText(index, title)
-
-    def _close_ticket_tab(self, index: int) -> None:
-        if index > 0:
-            widget = self.ticket_tabs.widget(index)
-            self.ticket_tabs.removeTab(index)
-            widget.deleteLater()
+        return self.ticket_tabs.open_ticket(ticket_id, load=False)
 
     def _show_running_intervention(self) -> None:
         running = self.running
@@ -308,43 +280,13 @@ class MainWindow(QMainWindow):
             self._intervention_clock.stop()
 
     def open_import(self) -> ImportDialog:
-        dialog = ImportDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return ticket_files.open_import(self)
 
     def choose_queue_export(self) -> None:
-        excel, plain, json_filter = _("CSV for Excel (*.csv)"), _("CSV (*.csv)"), _("JSON (*.json)")
-        path, chosen = QFileDialog.getSaveFileName(
-            self, _("Export the queue"), "queue.csv", ";;".join([excel, plain, json_filter])
-        )
-        if path:
-            style = "json" if chosen == json_filter else ("excel" if chosen == excel else "plain")
-            self._refresh_task = asyncio.ensure_future(self.export_queue(Path(path), style))
+        ticket_files.choose_queue_export(self)
 
     async def export_queue(self, path: Path, style: str) -> int | None:
-        """Writes the whole queue (not just the filtered rows: the file is for another tool to filter)."""
-        from supportstation.tickets import exporting
-
-        database = self.context.database
-        if database is None:
-            return None
-
-        def work() -> int:
-            with database.session() as session:
-                if style == "json":
-                    return exporting.export_queue_json(session, path)
-                csv_style = exporting.CsvStyle.EXCEL_FR if style == "excel" else exporting.CsvStyle.PLAIN
-                return exporting.export_queue_csv(session, path, style=csv_style)
-
-        try:
-            count = await asyncio.to_thread(work)
-        except OSError as error:
-            warn(self, _("Export failed"), _("Cannot write {path}: {reason}").format(
-                path=path, reason=error.strerror or error))  # fmt: skip
-            return None
-        self.statusBar().showMessage(_("{count} tickets exported to {path}.").format(count=count, path=path), 8000)
-        return count
+        return await ticket_files.export_queue(self, path, style)
 
     def _save_queue_filters(self, saved: dict) -> None:  # type: ignore[type-arg]
         self._save_settings(replace(self.context.settings, saved_queue_filters=saved))

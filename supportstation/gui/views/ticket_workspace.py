@@ -7,7 +7,6 @@ a refused action (a workflow rule, an intervention already running…) is explai
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -18,16 +17,11 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
-    QTabWidget,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -38,11 +32,13 @@ from supportstation.clock import utc_now
 from supportstation.context import AppContext
 from supportstation.i18n import _
 from supportstation.storage.enums import TicketStatus
-from supportstation.tickets.labels import due_text, sla_label, status_label
+from supportstation.tickets.labels import status_label
 
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
 from ..messages import warn
+from ..ticket_header import header_html
+from .ticket_side_panel import TicketSidePanel
 
 if TYPE_CHECKING:
     from supportstation.tickets.details import TicketDetail
@@ -70,6 +66,7 @@ class TicketWorkspace(QWidget):
         self._expanded: set[int] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.busy = False
+        self.reload_task: asyncio.Task[Any] | None = None
         self.last_refusal: QMessageBox | None = None
 
         self.header = QLabel()
@@ -97,51 +94,14 @@ class TicketWorkspace(QWidget):
         self.timeline.setOpenLinks(False)
         self.timeline.anchorClicked.connect(self._timeline_link)
 
-        self.note_editor = QPlainTextEdit()
-        self.note_editor.setPlaceholderText(_("Write a note (Markdown). Ctrl+Enter adds it to the timeline."))
-        self.add_note_button = QPushButton(_("Add note"))
-        note_tab = QWidget()
-        note_layout = QVBoxLayout(note_tab)
-        note_layout.addWidget(self.note_editor, 1)
-        note_layout.addWidget(self.add_note_button, 0, Qt.AlignmentFlag.AlignRight)
-
-        self.time_table = QTableWidget(0, 4)
-        self.time_table.setHorizontalHeaderLabels([_("Category"), _("Start"), _("Minutes"), _("Description")])
-        self.time_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.time_table.verticalHeader().setVisible(False)
-        self.time_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.time_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.time_total = QLabel()
-        self.add_time_button = QPushButton(_("Add time…"))
-        self.edit_time_button = QPushButton(_("Correct…"))
-        self.parts_table = QTableWidget(0, 3)
-        self.parts_table.setHorizontalHeaderLabels([_("Part or consumable"), _("Quantity"), _("Serial number")])
-        self.parts_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.parts_table.verticalHeader().setVisible(False)
-        self.parts_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.add_part_button = QPushButton(_("Add part…"))
-        time_tab = QWidget()
-        time_layout = QVBoxLayout(time_tab)
-        time_layout.addWidget(self.time_table, 2)
-        time_buttons = QHBoxLayout()
-        time_buttons.addWidget(self.time_total, 1)
-        time_buttons.addWidget(self.add_time_button)
-        time_buttons.addWidget(self.edit_time_button)
-        time_layout.addLayout(time_buttons)
-        time_layout.addWidget(self.parts_table, 1)
-        time_layout.addWidget(self.add_part_button, 0, Qt.AlignmentFlag.AlignRight)
-
-        self.attachments = QTableWidget(0, 3)
-        self.attachments.setHorizontalHeaderLabels([_("File"), _("Size"), _("SHA-256")])
-        self.attachments.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.attachments.verticalHeader().setVisible(False)
-        self.attachments.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.side = TicketSidePanel()
+        # The workspace's actions use the panel's controls directly.
+        self.note_editor, self.add_note_button = self.side.note_editor, self.side.add_note_button
+        self.time_table, self.time_total = self.side.time_table, self.side.time_total
+        self.add_time_button, self.edit_time_button = self.side.add_time_button, self.side.edit_time_button
+        self.parts_table, self.add_part_button = self.side.parts_table, self.side.add_part_button
+        self.attachments = self.side.attachments
         self.attachments.doubleClicked.connect(self._open_attachment)
-
-        self.side = QTabWidget()
-        self.side.addTab(note_tab, _("Note"))
-        self.side.addTab(time_tab, _("Time and parts"))
-        self.side.addTab(self.attachments, _("Attachments"))
 
         splitter = QSplitter()
         splitter.addWidget(self.timeline)
@@ -224,82 +184,10 @@ class TicketWorkspace(QWidget):
     def show_detail(self, detail: TicketDetail) -> None:
         self.detail = detail
         self.title_changed.emit(detail.reference)
-        self.header.setText(self._header_html(detail))
+        self.header.setText(header_html(detail, utc_now()))
         timeline_document.render(self.timeline.document(), detail.timeline, self._expanded)
-        self._fill_time(detail)
-        self._fill_attachments(detail)
+        self.side.show_detail(detail)
         self._update_buttons(detail)
-
-    def _header_html(self, detail: TicketDetail) -> str:
-        now = utc_now()
-        state = detail.clocks.state(now)
-        colour = {"breached": "#c62828", "at_risk": "#ef6c00", "paused": "#757575"}.get(state.value, "#2e7d32")
-        due = due_text(detail.clocks.next_deadline(), now)
-        lines = [
-            f"<h2 style='margin:0'>{html.escape(detail.reference)} — {html.escape(detail.title)}</h2>",
-            f"<b>P{detail.priority}</b> · {html.escape(status_label(detail.status))} · "
-            f"<span style='color:{colour}'>{html.escape(sla_label(state))}, {html.escape(due)}</span>"
-            + (" · " + html.escape(_("Assigned to {name}").format(name=detail.assignee)) if detail.assignee else ""),
-            f"<b>{html.escape(detail.client)}</b>"
-            + (f" — {html.escape(detail.site)}" if detail.site else "")
-            + (
-                f" <span style='color:#757575'>({html.escape(detail.site_address)})</span>"
-                if detail.site_address
-                else ""
-            ),
-        ]
-        contact = detail.contact
-        if contact is not None:
-            parts = [html.escape(contact.name) + (f", {html.escape(contact.role)}" if contact.role else "")]
-            if contact.phone:
-                number = "".join(ch for ch in contact.phone if ch.isdigit() or ch == "+")
-                parts.append(f"<a href='tel:{number}'>{html.escape(contact.phone)}</a>")
-            if contact.email:
-                parts.append(f"<a href='mailto:{html.escape(contact.email)}'>{html.escape(contact.email)}</a>")
-            lines.append(_("Contact: {contact}").format(contact=" · ".join(parts)))
-        if detail.hosts:
-            hosts = ", ".join(f"{html.escape(h.name)} <span style='color:#757575'>({html.escape(h.address)})</span>"
-                              for h in detail.hosts)  # fmt: skip
-            lines.append(_("Hosts: {hosts}").format(hosts=hosts))
-        if detail.description:
-            lines.append(f"<i>{html.escape(detail.description)}</i>")
-        return "<br>".join(lines)
-
-    def _fill_time(self, detail: TicketDetail) -> None:
-        from supportstation.tickets.intervention_types import category_label
-
-        entries = [entry for intervention in detail.interventions for entry in intervention.time_entries]
-        self.time_table.setRowCount(len(entries))
-        total = 0
-        for row, entry in enumerate(entries):
-            minutes = _("running") if entry.running else str(entry.minutes)
-            values = [category_label(entry.category), entry.started_at.astimezone().strftime("%d/%m %H:%M"), minutes,
-                      entry.description]  # fmt: skip
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, entry.entry_id)
-                self.time_table.setItem(row, column, item)
-            total += entry.minutes
-        self.time_total.setText(_("Total: {hours} h {minutes:02d}").format(hours=total // 60, minutes=total % 60))
-        parts = [part for intervention in detail.interventions for part in intervention.parts]
-        self.parts_table.setRowCount(len(parts))
-        for row, part in enumerate(parts):
-            for column, value in enumerate([part.name, f"{part.quantity:g}", part.serial_number]):
-                self.parts_table.setItem(row, column, QTableWidgetItem(value))
-
-    def _fill_attachments(self, detail: TicketDetail) -> None:
-        self.attachments.setRowCount(len(detail.attachments))
-        for row, attachment in enumerate(detail.attachments):
-            size = (
-                f"{attachment.size / 1024:.1f} KB"
-                if attachment.size < 1024**2
-                else f"{attachment.size / 1024**2:.1f} MB"
-            )
-            for column, value in enumerate([attachment.file_name, size, attachment.sha256]):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, attachment.stored_path)
-                self.attachments.setItem(row, column, item)
-        self.side.setTabText(2, _("Attachments ({count})").format(count=len(detail.attachments)))
 
     def _update_buttons(self, detail: TicketDetail) -> None:
         menu = self.status_button.menu()

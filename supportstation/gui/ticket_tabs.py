@@ -1,0 +1,48 @@
+"""The first page of the window: the queue, and one closable tab per opened ticket."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from supportstation.context import AppContext
+from supportstation.i18n import _
+
+from .views.ticket_workspace import TicketWorkspace
+
+
+class TicketTabs(QTabWidget):
+    # A ticket was changed from its workspace: the queue should show it.
+    ticket_changed = Signal()
+
+    def __init__(self, context: AppContext, queue: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("ticketTabs")
+        self.setDocumentMode(True)
+        self.setTabsClosable(True)
+        self.addTab(queue, _("Queue"))
+        self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.RightSide, None)
+        self.tabCloseRequested.connect(self._close)
+
+    def workspaces(self) -> list[TicketWorkspace]:
+        return [w for i in range(1, self.count()) if isinstance(w := self.widget(i), TicketWorkspace)]
+
+    def open_ticket(self, ticket_id: int, *, load: bool = True) -> TicketWorkspace:
+        """Brings the ticket's tab forward, creating it if needed; `load` reads the ticket in the background."""
+        workspace = next((w for w in self.workspaces() if w.ticket_id == ticket_id), None)
+        if workspace is None:
+            workspace = TicketWorkspace(self.context, ticket_id)
+            self.addTab(workspace, "…")
+            workspace.title_changed.connect(lambda title, w=workspace: self.setTabText(self.indexOf(w), title))
+            workspace.changed.connect(self.ticket_changed)
+        self.setCurrentWidget(workspace)
+        if load and workspace.detail is None and workspace.reload_task is None:
+            workspace.reload_task = workspace._schedule(workspace.reload())
+        return workspace
+
+    def _close(self, index: int) -> None:
+        if index > 0:
+            widget = self.widget(index)
+            self.removeTab(index)
+            widget.deleteLater()
