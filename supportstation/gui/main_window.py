@@ -225,14 +225,16 @@ class MainWindow(QMainWindow):
         database = self.context.database
         if database is None:
             return
+        from supportstation.clock import utc_now
         from supportstation.remote.inventory import load_hosts
-        from supportstation.tickets.queue import load_queue
+        from supportstation.tickets.queue import QueueIndex, load_queue
 
         profile = self.context.settings.profile
 
-        def read() -> tuple[list, list, RunningIntervention | None]:  # type: ignore[type-arg]
+        def read() -> tuple[QueueIndex, list, RunningIntervention | None]:  # type: ignore[type-arg]
             with database.session() as session:
-                return load_queue(session), load_hosts(session), running_intervention(session, profile)
+                queue = QueueIndex(load_queue(session), utc_now())
+                return queue, load_hosts(session), running_intervention(session, profile)
 
         self.statusBar().showMessage(_("Loading…"))
         try:

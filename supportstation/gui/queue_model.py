@@ -1,15 +1,15 @@
-"""The queue's Qt model: a thin adapter over the core's rows, showing a filtered, sorted list of their indexes.
+"""The queue's Qt model: a thin adapter over the core's `QueueIndex`, showing a filtered, sorted list of positions.
 
-Filtering is one pass over precomputed search strings (`tickets.queue.matching_indexes`) and sorting orders the
-index list by a key; Qt never has to call data() for hidden rows. The countdown ticks by moving `now` forward
-and repainting two columns: no reload, no reset.
+Filtering scans a flat list of search strings (narrowing the previous result when the user types more), sorting
+orders the position list by keys computed once per column, and the countdown moves `now` forward: only rows whose
+deadline just passed change state, and only the two time columns repaint. Qt never calls data() for hidden rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from supportstation.clock import utc_now
 from supportstation.i18n import _
 from supportstation.tickets.labels import due_text, sla_label, status_label
-from supportstation.tickets.queue import QueueFilter, QueueRow, matching_indexes, urgency_key
+from supportstation.tickets.queue import QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
 Index = QModelIndex | QPersistentModelIndex
@@ -55,96 +55,106 @@ def _sla_icon(state: SlaState) -> QIcon:
 
 class QueueModel(QAbstractTableModel):
     SLA, PRIORITY, REFERENCE, TITLE, CLIENT, SITE, HOSTS, STATUS, ASSIGNEE, DUE = range(10)
-    TIME_COLUMNS = (SLA, DUE)
+    SORT_KEYS: ClassVar[dict[int, str]] = {
+        SLA: "sla", PRIORITY: "priority", REFERENCE: "reference", TITLE: "title", CLIENT: "client",
+        SITE: "site", HOSTS: "hosts", STATUS: "status", ASSIGNEE: "assignee", DUE: "due",
+    }  # fmt: skip
 
     def __init__(self, parent: Any = None):
         super().__init__(parent)
-        self._rows: list[QueueRow] = []
+        self.index_data = QueueIndex([], utc_now())
         self._visible: list[int] = []
         self._filter = QueueFilter()
         self._my_email = ""
         self._sort_column = -1
         self._descending = False
-        self.now: datetime = utc_now()
         self._icons: dict[SlaState, QIcon] = {}
+        # Brushes made once: data() is called for every visible cell on every paint.
+        self._priority_brushes = {p: QBrush(QColor(colour)) for p, colour in PRIORITY_COLOURS.items()}
+        self._sla_brushes = {state: QBrush(QColor(colour)) for state, colour in SLA_COLOURS.items()}
+        self._highlights = {state: QBrush(QColor(colour)) for state, colour in ROW_HIGHLIGHT.items()}
         self._headers = [
             _("SLA"), _("Priority"), _("Reference"), _("Title"), _("Client"), _("Site"), _("Hosts"), _("Status"),
             _("Assigned to"), _("Due"),
         ]  # fmt: skip
 
+    @property
+    def now(self) -> datetime:
+        return self.index_data.now
+
     # -- content --------------------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[QueueRow], now: datetime | None = None) -> None:
+    def set_rows(self, rows: Sequence[QueueRow] | QueueIndex, now: datetime | None = None) -> None:
+        """Shows new rows; a QueueIndex built beforehand (in a worker thread) is used as is."""
         self.beginResetModel()
-        self._rows = list(rows)
-        self.now = now or utc_now()
-        self._refilter()
+        self.index_data = rows if isinstance(rows, QueueIndex) else QueueIndex(rows, now or utc_now())
+        self._visible = self._filtered()
+        self._apply_sort()
         self.endResetModel()
 
     def set_filter(self, wanted: QueueFilter, my_email: str = "") -> None:
+        previous = self._filter
+        # Typing more letters only narrows the rows already shown: scan those, not the whole queue.
+        narrows = (
+            my_email == self._my_email
+            and wanted.text.startswith(previous.text)
+            and QueueFilter(text=wanted.text, **_without_text(previous)) == wanted
+            and len(wanted.text.split()) >= len(previous.text.split())
+        )
         self.beginResetModel()
         self._filter, self._my_email = wanted, my_email
-        self._refilter()
+        self._visible = self._filtered(within=self._visible if narrows else None)
+        self._apply_sort()
         self.endResetModel()
+
+    def _filtered(self, within: Sequence[int] | None = None) -> list[int]:
+        if within is not None and self._sort_column >= 0:
+            within = sorted(within)
+        return self.index_data.filter(self._filter, my_email=self._my_email, within=within)
 
     @property
     def current_filter(self) -> QueueFilter:
         return self._filter
 
-    def _refilter(self) -> None:
-        self._visible = matching_indexes(self._rows, self._filter, now=self.now, my_email=self._my_email)
-        self._apply_sort()
-
     def total_rows(self) -> int:
-        return len(self._rows)
+        return len(self.index_data.rows)
 
     def all_rows(self) -> list[QueueRow]:
-        return list(self._rows)
+        return self.index_data.rows
 
     def row_at(self, row: int) -> QueueRow:
-        return self._rows[self._visible[row]]
+        return self.index_data.rows[self._visible[row]]
+
+    def state_at(self, row: int) -> SlaState:
+        return self.index_data.states[self._visible[row]]
 
     def row_of_ticket(self, ticket_id: int) -> int:
+        rows = self.index_data.rows
         for position, index in enumerate(self._visible):
-            if self._rows[index].ticket_id == ticket_id:
+            if rows[index].ticket_id == ticket_id:
                 return position
         return -1
 
-    def tick(self, now: datetime | None = None) -> None:
-        """Moves the countdown on: only the SLA and due columns repaint, the rows stay where they are."""
-        self.now = now or utc_now()
+    def tick(self, now: datetime | None = None) -> list[int]:
+        """Moves the countdown on; returns the positions (in the loaded rows) whose SLA state changed."""
+        changed = self.index_data.advance(now or utc_now())
         if self._visible:
             self.dataChanged.emit(self.index(0, self.SLA), self.index(len(self._visible) - 1, self.DUE))
+        return changed
 
     # -- sorting --------------------------------------------------------------------------------------------------
-
-    def _sort_key(self, column: int) -> Callable[[QueueRow], Any]:
-        keys: dict[int, Callable[[QueueRow], Any]] = {
-            self.SLA: lambda row: -_severity(row.sla_state(self.now)),
-            self.PRIORITY: lambda row: row.priority,
-            self.REFERENCE: lambda row: row.reference,
-            self.TITLE: lambda row: row.title.casefold(),
-            self.CLIENT: lambda row: row.client.casefold(),
-            self.SITE: lambda row: row.site.casefold(),
-            self.HOSTS: lambda row: ", ".join(row.hosts),
-            self.STATUS: lambda row: status_label(row.status),
-            self.ASSIGNEE: lambda row: row.assignee.casefold(),
-            self.DUE: lambda row: urgency_key(row)[1],
-        }
-        return keys.get(column, urgency_key)
 
     def _apply_sort(self) -> None:
         if self._sort_column < 0:
             return  # rows arrive in urgency order, and filtering keeps their order
-        key = self._sort_key(self._sort_column)
-        rows = self._rows
-        self._visible.sort(key=lambda index: key(rows[index]), reverse=self._descending)
+        keys = self.index_data.sort_keys(self.SORT_KEYS[self._sort_column])
+        self._visible.sort(key=keys.__getitem__, reverse=self._descending)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
-        self._sort_column = column
+        self._sort_column = column if column in self.SORT_KEYS else -1
         self._descending = order == Qt.SortOrder.DescendingOrder
-        if column < 0:
+        if self._sort_column < 0:
             self._visible.sort()
         else:
             self._apply_sort()
@@ -165,27 +175,27 @@ class QueueModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        row = self._rows[self._visible[index.row()]]
+        position = self._visible[index.row()]
+        row = self.index_data.rows[position]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == TICKET_ID_ROLE:
             return row.ticket_id
+        state = self.index_data.states[position]
         if role == Qt.ItemDataRole.DecorationRole and column == self.SLA:
-            state = row.sla_state(self.now)
             if state not in self._icons:
                 self._icons[state] = _sla_icon(state)
             return self._icons[state]
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.PRIORITY:
-                return QBrush(QColor(PRIORITY_COLOURS.get(row.priority, "#000000")))
-            if column == self.DUE and row.sla_state(self.now) in (SlaState.BREACHED, SlaState.AT_RISK):
-                return QBrush(QColor(SLA_COLOURS[row.sla_state(self.now)]))
+                return self._priority_brushes.get(row.priority)
+            if column == self.DUE and state in (SlaState.BREACHED, SlaState.AT_RISK):
+                return self._sla_brushes[state]
         if role == Qt.ItemDataRole.BackgroundRole:
-            highlight = ROW_HIGHLIGHT.get(row.sla_state(self.now))
-            return QBrush(QColor(highlight)) if highlight else None
+            return self._highlights.get(state)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
+            return self._tooltip(row, state, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.PRIORITY, self.SLA):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -208,11 +218,11 @@ class QueueModel(QAbstractTableModel):
         }
         return values.get(column)
 
-    def _tooltip(self, row: QueueRow, column: int) -> str | None:
+    def _tooltip(self, row: QueueRow, state: SlaState, column: int) -> str | None:
         if column in (self.SLA, self.DUE):
             deadline = row.clocks.next_deadline()
             when = deadline.astimezone().strftime("%d/%m/%Y %H:%M") if deadline else "—"
-            return f"{sla_label(row.sla_state(self.now))} — {when}"
+            return f"{sla_label(state)} — {when}"
         if column == self.TITLE:
             return row.title
         if column == self.HOSTS:
@@ -220,5 +230,12 @@ class QueueModel(QAbstractTableModel):
         return None
 
 
-def _severity(state: SlaState) -> int:
-    return {SlaState.BREACHED: 4, SlaState.AT_RISK: 3, SlaState.ON_TRACK: 2, SlaState.PAUSED: 1}.get(state, 0)
+def _without_text(wanted: QueueFilter) -> dict[str, Any]:
+    return {
+        "statuses": wanted.statuses,
+        "priorities": wanted.priorities,
+        "clients": wanted.clients,
+        "mine": wanted.mine,
+        "breached": wanted.breached,
+        "at_risk": wanted.at_risk,
+    }

@@ -29,7 +29,7 @@ def clock_state(now: datetime, deadline: datetime | None, warning_at: datetime |
 SEVERITY = {SlaState.BREACHED: 3, SlaState.AT_RISK: 2, SlaState.ON_TRACK: 1, SlaState.PAUSED: 0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlaClocks:
     """The instants that decide a ticket's SLA state; enough to recompute it at any moment without the database."""
 
@@ -58,3 +58,40 @@ class SlaClocks:
         if not self.owned and self.own_deadline is not None:
             return min(self.own_deadline, self.resolve_deadline or self.own_deadline)
         return self.resolve_deadline
+
+
+def next_change(clocks: SlaClocks, now: datetime) -> datetime | None:
+    """The next instant at which `clocks.state()` can change by time alone; None when only an action changes it."""
+    return state_and_next_change(clocks, now)[1]
+
+
+_ON_TRACK, _AT_RISK, _BREACHED, _PAUSED, _MET, _NONE = (
+    SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED, SlaState.PAUSED, SlaState.MET, SlaState.NONE,
+)  # fmt: skip
+
+
+def state_and_next_change(clocks: SlaClocks, now: datetime) -> tuple[SlaState, datetime | None]:
+    """`clocks.state(now)` and `next_change(clocks, now)` in one pass: the queue computes both for every ticket."""
+    finished = clocks.finished_at
+    resolve, resolve_warning = clocks.resolve_deadline, clocks.resolve_warning_at
+    if finished is not None:
+        return (_MET if resolve is None or finished <= resolve else _BREACHED), None
+    if clocks.paused:
+        return _PAUSED, None
+    worst, upcoming = 0, None  # 0 none, 1 on track, 2 at risk, 3 breached
+    pairs = ((resolve, resolve_warning),) if clocks.owned else (
+        (resolve, resolve_warning), (clocks.own_deadline, clocks.own_warning_at))  # fmt: skip
+    for deadline, warning in pairs:
+        if deadline is None:
+            continue
+        if now >= deadline:
+            worst = 3
+            continue
+        upcoming = deadline if upcoming is None or deadline < upcoming else upcoming
+        if warning is not None and now >= warning:
+            worst = max(worst, 2)
+        else:
+            worst = max(worst, 1)
+            if warning is not None and (upcoming is None or warning < upcoming):
+                upcoming = warning
+    return (_NONE, _ON_TRACK, _AT_RISK, _BREACHED)[worst], upcoming

@@ -26,7 +26,7 @@ from supportstation.clock import utc_now
 from supportstation.i18n import _
 from supportstation.storage.enums import TicketStatus
 from supportstation.tickets.labels import status_label
-from supportstation.tickets.queue import OPEN_STATUSES, QueueFilter, QueueRow
+from supportstation.tickets.queue import OPEN_STATUSES, QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
 from ..queue_model import TICKET_ID_ROLE, QueueModel
@@ -46,7 +46,6 @@ class QueueView(QWidget):
         super().__init__(parent)
         self.my_email = ""
         self._saved: dict[str, dict] = {}
-        self._known_states: dict[int, SlaState] = {}
         self.model = QueueModel(self)
 
         self.summary = QLabel()
@@ -240,13 +239,13 @@ class QueueView(QWidget):
     def show_unavailable(self, reason: str) -> None:
         self.rows.show_message(_("The queue cannot be shown: {reason}").format(reason=reason))
 
-    def set_rows(self, rows: Sequence[QueueRow]) -> None:
+    def set_rows(self, rows: Sequence[QueueRow] | QueueIndex) -> None:
+        """Shows the queue; pass a QueueIndex built in a worker thread to keep the GUI thread free at 100k rows."""
         selected = self.selected_ticket_id()
-        now = utc_now()
-        self.model.set_rows(rows, now)
+        self.model.set_rows(rows, utc_now())
+        rows = self.model.all_rows()
         clients = sorted({row.client for row in rows}, key=str.casefold)
         self._fill_menu(self.client_button, [(client, client) for client in clients])
-        self._known_states = {row.ticket_id: row.sla_state(now) for row in rows}
         self._update_summary()
         if rows:
             self.rows.show_table()
@@ -257,31 +256,28 @@ class QueueView(QWidget):
         self.countdown.start()
 
     def tick(self) -> None:
-        """Moves the countdown and reports tickets whose SLA just got worse."""
-        now = utc_now()
-        self.model.tick(now)
-        alerts = []
-        for row in self.model.all_rows():
-            state = row.sla_state(now)
-            previous = self._known_states.get(row.ticket_id)
-            if state != previous and state in (SlaState.AT_RISK, SlaState.BREACHED):
-                alerts.append((row.reference, row.title, state))
-            self._known_states[row.ticket_id] = state
-        if self.model.current_filter.at_risk or self.model.current_filter.breached:
-            self.apply_filter()  # a ticket may have just entered the filtered set
+        """Moves the countdown and reports tickets whose SLA just got worse (only those rows are looked at)."""
+        changed = self.model.tick(utc_now())
+        index = self.model.index_data
+        alerts = [
+            (index.rows[i].reference, index.rows[i].title, index.states[i])
+            for i in changed
+            if index.states[i] in (SlaState.AT_RISK, SlaState.BREACHED)
+        ]
+        wanted = self.model.current_filter
+        if changed and (wanted.at_risk or wanted.breached):
+            self.apply_filter()  # a ticket may have just entered or left the filtered set
         self._update_summary()
         if alerts:
             self.sla_alerts.emit(alerts)
 
     def _update_summary(self) -> None:
-        rows = self.model.all_rows()
-        now = self.model.now
-        overdue = sum(1 for row in rows if row.sla_state(now) is SlaState.BREACHED)
-        at_risk = sum(1 for row in rows if row.sla_state(now) is SlaState.AT_RISK)
+        counts = self.model.index_data.counts
+        total = self.model.total_rows()
         text = _("{count} open tickets, {overdue} overdue, {at_risk} at risk").format(
-            count=len(rows), overdue=overdue, at_risk=at_risk
+            count=total, overdue=counts[SlaState.BREACHED], at_risk=counts[SlaState.AT_RISK]
         )
-        if self.model.rowCount() != len(rows):
+        if self.model.rowCount() != total:
             text += " · " + _("{shown} shown").format(shown=self.model.rowCount())
         self.summary.setText("<h2>" + _("Queue") + "</h2>" + text)
 
