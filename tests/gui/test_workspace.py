@@ -93,3 +93,21 @@ async def test_a_huge_note_is_shown_collapsed_and_expands_on_demand(qtbot, main_
 
     workspace.timeline.anchorClicked.emit(QUrl(f"expand:{note.event_id}"))
     assert len(workspace.timeline.toPlainText()) > 1_000_000
+
+
+@pytest.mark.asyncio
+async def test_the_timeline_exports_to_csv_and_json(qtbot, main_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    window = main_window
+    window.database_ready(window.context.database)
+    await window.refresh()
+    workspace = window.open_ticket(window.queue_view.model.row_at(1).ticket_id)
+    await workspace.reload_task
+    count = await workspace.export_timeline(tmp_path / "timeline.csv")
+    assert count == len(workspace.detail.timeline)
+    assert (tmp_path / "timeline.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    await workspace.export_timeline(tmp_path / "timeline.json", as_json=True)
+    document = json.loads((tmp_path / "timeline.json").read_text(encoding="utf-8"))
+    assert document["reference"] == workspace.detail.reference
+    assert len(document["events"]) == count

@@ -83,9 +83,11 @@ class TicketWorkspace(QWidget):
         self.intervention_button = QPushButton()
         self.pause_button = QPushButton()
         self.attach_button = QPushButton(_("Attach a file…"))
+        self.export_button = QPushButton(_("Export the timeline…"))
+        self.export_button.clicked.connect(self._choose_export)
         actions = QHBoxLayout()
         for widget in (self.status_button, self.assign_button, self.intervention_button, self.pause_button,
-                       self.attach_button):  # fmt: skip
+                       self.attach_button, self.export_button):  # fmt: skip
             actions.addWidget(widget)
         actions.addStretch(1)
 
@@ -361,6 +363,36 @@ class TicketWorkspace(QWidget):
         path, _filter = QFileDialog.getOpenFileName(self, _("Attach a file"))
         if path:
             self.attach(Path(path))
+
+    def _choose_export(self) -> None:
+        if self.detail is None:
+            return
+        excel, json_filter = _("CSV for Excel (*.csv)"), _("JSON (*.json)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, _("Export the timeline"), f"{self.detail.reference}.csv", f"{excel};;{json_filter}"
+        )
+        if path:
+            self._schedule(self.export_timeline(Path(path), as_json=chosen == json_filter))
+
+    async def export_timeline(self, path: Path, *, as_json: bool = False) -> int | None:
+        from supportstation.tickets import exporting
+
+        database = self.context.database
+        if database is None:
+            return None
+
+        def work() -> int:
+            with database.session() as session:
+                if as_json:
+                    return exporting.export_timeline_json(session, self.ticket_id, path)
+                return exporting.export_timeline_csv(session, self.ticket_id, path)
+
+        try:
+            return await asyncio.to_thread(work)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            warn(self, _("Export failed"), _("Cannot write {path}: {reason}").format(path=path, reason=reason))
+            return None
 
     def _open_attachment(self) -> None:
         row = self.attachments.currentRow()
