@@ -27,18 +27,10 @@ transaction) is built in a temporary folder by a child process, so building it d
 measuring process. Numbers are informational: the issue's targets get PASS/FAIL, but the exit code is 0 unless
 something fails to run (then 1). On a busy machine, compare with the reference of the same run.
 
-Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/queue.py [--tickets N] [--json FILE]
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ticket_queue.py [--tickets N] [--json FILE]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is named queue.py: run as a script, its folder would come first on sys.path and shadow the standard
-# library's `queue` module for everything imported later (SQLAlchemy's pool, concurrent.futures...).
-if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
 
 import argparse
 import gc
@@ -49,12 +41,14 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import PySide6
