@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -48,7 +49,13 @@ class QueueView(QWidget):
         self._saved: dict[str, dict] = {}
         self.model = QueueModel(self)
 
+        self.heading = QLabel("<h2>" + _("Queue") + "</h2>")
+        # Plain text in a label whose size never follows its text: updating the counts on every keystroke must not
+        # re-lay out (and repaint) the whole view.
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.summary.setMinimumHeight(self.summary.sizeHint().height())
         self.search = QLineEdit()
         self.search.setObjectName("queueSearch")
         self.search.setPlaceholderText(_("Search reference, title, client, site, host…"))
@@ -74,7 +81,10 @@ class QueueView(QWidget):
             filters.addWidget(widget)
         # Saved filters sit beside the heading, so the filter row stays narrow enough for a small laptop screen.
         heading = QHBoxLayout()
-        heading.addWidget(self.summary, 1)
+        titles = QVBoxLayout()
+        titles.addWidget(self.heading)
+        titles.addWidget(self.summary)
+        heading.addLayout(titles, 1)
         heading.addWidget(self.saved_combo)
         heading.addWidget(self.save_button)
         heading.addWidget(self.delete_button)
@@ -173,7 +183,9 @@ class QueueView(QWidget):
         for button, values in ((self.status_button, wanted.statuses), (self.priority_button, wanted.priorities),
                                (self.client_button, wanted.clients)):  # fmt: skip
             title = button.property("title")
-            button.setText(f"{title} ({len(values)})" if values else title)
+            label = f"{title} ({len(values)})" if values else title
+            if button.text() != label:
+                button.setText(label)
         self._update_summary()
         if selected is not None:
             self.select_ticket(selected)
@@ -233,7 +245,7 @@ class QueueView(QWidget):
     # -- rows and countdown ---------------------------------------------------------------------------------------
 
     def show_loading(self) -> None:
-        self.summary.setText("<h2>" + _("Queue") + "</h2>")
+        self.summary.setText("")
         self.rows.show_message(_("Opening the database…"))
 
     def show_unavailable(self, reason: str) -> None:
@@ -279,7 +291,8 @@ class QueueView(QWidget):
         )
         if self.model.rowCount() != total:
             text += " · " + _("{shown} shown").format(shown=self.model.rowCount())
-        self.summary.setText("<h2>" + _("Queue") + "</h2>" + text)
+        if self.summary.text() != text:
+            self.summary.setText(text)
 
     # -- selection and opening ------------------------------------------------------------------------------------
 
