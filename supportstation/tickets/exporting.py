@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
-from supportstation.storage.models import Client, Engineer, Host, Site, Ticket, TimelineEvent, ticket_host
+from supportstation.storage.models import Client, Engineer, Site, Ticket, TimelineEvent
 from supportstation.tickets.import_fields import field_label
-from supportstation.tickets.queue import OPEN_STATUSES
+from supportstation.tickets.queue import OPEN_STATUSES, host_names_by_ticket
 
 QUEUE_FIELDS = (
     *("reference", "title", "client", "site", "priority", "status", "category", "assignee", "hosts"),
@@ -58,10 +58,7 @@ def queue_records(
     session: Session, *, include_closed: bool = False, ticket_ids: Iterable[int] | None = None
 ) -> list[dict[str, str]]:
     """The queue's tickets, most urgent first (priority, then resolve deadline), as {field: text}."""
-    hosts: dict[int, list[str]] = {}
-    host_query = select(ticket_host.c.ticket_id, Host.name).join(Host, Host.id == ticket_host.c.host_id)
-    for ticket_id, name in session.execute(host_query.order_by(ticket_host.c.ticket_id, Host.name)):
-        hosts.setdefault(ticket_id, []).append(name)
+    hosts = host_names_by_ticket(session)
     query = (
         select(
             Ticket.id, Ticket.reference, Ticket.title, Client.name, Site.name, Ticket.priority, Ticket.status,

@@ -81,6 +81,23 @@ def search_text_of(reference: str, title: str, client: str, site: str, hosts: It
                      *map(_fold_cached, hosts)])  # fmt: skip
 
 
+def host_names_by_ticket(session: Session) -> dict[int, list[str]]:
+    """Every ticket's host names, sorted, in one query (not one per ticket)."""
+    from sqlalchemy import select
+
+    from supportstation.storage.models import Host, ticket_host
+
+    query = (
+        select(ticket_host.c.ticket_id, Host.name)
+        .join(Host, Host.id == ticket_host.c.host_id)
+        .order_by(ticket_host.c.ticket_id, Host.name)
+    )
+    hosts: dict[int, list[str]] = {}
+    for ticket_id, name in session.connection().execute(query):
+        hosts.setdefault(ticket_id, []).append(name)
+    return hosts
+
+
 def _aware_in_utc(dialect: str) -> Any:
     """SQLite gives naive UTC instants back; PostgreSQL gives aware ones, in the session's zone."""
     if dialect == "sqlite":
@@ -92,19 +109,12 @@ def load_queue(session: Session, *, include_closed: bool = False) -> list[QueueR
     # Imported here: the queue view needs QueueRow before SQLAlchemy has loaded (see app.py).
     from sqlalchemy import DateTime, case, select, type_coerce
 
-    from supportstation.storage.models import Client, Engineer, Host, Site, Ticket, ticket_host
+    from supportstation.storage.models import Client, Engineer, Site, Ticket
 
     aware = _aware_in_utc(session.get_bind().dialect.name)
     # Plain SQL through the connection: rows as tuples, no ORM objects; 100,000 tickets are read in one go.
     connection = session.connection()
-    hosts: dict[int, list[str]] = {}
-    host_query = (
-        select(ticket_host.c.ticket_id, Host.name)
-        .join(Host, Host.id == ticket_host.c.host_id)
-        .order_by(ticket_host.c.ticket_id, Host.name)
-    )
-    for ticket_id, name in connection.execute(host_query):
-        hosts.setdefault(ticket_id, []).append(name)
+    hosts = host_names_by_ticket(session)
 
     # Instants are read with the plain DateTime type and made aware here, in bulk: the UTCDateTime decorator's
     # per-value call is the largest cost of reading 600,000 of them.
