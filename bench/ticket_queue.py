@@ -72,6 +72,7 @@ from sqlalchemy import func, insert, select
 
 from supportstation.clock import utc_now
 from supportstation.demo import populate
+from supportstation.gui.main_window import FIRST_PAGE
 from supportstation.gui.queue_model import QueueModel
 from supportstation.gui.views.queue_view import COLUMN_WIDTHS, QueueView
 from supportstation.storage import connect, sqlite_url
@@ -355,18 +356,29 @@ def discard(widget: QWidget) -> None:
 
 
 def open_once(database: Database) -> tuple[QueueView, dict[str, float], int]:
-    """A new view shown (not timed), then what the app does: load_queue and the QueueIndex in its worker thread
-    (timed here in this thread), then set_rows on the GUI thread until the rows are painted."""
+    """A new view shown (not timed), then what the app does: the first page (load_queue with a limit, then
+    set_first_page, painted), then load_queue and the QueueIndex in its worker thread (timed here in this thread),
+    then set_rows on the GUI thread until the whole queue is painted."""
     view = new_view()
     watcher = PaintWatcher(view.rows.table.viewport())
     started = time.perf_counter()
+    with database.sessions() as session:
+        page = load_queue(session, limit=FIRST_PAGE)
+    first_shown = time.perf_counter()
+    first_shown += timed(lambda: view.set_first_page(page), watcher, view)
+    loading = time.perf_counter()
     with database.sessions() as session:
         rows = QueueIndex(load_queue(session), utc_now())
     loaded = time.perf_counter()
     shown = loaded + timed(lambda: view.set_rows(rows), watcher, view)
     return (
         view,
-        {"load_queue_s": loaded - started, "set_rows_paint_s": shown - loaded, "total_s": shown - started},
+        {
+            "first_page_s": first_shown - started,
+            "load_queue_s": loaded - loading,
+            "set_rows_paint_s": shown - loaded,
+            "total_s": shown - started,
+        },
         watcher.forced,
     )
 
@@ -579,8 +591,9 @@ def print_open(samples: list[dict[str, float]]) -> dict[str, Any]:
     print(f"open: load_queue + QueueIndex (the app's worker thread) -> set_rows -> painted (GUI thread); "
           f"{len(samples)} runs, each into a new view")  # fmt: skip
     summary = {}
-    for key, name in (("load_queue_s", "worker: load_queue + index"), ("set_rows_paint_s", "GUI: set_rows + paint"),
-                      ("total_s", "total")):  # fmt: skip
+    for key, name in (("first_page_s", f"first {FIRST_PAGE} most urgent shown"),
+                      ("load_queue_s", "worker: load_queue + index"), ("set_rows_paint_s", "GUI: set_rows + paint"),
+                      ("total_s", "whole queue shown")):  # fmt: skip
         values = [sample[key] for sample in samples]
         print_stats(name, values, ("median_s", "min_s", "max_s"))
         summary[key] = {**stats(values), "samples_s": values}
@@ -635,6 +648,7 @@ def verdict(name: str, value: str, passed: bool) -> dict[str, Any]:
 
 
 def print_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    first_s = report["open"]["first_page_s"]["median_s"]
     open_s = report["open"]["total_s"]["median_s"]
     filter_s = report["filter"]["ours"]["median_s"]
     sort_s = report["sort"]["ours"]["max_s"]
@@ -642,7 +656,8 @@ def print_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     print()
     print(f"Targets (issue), at {report['tickets']:,} tickets:")
     return [
-        verdict(f"open <= {TARGET_OPEN_S:g} s (median total)", f"{open_s:.3f} s", open_s <= TARGET_OPEN_S),
+        verdict(f"open <= {TARGET_OPEN_S:g} s (first page shown)", f"{first_s:.3f} s", first_s <= TARGET_OPEN_S),
+        verdict(f"open <= {TARGET_OPEN_S:g} s (whole queue shown)", f"{open_s:.3f} s", open_s <= TARGET_OPEN_S),
         verdict(
             f"filter keystroke <= {TARGET_FILTER_MEDIAN_S * 1000:g} ms (median)",
             f"{filter_s * 1000:.1f} ms",

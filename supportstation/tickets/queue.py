@@ -81,8 +81,8 @@ def search_text_of(reference: str, title: str, client: str, site: str, hosts: It
                      *map(_fold_cached, hosts)])  # fmt: skip
 
 
-def host_names_by_ticket(session: Session) -> dict[int, list[str]]:
-    """Every ticket's host names, sorted, in one query (not one per ticket)."""
+def host_names_by_ticket(session: Session, ticket_ids: Sequence[int] | None = None) -> dict[int, list[str]]:
+    """Every ticket's host names (or those of `ticket_ids`), sorted, in one query (not one per ticket)."""
     from sqlalchemy import select
 
     from supportstation.storage.models import Host, ticket_host
@@ -92,6 +92,8 @@ def host_names_by_ticket(session: Session) -> dict[int, list[str]]:
         .join(Host, Host.id == ticket_host.c.host_id)
         .order_by(ticket_host.c.ticket_id, Host.name)
     )
+    if ticket_ids is not None:
+        query = query.where(ticket_host.c.ticket_id.in_(ticket_ids))
     hosts: dict[int, list[str]] = {}
     for ticket_id, name in session.connection().execute(query):
         hosts.setdefault(ticket_id, []).append(name)
@@ -105,7 +107,11 @@ def _aware_in_utc(dialect: str) -> Any:
     return lambda value: value if value is None else value.astimezone(UTC)
 
 
-def load_queue(session: Session, *, include_closed: bool = False) -> list[QueueRow]:
+def load_queue(session: Session, *, include_closed: bool = False, limit: int | None = None) -> list[QueueRow]:
+    """The queue in urgency order; with `limit`, only that many most urgent tickets, ordered by the database.
+
+    The limited form shows a big queue's first screen at once, while the whole queue loads.
+    """
     # Imported here: the queue view needs QueueRow before SQLAlchemy has loaded (see app.py).
     from sqlalchemy import DateTime, case, select, type_coerce
 
@@ -114,7 +120,6 @@ def load_queue(session: Session, *, include_closed: bool = False) -> list[QueueR
     aware = _aware_in_utc(session.get_bind().dialect.name)
     # Plain SQL through the connection: rows as tuples, no ORM objects; 100,000 tickets are read in one go.
     connection = session.connection()
-    hosts = host_names_by_ticket(session)
 
     # Instants are read with the plain DateTime type and made aware here, in bulk: the UTCDateTime decorator's
     # per-value call is the largest cost of reading 600,000 of them.
@@ -135,6 +140,20 @@ def load_queue(session: Session, *, include_closed: bool = False) -> list[QueueR
     )  # fmt: skip
     if not include_closed:
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
+    if limit is not None:
+        # The same order as urgency_key: priority, then the deadline that matters now (to own, then to resolve).
+        own_first = (
+            unowned
+            & Ticket.own_deadline.is_not(None)
+            & (Ticket.resolve_deadline.is_(None) | (Ticket.own_deadline < Ticket.resolve_deadline))
+        )
+        next_deadline = case((own_first, Ticket.own_deadline), else_=Ticket.resolve_deadline)
+        query = query.order_by(Ticket.priority, next_deadline.asc().nulls_last(), Ticket.reference).limit(limit)
+        records: Any = connection.execute(query).all()
+        hosts = host_names_by_ticket(session, [record[0] for record in records])
+    else:
+        hosts = host_names_by_ticket(session)
+        records = connection.execute(query)
     # Clients, sites, assignees and categories repeat: one string object each instead of one per row.
     shared: dict[str, str] = {}
     share = shared.setdefault
@@ -145,7 +164,7 @@ def load_queue(session: Session, *, include_closed: bool = False) -> list[QueueR
     try:
         for (ticket_id, reference, title, priority, status, category, own_deadline, own_warning,
              resolve_deadline, resolve_warning, owned, paused, resolved_at, client, site, assignee,
-             assignee_email) in connection.execute(query):  # fmt: skip
+             assignee_email) in records:  # fmt: skip
             names = tuple(hosts[ticket_id]) if ticket_id in hosts else no_hosts
             own_deadline, own_warning = aware(own_deadline), aware(own_warning)
             resolve_deadline, resolve_warning = aware(resolve_deadline), aware(resolve_warning)

@@ -102,3 +102,26 @@ def test_tickets_turning_at_risk_raise_one_notification(qtbot, loaded: MainWindo
     assert "need attention" in loaded.notifier.sent[0] or ":" in loaded.notifier.sent[0]
     loaded.queue_view.tick()
     assert len(loaded.notifier.sent) == 1, "the same states do not notify twice"
+
+
+@pytest.mark.asyncio
+async def test_a_big_queue_shows_its_first_page_then_the_whole_queue(
+    qtbot, main_window: MainWindow, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import supportstation.gui.main_window as main_window_module
+
+    monkeypatch.setattr(main_window_module, "FIRST_PAGE", 3)
+    pages: list[tuple[int, bool]] = []
+    original = main_window.queue_view.set_first_page
+
+    def record(rows):  # type: ignore[no-untyped-def]
+        original(rows)
+        pages.append((main_window.queue_view.model.rowCount(), main_window.queue_view.search.isEnabled()))
+
+    main_window.queue_view.set_first_page = record  # type: ignore[method-assign]
+    main_window.database_ready(main_window.context.database)
+    await main_window.refresh()
+    assert pages == [(3, False)], "the first page came first, with search waiting for the whole queue"
+    assert main_window.queue_view.model.rowCount() == 12 and main_window.queue_view.search.isEnabled()
+    await main_window.refresh()
+    assert len(pages) == 1, "later refreshes replace the whole queue at once"

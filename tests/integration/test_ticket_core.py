@@ -220,3 +220,14 @@ def test_the_queue_filters_in_one_pass(database) -> None:  # type: ignore[no-unt
     saved = QueueFilter(text="srv", statuses=frozenset({S.NEW}), priorities=frozenset({2}), at_risk=True)
     assert QueueFilter.from_dict(saved.as_dict()) == saved
     assert QueueFilter.from_dict({"statuses": ["nonsense"], "priorities": [9, "x"], "future": 1}) == QueueFilter()
+
+
+def test_the_first_page_is_the_head_of_the_whole_queue(database) -> None:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        for number in range(30):
+            new_ticket(session, priority=1 + number % 4, at=MONDAY_9AM - timedelta(minutes=7 * number))
+    with database.session() as session:
+        whole = load_queue(session)
+        first = load_queue(session, limit=10)
+    assert [row.ticket_id for row in first] == [row.ticket_id for row in whole[:10]]
+    assert first == whole[:10]

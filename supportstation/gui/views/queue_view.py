@@ -251,8 +251,21 @@ class QueueView(QWidget):
     def show_unavailable(self, reason: str) -> None:
         self.rows.show_message(_("The queue cannot be shown: {reason}").format(reason=reason))
 
+    def set_first_page(self, rows: Sequence[QueueRow]) -> None:
+        """Shows the most urgent tickets while the whole queue loads; searching waits for the whole queue, so a
+        search never answers from a part of it."""
+        self.set_rows(rows)
+        self._set_filters_enabled(False)
+        self.summary.setText(_("The {count} most urgent tickets; loading the whole queue…").format(count=len(rows)))
+
+    def _set_filters_enabled(self, enabled: bool) -> None:
+        for control in (self.search, self.status_button, self.priority_button, self.client_button, self.mine,
+                        self.at_risk, self.breached, self.saved_combo, self.save_button):  # fmt: skip
+            control.setEnabled(enabled)
+
     def set_rows(self, rows: Sequence[QueueRow] | QueueIndex) -> None:
         """Shows the queue; pass a QueueIndex built in a worker thread to keep the GUI thread free at 100k rows."""
+        self._set_filters_enabled(True)
         selected = self.selected_ticket_id()
         self.model.set_rows(rows, utc_now())
         rows = self.model.all_rows()
