@@ -107,6 +107,8 @@ def assign(
     if engineer is not None and ticket.status == S.NEW:
         ticket.status = S.ASSIGNED
         ticket.owned_at = ticket.owned_at or now
+    elif engineer is None and ticket.status == S.ASSIGNED:
+        ticket.status = S.NEW  # nobody has it any more: it goes back to the pile of new tickets
     summary = _("Assigned to {name}").format(name=engineer.name) if engineer is not None else _("Assignment removed")
     event = TimelineEvent(
         created_at=now,

@@ -122,6 +122,9 @@ def test_unowned_tickets_breach_on_time_to_own(database) -> None:  # type: ignor
         workflow.assign(session, ticket, me(session), author=me(session), now=MONDAY_9AM + timedelta(minutes=30))
         assert ticket.status is S.ASSIGNED
         assert sla.clocks_of(ticket).state(MONDAY_9AM + timedelta(hours=2, minutes=1)) is SlaState.ON_TRACK
+        workflow.assign(session, ticket, None, author=me(session))
+        assert ticket.status is S.NEW and ticket.assignee is None
+        assert ticket.timeline[-1].data == {"from": "camille.martin@exemple.fr", "to": None}
 
 
 def test_notes_keep_a_megabyte_of_markdown_and_refuse_empty_ones(database) -> None:  # type: ignore[no-untyped-def]
