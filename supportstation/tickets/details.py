@@ -17,7 +17,7 @@ from supportstation.tickets.timeline import TimelineItem, load_timeline
 
 
 class TicketNotFound(LookupError):
-    pass
+    """The ticket was deleted (by a colleague, in a shared database) since it was listed."""
 
 
 @dataclass(frozen=True)
