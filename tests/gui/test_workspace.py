@@ -111,3 +111,19 @@ async def test_the_timeline_exports_to_csv_and_json(qtbot, main_window: MainWind
     document = json.loads((tmp_path / "timeline.json").read_text(encoding="utf-8"))
     assert document["reference"] == workspace.detail.reference
     assert len(document["events"]) == count
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_deleted_meanwhile_is_explained_not_crashed(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window = main_window
+    window.database_ready(window.context.database)
+    await window.refresh()
+    ticket_id = window.queue_view.model.row_at(0).ticket_id
+    workspace = window.open_ticket(ticket_id)
+    await workspace.reload_task
+    with window.context.database.session() as session:
+        session.delete(session.get(Ticket, ticket_id))  # a colleague deleted it, in a shared database
+    workspace.note_editor.setPlainText("Trop tard")
+    await workspace.add_note()
+    assert workspace.last_refusal is not None and "no longer exists" in workspace.last_refusal.text()
+    workspace.last_refusal.close()

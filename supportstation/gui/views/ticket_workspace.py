@@ -47,11 +47,12 @@ log = logging.getLogger(__name__)
 
 
 def _refusals() -> tuple[type[Exception], ...]:
+    from supportstation.tickets.details import TicketNotFound
     from supportstation.tickets.interventions import InterventionError
     from supportstation.tickets.timeline import TimelineError
     from supportstation.tickets.workflow import TransitionRefused
 
-    return (TransitionRefused, InterventionError, TimelineError)
+    return (TransitionRefused, InterventionError, TimelineError, TicketNotFound)
 
 
 class TicketWorkspace(QWidget):
@@ -142,7 +143,7 @@ class TicketWorkspace(QWidget):
     async def run(self, action: Callable[..., Any] | None) -> TicketDetail | None:
         """Runs `action(session, ticket, me)` in one transaction in a worker thread, then reloads the ticket."""
         from supportstation.storage.models import Ticket
-        from supportstation.tickets.details import load_ticket_detail
+        from supportstation.tickets.details import TicketNotFound, load_ticket_detail
         from supportstation.tickets.engineers import ensure_engineer
 
         database = self.context.database
@@ -154,6 +155,8 @@ class TicketWorkspace(QWidget):
             if action is not None:
                 with database.session() as session:
                     ticket = session.get(Ticket, self.ticket_id)
+                    if ticket is None:
+                        raise TicketNotFound(_("Ticket {id} no longer exists.").format(id=self.ticket_id))
                     me = ensure_engineer(session, profile) if profile.is_complete else None
                     action(session, ticket, me)
             with database.session() as session:
