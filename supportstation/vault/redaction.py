@@ -1,0 +1,101 @@
+"""Hiding known secrets in text before it is logged, shown or written into a report.
+
+Each secret is replaced by `[secret]` together with the forms it commonly takes once it travels through the
+application: JSON or Python string escaping (logs, tracebacks, API payloads), HTML escaping (reports are HTML),
+percent-encoding (URLs, form bodies) and base64 (tokens, HTTP basic authentication is `user:password` though, so only
+a secret encoded alone is caught). Longer patterns are tried first so that a secret containing another one is hidden
+whole rather than leaving a partly readable remainder.
+
+Secrets shorter than MINIMUM_LENGTH characters are not redacted: a one to three character value occurs all over any
+text, so replacing it would garble every log and report — and the pattern of replacements would itself reveal the
+secret. Such secrets are too weak to protect anything; the vault accepts them but redaction cannot help with them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterable
+from typing import overload
+from urllib.parse import quote, quote_plus
+
+MINIMUM_LENGTH = 4
+PLACEHOLDER = "[secret]"
+PLACEHOLDER_BYTES = b"[secret]"
+
+
+def text_forms(secret: str) -> set[str]:
+    """The plain value and the encodings worth hiding too."""
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+        html.escape(secret, quote=True),
+        html.escape(secret, quote=False),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+    }
+    encoded = secret.encode("utf-8")
+    forms.add(base64.b64encode(encoded).decode("ascii"))
+    forms.add(base64.urlsafe_b64encode(encoded).decode("ascii"))
+    return {form for form in forms if form}
+
+
+def _as_text(secret: str | bytes) -> str | None:
+    if isinstance(secret, str):
+        return secret
+    try:
+        return secret.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_patterns(secrets: Iterable[str | bytes]) -> set[str]:
+    patterns: set[str] = set()
+    for secret in secrets:
+        text = _as_text(secret)
+        if text is not None and len(text) >= MINIMUM_LENGTH:
+            patterns |= text_forms(text)
+    return patterns
+
+
+def _bytes_patterns(secrets: Iterable[str | bytes]) -> set[bytes]:
+    patterns: set[bytes] = set()
+    for secret in secrets:
+        if isinstance(secret, bytes) and len(secret) >= MINIMUM_LENGTH:
+            patterns.add(secret)  # binary secrets match as they are, even when not UTF-8
+        text = _as_text(secret)
+        if text is not None and len(text) >= MINIMUM_LENGTH:
+            patterns |= {form.encode("utf-8") for form in text_forms(text)}
+            # Windows tools and some protocols write UTF-16; ASCII secrets would hide behind the interleaved zeros.
+            patterns.add(text.encode("utf-16-le"))
+    return patterns
+
+
+@overload
+def redact(value: str, secrets: Iterable[str | bytes]) -> str: ...
+
+
+@overload
+def redact(value: bytes, secrets: Iterable[str | bytes]) -> bytes: ...
+
+
+def redact(value: str | bytes, secrets: Iterable[str | bytes]) -> str | bytes:
+    """`value` with every occurrence of each secret (and its common encodings) replaced by `[secret]`."""
+    secrets = list(secrets)
+    if isinstance(value, bytes):
+        byte_patterns = sorted(_bytes_patterns(secrets), key=len, reverse=True)
+        if not byte_patterns:
+            return value
+        # One alternation, longest first, in a single pass: a placeholder is never matched again and overlapping
+        # secrets are replaced by the longest one starting at each position.
+        byte_regex = re.compile(b"|".join(re.escape(pattern) for pattern in byte_patterns))
+        return byte_regex.sub(PLACEHOLDER_BYTES, value)
+    text_patterns = sorted(_text_patterns(secrets), key=len, reverse=True)
+    if not text_patterns:
+        return value
+    text_regex = re.compile("|".join(re.escape(pattern) for pattern in text_patterns))
+    return text_regex.sub(PLACEHOLDER, value)
