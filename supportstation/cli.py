@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help=_("create the database or bring it to this version's schema"))
     db_commands.add_parser("status", help=_("show which database is used and its schema revision"))
     commands.add_parser("demo", help=_("create or reset the demo database"))
+    audit = commands.add_parser("audit", help=_("the audit log of remote actions"))
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_verify = audit_commands.add_parser(
+        "verify", help=_("check that no audit record was altered or deleted (exit status 1 if one was)")
+    )
+    audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     from supportstation.tickets import commands as ticket_commands
 
     ticket_commands.add_parser(commands)
@@ -162,6 +168,8 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _demo_command(app_paths)
         if options.command == "tickets":
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
+        if options.command == "audit":
+            return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
     except DatabaseError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_ERROR
@@ -222,6 +230,52 @@ def _tickets(namespace: argparse.Namespace, database: Any) -> int:
     from supportstation.tickets import commands as ticket_commands
 
     return ticket_commands.run(namespace, database)
+
+
+def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
+    import json
+    import os
+
+    from supportstation import audit
+    from supportstation.vault import VaultError, open_vault
+
+    anchor = audit.anchor_path(app_paths, demo=options.demo)
+    vault = open_vault(app_paths)
+    # The vault is only needed to check an existing anchor; an empty log must not create a vault as a side effect.
+    if anchor.exists() and vault.locked:
+        password = os.environ.get("SUPPORTSTATION_VAULT_PASSWORD")
+        if not password:
+            print(
+                _(
+                    "The vault is locked: set the environment variable {variable} to its master password, "
+                    "then run the command again."
+                ).format(variable="SUPPORTSTATION_VAULT_PASSWORD"),
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        try:
+            vault.unlock(password)
+        except VaultError as error:
+            print(_("Error: {message}").format(message=error), file=sys.stderr)
+            return EXIT_ERROR
+    with database.session() as session:
+        report = audit.verify(session, anchor, vault)
+    if namespace.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            print(_("Problem: {message}").format(message=problem.message))
+        for note in report.notes:
+            print(_("Note: {message}").format(message=note))
+        if report.intact:
+            print(_("Audit log intact: {count} records.").format(count=report.records))
+        else:
+            print(
+                _("Audit log NOT intact: {problems} problems in {count} records.").format(
+                    problems=len(report.problems), count=report.records
+                )
+            )
+    return EXIT_OK if report.intact else EXIT_ERROR
 
 
 def _demo_command(app_paths: paths.AppPaths) -> int:

@@ -319,3 +319,26 @@ class SlaPolicy(Base):
     resolve_minutes: Mapped[int] = mapped_column(Integer)
     # P1 on a premium contract counts every hour of every day, not just business hours.
     round_the_clock: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditRecord(Base):
+    """One remote action, in an append-only chain: each record's hash covers its fields and the previous hash.
+
+    Written only by `supportstation.audit`, which also keeps the chain's head anchored outside the database.
+    """
+
+    __tablename__ = "audit_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 1..n with no gaps; unique, so two writers racing for the same number cannot both succeed.
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    actor: Mapped[str] = mapped_column(String(320))
+    target: Mapped[str] = mapped_column(String(500))
+    action: Mapped[str] = mapped_column(Text)
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    # Of the output as stored, i.e. after redaction: the secrets themselves never reach the log.
+    output_sha256: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
