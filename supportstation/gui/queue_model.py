@@ -34,6 +34,17 @@ SLA_COLOURS = {
 ROW_HIGHLIGHT = {SlaState.BREACHED: "#fdecea", SlaState.AT_RISK: "#fff4e5"}
 PRIORITY_COLOURS = {1: "#c62828", 2: "#ef6c00", 3: "#1565c0", 4: "#607d8b"}
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ANSWERED_ROLES = frozenset({_DISPLAY, _DECORATION, _FOREGROUND, _BACKGROUND, _ALIGNMENT, _TOOLTIP, TICKET_ID_ROLE})
+_CENTRED = int(Qt.AlignmentFlag.AlignCenter)
+_URGENT = frozenset({SlaState.BREACHED, SlaState.AT_RISK})
+_TEXT_CACHE_SIZE = 4096  # rows whose texts are kept: a few screens, bounded however far the user scrolls
+
 
 def _sla_icon(state: SlaState) -> QIcon:
     pixmap = QPixmap(14, 14)
@@ -69,6 +80,7 @@ class QueueModel(QAbstractTableModel):
         self._sort_column = -1
         self._descending = False
         self._icons: dict[SlaState, QIcon] = {}
+        self._texts: dict[int, tuple[str | None, ...]] = {}  # by position in the loaded rows
         # Brushes made once: data() is called for every visible cell on every paint.
         self._priority_brushes = {p: QBrush(QColor(colour)) for p, colour in PRIORITY_COLOURS.items()}
         self._sla_brushes = {state: QBrush(QColor(colour)) for state, colour in SLA_COLOURS.items()}
@@ -88,6 +100,7 @@ class QueueModel(QAbstractTableModel):
         """Shows new rows; a QueueIndex built beforehand (in a worker thread) is used as is."""
         self.beginResetModel()
         self.index_data = rows if isinstance(rows, QueueIndex) else QueueIndex(rows, now or utc_now())
+        self._texts.clear()
         self._visible = self._filtered()
         self._apply_sort()
         self.endResetModel()
@@ -138,6 +151,7 @@ class QueueModel(QAbstractTableModel):
     def tick(self, now: datetime | None = None) -> list[int]:
         """Moves the countdown on; returns the positions (in the loaded rows) whose SLA state changed."""
         changed = self.index_data.advance(now or utc_now())
+        self._texts.clear()  # the due texts follow `now`
         if self._visible:
             self.dataChanged.emit(self.index(0, self.SLA), self.index(len(self._visible) - 1, self.DUE))
         return changed
@@ -173,50 +187,57 @@ class QueueModel(QAbstractTableModel):
         return self._headers[section] if horizontal and 0 <= section < len(self._headers) else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._visible):
+        # Called for 7 roles of every visible cell on every paint: roles compared as plain ints, texts cached per row.
+        if role not in _ANSWERED_ROLES:
             return None
-        position = self._visible[index.row()]
-        row = self.index_data.rows[position]
+        row_number = index.row()
+        visible = self._visible
+        if not 0 <= row_number < len(visible):  # an invalid index has row -1
+            return None
+        position = visible[row_number]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, column)
-        if role == TICKET_ID_ROLE:
-            return row.ticket_id
-        state = self.index_data.states[position]
-        if role == Qt.ItemDataRole.DecorationRole and column == self.SLA:
+        if role == _DISPLAY:
+            texts = self._texts.get(position)
+            if texts is None:
+                if len(self._texts) >= _TEXT_CACHE_SIZE:
+                    self._texts.clear()
+                texts = self._texts[position] = self._row_texts(self.index_data.rows[position])
+            return texts[column] if 0 <= column < len(texts) else None
+        if role == _BACKGROUND:
+            return self._highlights.get(self.index_data.states[position])
+        if role == _FOREGROUND:
+            if column == self.PRIORITY:
+                return self._priority_brushes.get(self.index_data.rows[position].priority)
+            state = self.index_data.states[position]
+            return self._sla_brushes[state] if column == self.DUE and state in _URGENT else None
+        if role == _DECORATION:
+            if column != self.SLA:
+                return None
+            state = self.index_data.states[position]
             if state not in self._icons:
                 self._icons[state] = _sla_icon(state)
             return self._icons[state]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.PRIORITY:
-                return self._priority_brushes.get(row.priority)
-            if column == self.DUE and state in (SlaState.BREACHED, SlaState.AT_RISK):
-                return self._sla_brushes[state]
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return self._highlights.get(state)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, state, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.PRIORITY, self.SLA):
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
+        if role == _ALIGNMENT:
+            return _CENTRED if column in (self.PRIORITY, self.SLA) else None
+        if role == TICKET_ID_ROLE:
+            return self.index_data.rows[position].ticket_id
+        # The tooltip: only when the pointer rests on a cell.
+        return self._tooltip(self.index_data.rows[position], self.index_data.states[position], column)
 
-    def _text(self, row: QueueRow, column: int) -> str | None:
-        if column == self.SLA:
-            return None
-        if column == self.PRIORITY:
-            return f"P{row.priority}"
-        if column == self.DUE:
-            return due_text(row.clocks.next_deadline(), self.now)
-        values = {
-            self.REFERENCE: row.reference,
-            self.TITLE: row.title,
-            self.CLIENT: row.client,
-            self.SITE: row.site,
-            self.HOSTS: ", ".join(row.hosts),
-            self.STATUS: status_label(row.status),
-            self.ASSIGNEE: row.assignee or "—",
-        }
-        return values.get(column)
+    def _row_texts(self, row: QueueRow) -> tuple[str | None, ...]:
+        """The texts of a row's columns (cached by data(): the due text changes only when `now` moves)."""
+        return (
+            None,
+            f"P{row.priority}",
+            row.reference,
+            row.title,
+            row.client,
+            row.site,
+            ", ".join(row.hosts),
+            status_label(row.status),
+            row.assignee or "—",
+            due_text(row.clocks.next_deadline(), self.now),
+        )
 
     def _tooltip(self, row: QueueRow, state: SlaState, column: int) -> str | None:
         if column in (self.SLA, self.DUE):
