@@ -149,7 +149,7 @@ async def test_refresh_reads_in_a_worker_thread(main_window: MainWindow, stall_p
         threads.append(threading.current_thread().name)
         import time
 
-        time.sleep(0.5)
+        time.sleep(1.5)
         return original(session, **kwargs)
 
     queue.load_queue = slow_load
@@ -159,7 +159,8 @@ async def test_refresh_reads_in_a_worker_thread(main_window: MainWindow, stall_p
     finally:
         queue.load_queue = original
     assert threads and threads[0] != threading.main_thread().name
-    # Half a second of blocking on the GUI thread would show up here in full; work in a thread does not.
-    assert stall_probe.longest_gap_ms < 400
+    # A second and a half of blocking on the GUI thread would show up here in full; work in a thread does not.
+    # The margin is wide so that a busy CI machine cannot fail this, only a real block can.
+    assert stall_probe.longest_gap_ms < 1000
     assert stall_probe.ticks > 10
     await asyncio.sleep(0)

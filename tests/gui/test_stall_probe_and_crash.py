@@ -26,7 +26,7 @@ def test_the_stall_probe_is_quiet_on_an_idle_loop(qtbot) -> None:  # type: ignor
     qtbot.wait(200)
     probe.stop()
     assert probe.ticks > 5
-    assert probe.longest_gap_ms < 250
+    assert probe.longest_gap_ms < 500  # nothing blocks here; the margin absorbs a busy machine
 
 
 def test_an_unhandled_error_is_logged_and_shown_with_a_copyable_report(qtbot, caplog, tmp_path) -> None:  # type: ignore[no-untyped-def]

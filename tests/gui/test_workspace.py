@@ -72,7 +72,7 @@ async def test_find_the_most_urgent_ticket_work_on_it_and_resolve_it(
         attachment = session.scalars(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
         assert (window.context.paths.data / attachment.stored_path).read_bytes() == evidence.read_bytes()
     # Every action ran in a worker thread: the event loop never stalled for long.
-    assert stall_probe.longest_gap_ms < 1000
+    assert stall_probe.longest_gap_ms < 2000
 
 
 @pytest.mark.asyncio
