@@ -176,7 +176,7 @@ def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozense
 
     try:
         calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    except NotImplementedError as error:
+    except NotImplementedError as error:  # how the holidays library says it has no such country or subdivision
         raise CalendarError(
             _("No public holidays are known for country {country}, subdivision {subdivision}.").format(
                 country=country, subdivision=subdivision or "-"

@@ -20,6 +20,14 @@ from supportstation.i18n import _
 from supportstation.tickets.intervention_types import CATEGORIES, EntryChange, category_label
 
 
+def ok_cancel(dialog: QDialog) -> QDialogButtonBox:
+    """OK and Cancel, wired to accept and reject."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class TimeEntryDialog(QDialog):
     def __init__(self, change: EntryChange | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,9 +50,7 @@ class TimeEntryDialog(QDialog):
         form.addRow(_("Category:"), self.category)
         form.addRow(_("Duration:"), self.minutes)
         form.addRow(_("Description:"), self.description)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         if change is not None:
@@ -71,9 +77,7 @@ class PartDialog(QDialog):
         form.addRow(_("Name:"), self.name)
         form.addRow(_("Quantity:"), self.quantity)
         form.addRow(_("Serial number:"), self.serial)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -87,9 +91,7 @@ class CommentDialog(QDialog):
         self.setWindowTitle(title)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         layout = QVBoxLayout(self)
         label = QLabel(prompt)
         label.setWordWrap(True)
