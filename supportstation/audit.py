@@ -170,6 +170,7 @@ def append(
     target: str,
     action: str,
     output: str | bytes = b"",
+    output_sha256: str | None = None,
     exit_code: int | None = None,
     ticket_id: int | None = None,
     created_at: datetime | None = None,
@@ -177,6 +178,7 @@ def append(
     """Adds a record at the end of the chain; the anchor is rewritten once the session's transaction commits.
 
     `output` must already be redacted: only its SHA-256 is kept here, as evidence of what was stored elsewhere.
+    A caller that streamed a large output gives the digest it computed along the way as `output_sha256` instead.
     """
     # FOR UPDATE makes a second PostgreSQL writer wait for this transaction; SQLite has one writer at a time anyway
     # (the clause is dropped there). When the table is empty there is no row to lock: the unique sequence then
@@ -191,7 +193,7 @@ def append(
         target=target,
         action=action,
         exit_code=exit_code,
-        output_sha256=sha256_text(output),
+        output_sha256=output_sha256 or sha256_text(output),
         ticket_id=ticket_id,
         previous_hash=GENESIS_HASH if last is None else last.record_hash,
     )

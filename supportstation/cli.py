@@ -72,14 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help=_("check that no audit record was altered or deleted (exit status 1 if one was)")
     )
     audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    from supportstation.remote import command_line as remote_command_line
     from supportstation.tickets import commands as ticket_commands
 
     ticket_commands.add_parser(commands)
+    remote_command_line.add_parsers(commands)
     return parser
 
 
 def parse(argv: Sequence[str]) -> tuple[Options, argparse.Namespace]:
-    namespace = build_parser().parse_args(list(argv))
+    from supportstation.remote.command_line import split_remote_command
+
+    parser = build_parser()
+    arguments, remote_command = split_remote_command(argv)
+    namespace = parser.parse_args(arguments)
+    namespace.remote_command = remote_command
+    if namespace.command == "run" and not remote_command:
+        parser.error(_("give the command after --: supportstation run TARGET -- COMMAND"))
     options = Options(
         data_dir=namespace.data_dir,
         temp_data_dir=namespace.temp_data_dir,
@@ -168,6 +177,8 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _demo_command(app_paths)
         if options.command == "tickets":
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
+        if options.command in ("run", "actions", "files"):
+            return _with_database(options, app_paths, lambda database: _remote(namespace, options, app_paths, database))
         if options.command == "audit":
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
     except DatabaseError as error:
@@ -232,32 +243,72 @@ def _tickets(namespace: argparse.Namespace, database: Any) -> int:
     return ticket_commands.run(namespace, database)
 
 
-def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
-    import json
+VAULT_PASSWORD_VARIABLE = "SUPPORTSTATION_VAULT_PASSWORD"
+
+
+def _unlocked_vault(app_paths: paths.AppPaths, *, needed: bool = True) -> Any:
+    """The vault, unlocked with the password in SUPPORTSTATION_VAULT_PASSWORD when it is an encrypted file; None
+    (with the reason printed) when it cannot be. `needed=False` leaves a locked vault locked."""
     import os
 
-    from supportstation import audit
     from supportstation.vault import VaultError, open_vault
 
-    anchor = audit.anchor_path(app_paths, demo=options.demo)
     vault = open_vault(app_paths)
+    if not (needed and vault.locked):
+        return vault
+    password = os.environ.get(VAULT_PASSWORD_VARIABLE)
+    if not password:
+        print(
+            _(
+                "The vault is locked: set the environment variable {variable} to its master password, "
+                "then run the command again."
+            ).format(variable=VAULT_PASSWORD_VARIABLE),
+            file=sys.stderr,
+        )
+        return None
+    try:
+        vault.unlock(password)
+    except VaultError as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return None
+    return vault
+
+
+def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
+    from supportstation.remote import commands as remote_commands
+    from supportstation.remote.recording import recover_interrupted
+    from supportstation.remote.targets import TargetError
+    from supportstation.remote.workbench import TicketNotFound
+
+    if options.command == "actions" and namespace.actions_command == "list":
+        return remote_commands.list_actions(namespace)
+    vault = _unlocked_vault(app_paths)
+    if vault is None:
+        return EXIT_ERROR
+    profile = settings.load(app_paths.settings_file).settings.profile
+    try:
+        session = remote_commands.Session(namespace, database, app_paths, vault, profile, demo=options.demo)
+        recover_interrupted(database, session.recording.anchor)
+        if options.command == "run":
+            return remote_commands.run_command(session, namespace, namespace.remote_command)
+        if options.command == "files":
+            return remote_commands.transfer_file(session, namespace)
+        return remote_commands.run_action(session, namespace)
+    except (TargetError, TicketNotFound) as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
+    import json
+
+    from supportstation import audit
+
+    anchor = audit.anchor_path(app_paths, demo=options.demo)
     # The vault is only needed to check an existing anchor; an empty log must not create a vault as a side effect.
-    if anchor.exists() and vault.locked:
-        password = os.environ.get("SUPPORTSTATION_VAULT_PASSWORD")
-        if not password:
-            print(
-                _(
-                    "The vault is locked: set the environment variable {variable} to its master password, "
-                    "then run the command again."
-                ).format(variable="SUPPORTSTATION_VAULT_PASSWORD"),
-                file=sys.stderr,
-            )
-            return EXIT_ERROR
-        try:
-            vault.unlock(password)
-        except VaultError as error:
-            print(_("Error: {message}").format(message=error), file=sys.stderr)
-            return EXIT_ERROR
+    vault = _unlocked_vault(app_paths, needed=anchor.exists())
+    if vault is None:
+        return EXIT_ERROR
     with database.session() as session:
         report = audit.verify(session, anchor, vault)
     if namespace.json:

@@ -51,6 +51,18 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """Like `session`, for work that reads then writes while other threads write too (runs being recorded).
+
+        SQLite's default BEGIN takes the write lock only at the first write; a transaction whose snapshot is older
+        than another thread's commit then fails with "database is locked" at once, whatever the busy timeout.
+        BEGIN IMMEDIATE takes the lock first, so such writers queue instead. Readers are not affected (WAL).
+        """
+        bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        with self.sessions(bind=bind) as session, session.begin():
+            yield session
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -147,7 +159,8 @@ def _sqlite_engine(url: URL, *, create_missing: bool, busy_timeout_s: float) -> 
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
 

@@ -99,3 +99,56 @@ def redact(value: str | bytes, secrets: Iterable[str | bytes]) -> str | bytes:
         return value
     text_regex = re.compile("|".join(re.escape(pattern) for pattern in text_patterns))
     return text_regex.sub(PLACEHOLDER, value)
+
+
+class StreamRedactor:
+    """Redacts output that arrives in pieces, where a secret may be cut between two pieces.
+
+    Each stream keeps back only its longest ending that could be the start of a secret, until the next piece (or
+    `flush`) says whether it is one: ordinary output passes at once, and the result is exactly what `redact` gives on
+    the whole output. A match that starts before the kept-back ending cannot grow with more data, since the text from
+    its start would then be the start of a longer secret, and so would have been kept back.
+    """
+
+    def __init__(self, secrets: Iterable[str | bytes]) -> None:
+        patterns = sorted(_bytes_patterns(list(secrets)), key=len, reverse=True)
+        self._regex = re.compile(b"|".join(re.escape(p) for p in patterns)) if patterns else None
+        self._longest = max((len(p) for p in patterns), default=0)
+        self._prefixes = {pattern[:size] for pattern in patterns for size in range(1, len(pattern))}
+        self._carry: dict[object, bytes] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._regex is not None
+
+    def _undecided(self, buffer: bytes) -> int:
+        """Length of the longest ending of `buffer` that a secret starts with."""
+        for size in range(min(self._longest - 1, len(buffer)), 0, -1):
+            if buffer[-size:] in self._prefixes:
+                return size
+        return 0
+
+    def feed(self, stream: object, data: bytes) -> bytes:
+        if self._regex is None:
+            return data
+        buffer = self._carry.pop(stream, b"") + data
+        safe_end = len(buffer) - self._undecided(buffer)
+        pieces = []
+        position = 0
+        for match in self._regex.finditer(buffer):
+            if match.start() >= safe_end:
+                break
+            pieces += [buffer[position : match.start()], PLACEHOLDER_BYTES]
+            position = match.end()
+        emit_end = max(safe_end, position)
+        pieces.append(buffer[position:emit_end])
+        if emit_end < len(buffer):
+            self._carry[stream] = buffer[emit_end:]
+        return b"".join(pieces)
+
+    def flush(self, stream: object) -> bytes:
+        """What is still held back for `stream`, redacted: call once the stream has ended."""
+        rest = self._carry.pop(stream, b"")
+        if self._regex is None or not rest:
+            return rest
+        return self._regex.sub(PLACEHOLDER_BYTES, rest)

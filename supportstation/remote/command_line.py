@@ -1,0 +1,101 @@
+"""The command line of the remote commands: `run`, `actions`, `files`, and the connection options they share.
+
+Kept apart from `remote.commands` so that building the parser imports neither paramiko nor the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from supportstation.i18n import _
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reaches a host shares."""
+    group = parser.add_argument_group(_("connection"))
+    group.add_argument(
+        "-i",
+        "--identity",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help=_("private key file to log in with (may be repeated)"),
+    )
+    group.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help=_("take the login password (or the key's passphrase) from this environment variable"),
+    )
+    group.add_argument(
+        "--accept-new-host-key",
+        action="store_true",
+        help=_("learn unknown host keys (changed keys are still refused), like ssh's accept-new"),
+    )
+    group.add_argument("--timeout", type=float, metavar="SECONDS", help=_("stop the command after this long"))
+    group.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help=_("give up connecting after this long (default: 15)"),
+    )
+    group.add_argument("-J", "--jump", metavar="HOSTS", help=_("jump hosts, as ssh -J: user@host:port[,…]"))
+    group.add_argument("--ssh-config", type=Path, metavar="FILE", help=_("read this file instead of ~/.ssh/config"))
+    group.add_argument("--json", action="store_true", help=_("print one JSON object per target instead of the output"))
+    group.add_argument("--ticket", metavar="REFERENCE", help=_("record the run on this ticket's timeline"))
+    group.add_argument("--limit", type=int, default=10, metavar="N", help=_("at most N targets at once (default: 10)"))
+
+
+def add_parsers(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help=_("run a command on one or more hosts over SSH: run TARGET… -- COMMAND"),
+        description=_("A target is ssh://user@host:port, a host of the inventory, or a Host of ~/.ssh/config."),
+    )
+    run.add_argument("targets", nargs="+", metavar="TARGET")
+    run.add_argument("--sudo", action="store_true", help=_("run the command as root through sudo"))
+    run.add_argument("--pty", action="store_true", help=_("give the command a terminal"))
+    add_connection_options(run)
+    actions = commands.add_parser("actions", help=_("remote actions contributed by plugins: list, run"))
+    verbs = actions.add_subparsers(dest="actions_command", metavar="ACTION", required=True)
+    listing = verbs.add_parser("list", help=_("the actions available, by category"))
+    listing.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
+    running = verbs.add_parser("run", help=_("run an action on one or more hosts: actions run ACTION TARGET…"))
+    running.add_argument("action", metavar="ACTION")
+    running.add_argument("targets", nargs="+", metavar="TARGET")
+    running.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=_("a parameter of the action (may be repeated)"),
+    )
+    running.add_argument("--raw", action="store_true", help=_("print the raw output instead of the parsed table"))
+    add_connection_options(running)
+    files = commands.add_parser("files", help=_("copy files to or from a host over SFTP: upload, download"))
+    directions = files.add_subparsers(dest="files_command", metavar="ACTION", required=True)
+    up = directions.add_parser("upload", help=_("files upload TARGET LOCAL_FILE REMOTE_PATH"))
+    up.add_argument("target", metavar="TARGET")
+    up.add_argument("local", type=Path, metavar="LOCAL_FILE")
+    up.add_argument("remote", metavar="REMOTE_PATH")
+    add_connection_options(up)
+    down = directions.add_parser("download", help=_("files download TARGET REMOTE_PATH LOCAL_FILE"))
+    down.add_argument("target", metavar="TARGET")
+    down.add_argument("remote", metavar="REMOTE_PATH")
+    down.add_argument("local", type=Path, metavar="LOCAL_FILE")
+    down.add_argument("--attach", action="store_true", help=_("attach the downloaded file to the --ticket"))
+    add_connection_options(down)
+
+
+def split_remote_command(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """`run A B -- ls -l "x y"`: argparse sees what precedes `--`; the rest is the command, joined as ssh joins it."""
+    items = list(argv)
+    if "run" not in items or "--" not in items[items.index("run") :]:
+        return items, None
+    separator = items.index("--", items.index("run"))
+    return items[:separator], " ".join(items[separator + 1 :])

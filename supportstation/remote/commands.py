@@ -1,0 +1,401 @@
+"""`supportstation run …` and `supportstation actions …`: remote commands from the command line, on the same core
+as the window, recorded and audited the same way.
+
+Exit status: the remote command's for one target; for several, 0 when all succeeded, 1 when a command failed, 255
+when a target could not be reached; 255 for connection errors (as ssh), 124 for a timeout, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from supportstation.i18n import _
+from supportstation.remote.fanout import fan_out
+from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt, OfferedKey, accept_new, refuse_unknown
+from supportstation.remote.results import RunResult, RunState, Stream
+from supportstation.remote.runs import RunHandle, Runner, RunRequest
+from supportstation.remote.ssh import ConnectOptions
+from supportstation.remote.targets import AuthMethod, Target, TargetError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_TIMEOUT, EXIT_INTERRUPTED, EXIT_CONNECTION = 124, 130, 255
+
+
+# -- running --------------------------------------------------------------------------------------------------------
+
+
+class Session:
+    """One command line's remote work: pool, runner, recording and how to ask about unknown host keys."""
+
+    def __init__(
+        self, namespace: argparse.Namespace, database: Any, app_paths: Any, vault: Any, profile: Any, *, demo: bool
+    ) -> None:
+        from supportstation.remote import workbench
+        from supportstation.remote.pool import ConnectionPool
+
+        self.namespace = namespace
+        self.database = database
+        secret = os.environ.get(namespace.password_env) if namespace.password_env else None
+        if namespace.password_env and secret is None:
+            raise TargetError(
+                _("The environment variable {variable} is not set.").format(variable=namespace.password_env)
+            )
+        self.recording = workbench.recording_context(
+            database, app_paths, vault, profile, demo=demo, ticket_reference=namespace.ticket
+        )
+        self.pool = ConnectionPool(
+            workbench.host_key_store(app_paths),
+            prompt=self._prompt(),
+            credentials=workbench.vault_credentials(vault, password=secret, passphrase=secret),
+            options=ConnectOptions(connect_timeout=namespace.connect_timeout),
+        )
+        self.runner = Runner(self.pool, recorder=self.recording.recorder, secrets=vault.known_secrets)
+        self._prompt_lock = asyncio.Lock()
+        self.stream_output = not namespace.json  # actions print their table at the end instead
+
+    def _prompt(self) -> HostKeyPrompt:
+        if self.namespace.accept_new_host_key:
+            return accept_new
+        if self.namespace.json or not sys.stdin.isatty():
+            return refuse_unknown
+        return self._ask_on_terminal
+
+    async def _ask_on_terminal(self, offered: OfferedKey) -> HostKeyDecision:
+        async with self._prompt_lock:  # one question at a time during a fan-out
+            print(
+                _(
+                    "The authenticity of host {host} can't be established.\n"
+                    "{key_type} key fingerprint is {fingerprint}."
+                ).format(host=offered.host_entry, key_type=offered.key_type, fingerprint=offered.fingerprint),
+                file=sys.stderr,
+            )
+            question = _("Trust it [o]nce, [a]lways, or [N]o? ")
+            answer = await asyncio.to_thread(_read_answer, question)
+        return {"o": HostKeyDecision.ACCEPT_ONCE, "a": HostKeyDecision.ACCEPT_ALWAYS}.get(
+            answer[:1], HostKeyDecision.REFUSE
+        )
+
+    def targets(self, names: Sequence[str]) -> list[Target]:
+        import dataclasses
+
+        from supportstation.remote import workbench
+        from supportstation.remote.targets import parse_jump_chain
+
+        namespace = self.namespace
+        found = []
+        with self.database.session() as session:
+            for name in names:
+                target = workbench.resolve_target(session, name, ssh_config=namespace.ssh_config)
+                if namespace.identity:
+                    target = dataclasses.replace(target, identity_files=tuple(namespace.identity), auth=AuthMethod.AUTO)
+                if namespace.jump:
+                    target = dataclasses.replace(target, jump=parse_jump_chain(namespace.jump))
+                found.append(target)
+        return found
+
+    async def run_all(self, requests: list[RunRequest]) -> dict[Target, RunResult]:
+        handles: list[RunHandle] = []
+        loop = asyncio.get_running_loop()
+        interrupted = threading.Event()
+
+        def on_interrupt() -> None:
+            interrupted.set()
+            for handle in handles:
+                handle.cancel()
+
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+        prefix = len(requests) > 1
+
+        async def watch(handle: RunHandle) -> None:
+            handles.append(handle)
+            if interrupted.is_set():
+                handle.cancel()
+            if not self.stream_output:
+                handle.detach()
+                return
+            await _print_output(handle, prefix=prefix)
+
+        try:
+            return await fan_out(self.runner, requests, limit=self.namespace.limit, watch=watch)
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+            await self.pool.close()
+
+
+def _read_answer(question: str) -> str:
+    try:
+        return input(question).strip().lower()
+    except EOFError:
+        return ""
+
+
+async def _print_output(handle: RunHandle, *, prefix: bool) -> None:
+    label = f"[{handle.request.target.label}] ".encode()
+    partial: dict[Stream, bytes] = {Stream.STDOUT: b"", Stream.STDERR: b""}
+    async for chunk in handle:
+        out = sys.stdout.buffer if chunk.stream is Stream.STDOUT else sys.stderr.buffer
+        if not prefix:
+            out.write(chunk.data)
+            out.flush()
+            continue
+        # Several hosts at once: whole lines only, each with its host, so outputs do not interleave mid-line.
+        lines = (partial[chunk.stream] + chunk.data).split(b"\n")
+        partial[chunk.stream] = lines.pop()
+        out.write(b"".join(label + line + b"\n" for line in lines))
+        out.flush()
+    for stream, rest in partial.items():
+        if rest:
+            out = sys.stdout.buffer if stream is Stream.STDOUT else sys.stderr.buffer
+            out.write(label + rest + b"\n")
+            out.flush()
+
+
+def exit_status(results: Sequence[RunResult]) -> int:
+    states = {result.state for result in results}
+    if RunState.CANCELLED in states:
+        return EXIT_INTERRUPTED
+    if len(results) == 1:
+        result = results[0]
+        if result.state in (RunState.NOT_CONNECTED, RunState.CONNECTION_LOST):
+            return EXIT_CONNECTION
+        if result.state is RunState.TIMED_OUT:
+            return EXIT_TIMEOUT
+        return result.exit_code if result.exit_code is not None else EXIT_CONNECTION
+    if states & {RunState.NOT_CONNECTED, RunState.CONNECTION_LOST}:
+        return EXIT_CONNECTION
+    if states <= {RunState.SUCCEEDED}:
+        return EXIT_OK
+    if states & {RunState.TIMED_OUT}:
+        return EXIT_TIMEOUT
+    return EXIT_FAILED
+
+
+def result_json(target: Target, result: RunResult, table: Any = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "target": target.label,
+        "url": result.target,
+        "command": result.command,
+        "state": result.state.value,
+        "exit_code": result.exit_code,
+        "error": result.error,
+        "started_at": result.started_at.isoformat(),
+        "ended_at": result.ended_at.isoformat() if result.ended_at else None,
+        "duration_s": result.duration,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "truncated": result.output.truncated,
+        "stdout_bytes": result.output.sizes[Stream.STDOUT],
+        "stderr_bytes": result.output.sizes[Stream.STDERR],
+        "host_key_fingerprint": result.host_key_fingerprint,
+        "run_id": result.run_id,
+    }
+    if table is not None:
+        data["table"] = {"columns": list(table.columns), "rows": [list(row) for row in table.rows]}
+    return data
+
+
+def report_failures(results: dict[Target, RunResult]) -> None:
+    for result in results.values():
+        if result.state is not RunState.SUCCEEDED and result.state is not RunState.FAILED:
+            print(_("Error: {message}").format(message=result.describe()), file=sys.stderr)
+        elif result.state is RunState.FAILED and len(results) > 1:
+            print(result.describe(), file=sys.stderr)
+
+
+def run_command(session: Session, namespace: argparse.Namespace, command: str) -> int:
+    targets = session.targets(namespace.targets)
+    requests = [
+        RunRequest(target, command, timeout=namespace.timeout, pty=namespace.pty, sudo=namespace.sudo)
+        for target in targets
+    ]
+    results = asyncio.run(session.run_all(requests))
+    if namespace.json:
+        for target, result in results.items():
+            print(json.dumps(result_json(target, result), ensure_ascii=False))
+    else:
+        report_failures(results)
+    return exit_status(list(results.values()))
+
+
+# -- actions ----------------------------------------------------------------------------------------------------------
+
+
+def _registry() -> Any:
+    from supportstation.plugins import PluginRegistry
+
+    registry = PluginRegistry()
+    registry.load()
+    for failure in registry.failures:
+        print(_("Plugin {name} not loaded: {error}").format(name=failure.name, error=failure.error), file=sys.stderr)
+    return registry
+
+
+def list_actions(namespace: argparse.Namespace) -> int:
+    actions = sorted(_registry().all_actions(), key=lambda action: (action.category, action.id))
+    if namespace.json:
+        rows = [
+            {
+                "id": action.id,
+                "title": _(action.title),
+                "category": _(action.category),
+                "os_families": list(action.os_families),
+                "shells": list(action.commands),
+                "parameters": [parameter.name for parameter in action.parameters],
+                "needs_sudo": action.needs_sudo,
+            }
+            for action in actions
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    width = max((len(action.id) for action in actions), default=10)
+    for action in actions:
+        systems = ", ".join(action.os_families)
+        title, category = _(action.title), _(action.category)
+        print(f"{action.id:<{width}}  {title} ({category}; {systems})")
+    return EXIT_OK
+
+
+def run_action(session: Session, namespace: argparse.Namespace) -> int:
+    from supportstation.plugin_api.actions import ActionError, ParameterError, ParseError
+
+    action = _registry().find_action(namespace.action)
+    if action is None:
+        print(
+            _("Error: no action has the id {id}; see: supportstation actions list").format(id=namespace.action),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        arguments = dict(item.split("=", 1) for item in namespace.param)
+    except ValueError:
+        print(_("Error: write parameters as NAME=VALUE."), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        command = action.command_for("sh", arguments)
+    except (ActionError, ParameterError) as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_USAGE
+    targets = session.targets(namespace.targets)
+    timeout = namespace.timeout or action.timeout
+    requests = [
+        RunRequest(target, command, timeout=timeout, sudo=action.needs_sudo, action_id=action.id) for target in targets
+    ]
+    session.stream_output = namespace.raw and not namespace.json
+    results = asyncio.run(session.run_all(requests))
+    for target, result in results.items():
+        table = None
+        problem = ""
+        if result.state is RunState.SUCCEEDED and not namespace.raw:
+            try:
+                table = action.parse(result.stdout)
+            except ParseError as error:
+                problem = str(error)
+        if namespace.json:
+            data = result_json(target, result, table)
+            if problem:
+                data["parse_error"] = problem
+            print(json.dumps(data, ensure_ascii=False))
+            continue
+        if namespace.raw:
+            continue
+        if len(results) > 1:
+            print(f"== {target.label}")
+        if table is not None:
+            print(format_table(table))
+        else:
+            if problem:
+                print(_("(the output could not be read as a table: {error})").format(error=problem), file=sys.stderr)
+            sys.stdout.write(result.stdout)
+            sys.stderr.write(result.stderr)
+    report_failures(results)
+    return exit_status(list(results.values()))
+
+
+def format_table(table: Any) -> str:
+    headers = [_(column) for column in table.columns]
+    rows = [list(row) for row in table.rows]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+        for row in [headers, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines += list(getattr(table, "notes", ()))
+    return "\n".join(lines)
+
+
+# -- files ------------------------------------------------------------------------------------------------------------
+
+
+def transfer_file(session: Session, namespace: argparse.Namespace) -> int:
+    from supportstation.remote import sftp
+    from supportstation.remote.recording import record_transfer
+    from supportstation.remote.results import ConnectError
+
+    if namespace.files_command == "download" and namespace.attach and not namespace.ticket:
+        print(_("Error: --attach needs --ticket."), file=sys.stderr)
+        return EXIT_USAGE
+    target = session.targets([namespace.target])[0]
+    show_progress = sys.stderr.isatty() and not namespace.json
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            percent = f"{100 * done // total}%" if total else ""
+            print(f"\r{done:>14,} / {total:,} {percent}  ", end="", file=sys.stderr, flush=True)
+
+    async def work() -> Any:
+        cancel = threading.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+        try:
+            if namespace.files_command == "upload":
+                return await sftp.upload(
+                    session.pool, target, namespace.local, namespace.remote, progress=progress, cancel=cancel
+                )
+            return await sftp.download(
+                session.pool, target, namespace.remote, namespace.local, progress=progress, cancel=cancel
+            )
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+            await session.pool.close()
+
+    try:
+        transfer = asyncio.run(work())
+    except sftp.TransferCancelled as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ConnectError as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_CONNECTION
+    except sftp.TransferError as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_FAILED
+    if show_progress:
+        print(file=sys.stderr)
+    record_transfer(session.recording, transfer, attach=getattr(namespace, "attach", False))
+    if namespace.json:
+        print(
+            json.dumps(
+                {
+                    "direction": transfer.direction,
+                    "target": transfer.target,
+                    "local": str(transfer.local),
+                    "remote": transfer.remote,
+                    "size": transfer.size,
+                    "sha256": transfer.sha256,
+                }
+            )
+        )
+    else:
+        print(_("{size} bytes transferred, SHA-256 {digest}").format(size=transfer.size, digest=transfer.sha256))
+    return EXIT_OK

@@ -1,0 +1,405 @@
+"""Recording runs as evidence: the run row, its output chunks, the ticket's timeline and the audit log.
+
+Chunks are committed about once a second while a command runs, so a crash loses at most the last second of output
+and nothing already committed. Past `database_limit` bytes a run's output goes on in a spill file in the data folder
+(one file per run, records of stream byte, offset and length, then the data), so a gigabyte of output never sits in
+the database nor in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select, update
+
+from supportstation import audit
+from supportstation.i18n import _
+from supportstation.remote.results import Chunk, RunResult, RunState, Stream, state_label
+from supportstation.remote.runs import RunRequest
+from supportstation.remote.sftp import TransferResult
+from supportstation.remote.ssh import SshConnection
+from supportstation.storage.database import Database
+from supportstation.storage.models import TimelineEvent
+from supportstation.storage.run_models import RemoteRun, RunChunk
+
+FLUSH_INTERVAL = 1.0
+FLUSH_BYTES = 4 * 1024 * 1024  # also flush early when this much is waiting: bounded memory at any speed
+DATABASE_LIMIT = 16 * 1024 * 1024
+TIMELINE_BODY_LIMIT = 64 * 1024
+SPILL_HEADER = struct.Struct(">BII")  # stream, offset in ms, length
+
+
+@dataclass(frozen=True)
+class RecordingContext:
+    """Where and for whom runs are recorded."""
+
+    database: Database
+    outputs_folder: Path
+    actor: str
+    anchor: audit.Anchor | None = None
+    ticket_id: int | None = None
+    intervention_id: int | None = None
+    author_id: int | None = None
+
+    def recorder(self, request: RunRequest) -> DatabaseRecorder:
+        return DatabaseRecorder(self, request)
+
+
+def output_digest() -> hashlib._Hash:
+    return hashlib.sha256()
+
+
+def digest_update(digest: hashlib._Hash, stream: int, data: bytes) -> None:
+    # Framed, so that moving bytes between chunks or streams changes the digest.
+    digest.update(struct.pack(">BQ", stream, len(data)))
+    digest.update(data)
+
+
+class DatabaseRecorder:
+    def __init__(self, context: RecordingContext, request: RunRequest) -> None:
+        self.context = context
+        self.request = request
+        self.run_id: int | None = None
+        self.event_id: int | None = None
+        self._pending: list[Chunk] = []
+        self._pending_bytes = 0
+        self._stored_bytes = 0
+        self._sequence = 0
+        self._sizes = {Stream.STDOUT: 0, Stream.STDERR: 0}
+        self._digest = output_digest()
+        self._last_flush = time.monotonic()
+        self._spill: BinaryIO | None = None
+        self._lock = threading.Lock()
+
+    # -- RunRecorder --
+
+    def begin(self, request: RunRequest, result: RunResult, connection: SshConnection | None) -> None:
+        context = self.context
+        with context.database.writing() as session:
+            run = RemoteRun(
+                ticket_id=context.ticket_id,
+                intervention_id=context.intervention_id,
+                host_id=request.target.host_id,
+                actor=context.actor,
+                target=result.target,
+                transport="ssh",
+                command=result.command,
+                action_id=request.action_id,
+                started_at=result.started_at,
+                state=RunState.RUNNING.value,
+                host_key_fingerprint=result.host_key_fingerprint,
+                runner=this_runner(),
+            )
+            session.add(run)
+            if context.ticket_id is not None:
+                if connection is not None and connection.key_decision is not None:
+                    session.add(self._host_key_event(connection))
+                    connection.key_decision = None  # recorded once, on the first run that used the new key
+                event = TimelineEvent(
+                    ticket_id=context.ticket_id,
+                    intervention_id=context.intervention_id,
+                    created_at=result.started_at,
+                    kind="command",
+                    author_id=context.author_id,
+                    summary=_summary(result)[:500],
+                )
+                session.add(event)
+                session.flush()
+                run.timeline_event_id = event.id
+                self.event_id = event.id
+            session.commit()
+            self.run_id = result.run_id = run.id
+
+    def add(self, chunk: Chunk) -> None:
+        with self._lock:
+            self._pending.append(chunk)
+            self._pending_bytes += len(chunk.data)
+            due = time.monotonic() - self._last_flush >= FLUSH_INTERVAL or self._pending_bytes >= FLUSH_BYTES
+        if due:
+            self.flush()
+
+    def idle(self) -> None:
+        with self._lock:
+            due = bool(self._pending) and time.monotonic() - self._last_flush >= FLUSH_INTERVAL
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            chunks, self._pending, self._pending_bytes = self._pending, [], 0
+            self._last_flush = time.monotonic()
+            if not chunks or self.run_id is None:
+                return
+            rows = []
+            for chunk in chunks:
+                digest_update(self._digest, chunk.stream, chunk.data)
+                self._sizes[chunk.stream] += len(chunk.data)
+                if self._spill is None and self._stored_bytes + len(chunk.data) <= DATABASE_LIMIT:
+                    self._sequence += 1
+                    self._stored_bytes += len(chunk.data)
+                    rows.append(
+                        {
+                            "run_id": self.run_id,
+                            "sequence": self._sequence,
+                            "stream": int(chunk.stream),
+                            "offset_ms": int(chunk.offset * 1000),
+                            "data": chunk.data,
+                        }
+                    )
+                else:
+                    self._write_spill(chunk)
+            if self._spill is not None:
+                self._spill.flush()
+                os.fsync(self._spill.fileno())
+            with self.context.database.writing() as session:
+                if rows:
+                    session.execute(RunChunk.__table__.insert(), rows)
+                session.execute(
+                    update(RemoteRun)
+                    .where(RemoteRun.id == self.run_id)
+                    .values(stdout_bytes=self._sizes[Stream.STDOUT], stderr_bytes=self._sizes[Stream.STDERR])
+                )
+                session.commit()
+
+    def finish(self, result: RunResult) -> None:
+        if self.run_id is None:
+            self.begin(self.request, result, None)
+        self.flush()
+        if self._spill is not None:
+            self._spill.close()
+        context = self.context
+        digest = self._digest.hexdigest()
+        with context.database.writing() as session:
+            run = session.get(RemoteRun, self.run_id)
+            assert run is not None
+            run.ended_at = result.ended_at
+            run.state = result.state.value
+            run.exit_code = result.exit_code
+            run.error = result.error
+            run.output_sha256 = digest
+            if self.event_id is not None:
+                event = session.get(TimelineEvent, self.event_id)
+                if event is not None:
+                    event.summary = _summary(result)[:500]
+                    event.body = _timeline_body(result)
+                    event.data = _event_data(result, self.request)
+            if context.anchor is not None:
+                audit.append(
+                    session,
+                    context.anchor,
+                    actor=context.actor,
+                    target=result.target,
+                    action=_audited_action(self.request, result),
+                    output_sha256=digest,
+                    exit_code=result.exit_code,
+                    ticket_id=context.ticket_id,
+                )
+            session.commit()
+
+    # -- helpers --
+
+    def _write_spill(self, chunk: Chunk) -> None:
+        if self._spill is None:
+            self.context.outputs_folder.mkdir(parents=True, exist_ok=True)
+            path = self.context.outputs_folder / f"run-{self.run_id}.out"
+            self._spill = path.open("ab")
+            with self.context.database.writing() as session:
+                session.execute(update(RemoteRun).where(RemoteRun.id == self.run_id).values(spill_file=path.name))
+                session.commit()
+        self._spill.write(SPILL_HEADER.pack(int(chunk.stream), int(chunk.offset * 1000), len(chunk.data)))
+        self._spill.write(chunk.data)
+
+    def _host_key_event(self, connection: SshConnection) -> TimelineEvent:
+        offered = connection.offered_key
+        how = _("always") if connection.key_decision and connection.key_decision.value == "always" else _("once")
+        return TimelineEvent(
+            ticket_id=self.context.ticket_id,
+            intervention_id=self.context.intervention_id,
+            kind="host_key",
+            author_id=self.context.author_id,
+            summary=_("Host key of {host} accepted ({how}): {key_type} {fingerprint}").format(
+                host=offered.host_entry, how=how, key_type=offered.key_type, fingerprint=offered.fingerprint
+            )[:500],
+            data={"host": offered.host_entry, "key_type": offered.key_type, "fingerprint": offered.fingerprint},
+        )
+
+
+def _summary(result: RunResult) -> str:
+    first_line = result.command.strip().splitlines()[0] if result.command.strip() else ""
+    if result.state is RunState.RUNNING:
+        return f"{result.target} $ {first_line}"
+    outcome = (
+        _("exit code {code}").format(code=result.exit_code)
+        if result.state in (RunState.SUCCEEDED, RunState.FAILED)
+        else state_label(result.state)
+    )
+    return f"{result.target} $ {first_line} — {outcome}"
+
+
+def _timeline_body(result: RunResult) -> str:
+    text = result.output.text()
+    if len(text) > TIMELINE_BODY_LIMIT:
+        cut = _("[… the complete output is kept with the run …]")
+        text = text[: TIMELINE_BODY_LIMIT // 2] + "\n" + cut + "\n" + text[-TIMELINE_BODY_LIMIT // 2 :]
+    if result.error:
+        text = (text + "\n" if text else "") + result.error
+    return text
+
+
+def _event_data(result: RunResult, request: RunRequest) -> dict[str, object]:
+    return {
+        "run_id": result.run_id,
+        "target": result.target,
+        "command": result.command,
+        "action_id": request.action_id,
+        "state": result.state.value,
+        "exit_code": result.exit_code,
+        "duration_s": result.duration,
+        "host_key_fingerprint": result.host_key_fingerprint,
+    }
+
+
+def _audited_action(request: RunRequest, result: RunResult) -> str:
+    prefix = f"[{request.action_id}] " if request.action_id else ""
+    return f"{prefix}{'sudo ' if request.sudo else ''}{result.command}"
+
+
+# -- reading back --------------------------------------------------------------------------------------------------
+
+
+def stored_output(database: Database, run_id: int, outputs_folder: Path) -> Iterator[Chunk]:
+    """Every stored chunk of a run, in order: the database's, then the spill file's."""
+    with database.session() as session:
+        spill = session.scalar(select(RemoteRun.spill_file).where(RemoteRun.id == run_id))
+        rows = session.execute(
+            select(RunChunk.stream, RunChunk.data, RunChunk.offset_ms)
+            .where(RunChunk.run_id == run_id)
+            .order_by(RunChunk.sequence)
+        )
+        for stream, data, offset_ms in rows:
+            yield Chunk(Stream(stream), bytes(data), offset_ms / 1000)
+    if spill:
+        yield from _read_spill(outputs_folder / spill)
+
+
+def _read_spill(path: Path) -> Iterator[Chunk]:
+    with path.open("rb") as file:
+        while header := file.read(SPILL_HEADER.size):
+            if len(header) < SPILL_HEADER.size:
+                return  # a record cut by a crash: everything before it is intact
+            stream, offset_ms, length = SPILL_HEADER.unpack(header)
+            data = file.read(length)
+            if len(data) < length:
+                return
+            yield Chunk(Stream(stream), data, offset_ms / 1000)
+
+
+def this_runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _runner_is_gone(runner: str) -> bool:
+    computer, _sep, pid = runner.rpartition(":")
+    if computer != socket.gethostname() or not pid.isdigit():
+        return False  # another computer's run: only that computer can tell
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def recover_interrupted(database: Database, anchor: audit.Anchor | None = None) -> int:
+    """Runs left `running` by a process of this computer that died: marked as interrupted, with what was stored
+    kept as it is. Runs of processes still alive, or of other computers sharing the database, are left alone."""
+    with database.writing() as session:
+        candidates = session.scalars(select(RemoteRun).where(RemoteRun.state == RunState.RUNNING.value)).all()
+        runs = [run for run in candidates if _runner_is_gone(run.runner)]
+        for run in runs:
+            run.state = RunState.CONNECTION_LOST.value
+            run.error = _("SupportStation stopped while the command ran; the output stored until then is kept.")
+            digest = output_digest()
+            session.flush()
+            for row in session.execute(
+                select(RunChunk.stream, RunChunk.data).where(RunChunk.run_id == run.id).order_by(RunChunk.sequence)
+            ):
+                digest_update(digest, row.stream, bytes(row.data))
+            run.output_sha256 = digest.hexdigest()
+            if anchor is not None:
+                audit.append(
+                    session,
+                    anchor,
+                    actor=run.actor,
+                    target=run.target,
+                    action=f"[{run.action_id}] {run.command}" if run.action_id else run.command,
+                    output_sha256=run.output_sha256,
+                    ticket_id=run.ticket_id,
+                )
+        session.commit()
+        return len(runs)
+
+
+def record_transfer(context: RecordingContext, transfer: TransferResult, *, attach: bool = False) -> None:
+    """A file transfer on the ticket's timeline (and, for a download, the file attached when asked) and in the
+    audit log, with the SHA-256 of the bytes transferred."""
+    from supportstation.storage.models import Engineer, Ticket
+    from supportstation.tickets.timeline import attach_file
+
+    arrow = "→"
+    if transfer.direction == "upload":
+        summary = _("Uploaded {local} {arrow} {target}:{remote} ({size} bytes)")
+    else:
+        summary = _("Downloaded {target}:{remote} {arrow} {local} ({size} bytes)")
+    text = summary.format(
+        local=transfer.local.name, remote=transfer.remote, target=transfer.target, size=transfer.size, arrow=arrow
+    )
+    with context.database.writing() as session:
+        if context.ticket_id is not None:
+            ticket = session.get(Ticket, context.ticket_id)
+            author = session.get(Engineer, context.author_id) if context.author_id else None
+            assert ticket is not None
+            session.add(
+                TimelineEvent(
+                    ticket_id=ticket.id,
+                    intervention_id=context.intervention_id,
+                    kind="file_transfer",
+                    author_id=context.author_id,
+                    summary=text[:500],
+                    data={
+                        "direction": transfer.direction,
+                        "target": transfer.target,
+                        "remote": transfer.remote,
+                        "local": str(transfer.local),
+                        "size": transfer.size,
+                        "sha256": transfer.sha256,
+                        "host_key_fingerprint": transfer.host_key_fingerprint,
+                    },
+                )
+            )
+            if attach and transfer.direction == "download":
+                # Attachments live in the data folder, of which the outputs folder is a child.
+                attach_file(session, ticket, transfer.local, context.outputs_folder.parent, author=author)
+        if context.anchor is not None:
+            audit.append(
+                session,
+                context.anchor,
+                actor=context.actor,
+                target=transfer.target,
+                action=f"{transfer.direction} {transfer.local} {arrow} {transfer.remote}",
+                output_sha256=transfer.sha256,
+                ticket_id=context.ticket_id,
+            )
+        session.commit()

@@ -1,0 +1,178 @@
+"""File transfer over SFTP, on the host's shared SSH connection: progress, cancel, and no half files left behind.
+
+A download goes to `NAME.partial` and is renamed when complete; an upload that is cancelled or fails removes what
+it wrote on the host. The SHA-256 of what was transferred is computed on the way, for the timeline and the audit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from supportstation.i18n import _
+from supportstation.remote.pool import ConnectionPool
+from supportstation.remote.results import RemoteError
+from supportstation.remote.targets import Target
+from supportstation.remote.threads import in_thread
+
+BLOCK = 256 * 1024
+Progress = Callable[[int, int], None]  # bytes done, bytes in all
+
+
+class TransferError(RemoteError):
+    pass
+
+
+class TransferCancelled(TransferError):
+    pass
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    target: str
+    direction: str  # "upload" or "download"
+    local: Path
+    remote: str
+    size: int
+    sha256: str
+    host_key_fingerprint: str
+
+
+async def upload(
+    pool: ConnectionPool,
+    target: Target,
+    local: Path,
+    remote: str,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> TransferResult:
+    connection = await pool.connection(target)
+    size, digest = await in_thread(_upload, connection.open_sftp, local, remote, progress, cancel, target)
+    return TransferResult(target.url, "upload", local, remote, size, digest, connection.fingerprint)
+
+
+async def download(
+    pool: ConnectionPool,
+    target: Target,
+    remote: str,
+    local: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> TransferResult:
+    connection = await pool.connection(target)
+    size, digest = await in_thread(_download, connection.open_sftp, remote, local, progress, cancel, target)
+    return TransferResult(target.url, "download", local, remote, size, digest, connection.fingerprint)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise TransferCancelled(_("The transfer was cancelled."))
+
+
+def _upload(
+    open_sftp: Callable[[], paramiko.SFTPClient],
+    local: Path,
+    remote: str,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    target: Target,
+) -> tuple[int, str]:
+    try:
+        total = local.stat().st_size
+        reader = local.open("rb")
+    except OSError as error:
+        raise TransferError(
+            _("Cannot read {path}: {reason}").format(path=local, reason=error.strerror or error)
+        ) from error
+    digest = hashlib.sha256()
+    done = 0
+    sftp = open_sftp()
+    try:
+        with reader:
+            try:
+                writer = sftp.open(remote, "wb")
+            except OSError as error:
+                raise _remote_error(target, remote, error) from error
+            try:
+                with writer:
+                    writer.set_pipelined(True)  # do not wait for each block's acknowledgement
+                    while block := reader.read(BLOCK):
+                        _check(cancel)
+                        writer.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        if progress is not None:
+                            progress(done, total)
+            except (TransferError, OSError, paramiko.SSHException) as error:
+                _remove_quietly(sftp, remote)
+                if isinstance(error, TransferError):
+                    raise
+                raise _remote_error(target, remote, error) from error
+    finally:
+        sftp.close()
+    return done, digest.hexdigest()
+
+
+def _download(
+    open_sftp: Callable[[], paramiko.SFTPClient],
+    remote: str,
+    local: Path,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    target: Target,
+) -> tuple[int, str]:
+    partial = local.with_name(local.name + ".partial")
+    digest = hashlib.sha256()
+    done = 0
+    sftp = open_sftp()
+    try:
+        try:
+            total = sftp.stat(remote).st_size or 0
+            reader = sftp.open(remote, "rb")
+        except OSError as error:
+            raise _remote_error(target, remote, error) from error
+        try:
+            with reader, partial.open("wb") as writer:
+                reader.prefetch(total)  # requests run ahead of the reads: paramiko's fast path for downloads
+                while block := reader.read(BLOCK):
+                    _check(cancel)
+                    writer.write(block)
+                    digest.update(block)
+                    done += len(block)
+                    if progress is not None:
+                        progress(done, total)
+                writer.flush()
+                os.fsync(writer.fileno())
+            os.replace(partial, local)
+        except (TransferError, OSError, paramiko.SSHException) as error:
+            partial.unlink(missing_ok=True)
+            if isinstance(error, TransferError):
+                raise
+            raise TransferError(
+                _("Download of {remote} from {target} failed: {reason}").format(
+                    remote=remote, target=target.label, reason=getattr(error, "strerror", None) or error
+                )
+            ) from error
+    finally:
+        sftp.close()
+    return done, digest.hexdigest()
+
+
+def _remote_error(target: Target, remote: str, error: Exception) -> TransferError:
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return TransferError(_("{target}: {path}: {reason}").format(target=target.label, path=remote, reason=reason))
+
+
+def _remove_quietly(sftp: paramiko.SFTPClient, remote: str) -> None:
+    # The link may be gone; the error that stopped the upload is what the engineer needs to see.
+    with contextlib.suppress(OSError, paramiko.SSHException):
+        sftp.remove(remote)

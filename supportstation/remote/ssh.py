@@ -1,0 +1,288 @@
+"""The SSH transport (paramiko): connecting through jump hosts, verifying the host key, logging in, running commands.
+
+paramiko blocks, so every call here except `connect_ssh` runs in a worker thread. `connect_ssh` is a coroutine
+because an unknown host key stops the connection half-way to ask the engineer (an awaitable prompt, a dialog in the
+GUI), between the key exchange and the login.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import paramiko
+from paramiko.common import cMSG_CHANNEL_REQUEST
+from paramiko.message import Message
+
+from supportstation.i18n import _
+from supportstation.remote.host_keys import (
+    HostKeyDecision,
+    HostKeyPrompt,
+    HostKeyStore,
+    KeyCheck,
+    OfferedKey,
+    changed_key_error,
+    unknown_key_error,
+)
+from supportstation.remote.results import AuthenticationFailed, ConnectError, Stream
+from supportstation.remote.ssh_auth import authenticate
+from supportstation.remote.targets import Credentials, Target
+from supportstation.remote.threads import in_thread
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 1024 * 1024
+# paramiko's fastest cipher here (GROUND.md); the others stay as fallbacks in paramiko's order.
+PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+WINDOW_SIZE = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    connect_timeout: float = 15.0
+    # While a command is silent, the connection is probed this often; no answer within `dead_after` means it is lost.
+    keepalive_interval: float = 15.0
+    dead_after: float = 20.0
+
+
+@dataclass
+class SshConnection:
+    target: Target
+    transport: paramiko.Transport
+    offered_key: OfferedKey
+    key_decision: HostKeyDecision | None  # set when the engineer accepted the key for this connection
+    via: SshConnection | None = None
+    options: ConnectOptions = field(default_factory=ConnectOptions)
+    _probe_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.offered_key.fingerprint
+
+    @property
+    def active(self) -> bool:
+        return self.transport.is_active() and (self.via is None or self.via.active)
+
+    def start(self, command: str, *, pty: bool = False) -> SshProcess:
+        """Opens a channel on the shared connection and starts `command` there. Blocking."""
+        try:
+            channel = self.transport.open_session(timeout=self.options.connect_timeout)
+            if pty:
+                channel.get_pty(term="xterm", width=200, height=50)
+            channel.exec_command(command if pty else cancellable(command))
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            raise ConnectError(
+                _("{target}: cannot start the command: {error}").format(target=self.target.label, error=error)
+            ) from error
+        return SshProcess(channel, self, pty=pty)
+
+    def probe(self) -> bool:
+        """True if the server answers a keepalive request within `dead_after` seconds. Blocking."""
+        if not self.active:
+            return False
+        answered = threading.Event()
+
+        def ask() -> None:
+            try:
+                # OpenSSH answers an unknown global request with a failure message: any answer proves the link.
+                self.transport.global_request("keepalive@openssh.com", wait=True)
+                answered.set()
+            except Exception:  # a dying transport raises anything; silence means dead
+                pass
+
+        with self._probe_lock:
+            threading.Thread(target=ask, daemon=True, name="ssh-probe").start()
+            return answered.wait(self.options.dead_after) and self.active
+
+    def open_sftp(self) -> paramiko.SFTPClient:
+        client = paramiko.SFTPClient.from_transport(self.transport)
+        if client is None:
+            raise ConnectError(_("{target}: the server refused the SFTP subsystem.").format(target=self.target.label))
+        return client
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def cancellable(command: str) -> str:
+    """`command` wrapped so that stopping it stops everything it started.
+
+    OpenSSH delivers a "signal" request to the session's shell only, so `echo a; sleep 60` would leave `sleep`
+    running after a cancel. Run in the background of a shell that traps TERM and passes it to its whole process
+    group (sshd made the session a group of its own), the command can be stopped whole. Standard input is handed
+    through fd 3 because a background job's input is otherwise /dev/null. The newline lets a command end in a
+    comment. POSIX shells (sh, dash, bash, zsh, ksh) accept it; with a terminal it is not needed, as Ctrl-C reaches
+    the foreground group.
+    """
+    return f"trap 'trap - TERM; kill -TERM 0' TERM; exec 3<&0; ({command}\n) <&3 3<&- & wait $!"
+
+
+class SshProcess:
+    """One command on one channel: read its output, feed its input, stop it."""
+
+    def __init__(self, channel: paramiko.Channel, connection: SshConnection, *, pty: bool) -> None:
+        self.channel = channel
+        self.connection = connection
+        self.pty = pty
+
+    def read(self, timeout: float) -> list[tuple[Stream, bytes]] | None:
+        """Whatever arrived within `timeout` seconds ([] if nothing), or None once the command's output has ended."""
+        channel = self.channel
+        if not (channel.recv_ready() or channel.recv_stderr_ready() or channel.closed or channel.eof_received):
+            select.select([channel], [], [], timeout)
+        pieces: list[tuple[Stream, bytes]] = []
+        while channel.recv_ready():
+            pieces.append((Stream.STDOUT, channel.recv(READ_SIZE)))
+        while channel.recv_stderr_ready():
+            pieces.append((Stream.STDERR, channel.recv_stderr(READ_SIZE)))
+        if pieces:
+            return [(stream, data) for stream, data in pieces if data]
+        if channel.closed or (channel.eof_received and channel.exit_status_ready()):
+            return None
+        if channel.eof_received and not self.connection.active:
+            return None
+        return []
+
+    @property
+    def exit_code(self) -> int | None:
+        """The command's exit status, or None if the channel ended without one (killed by a signal, link lost)."""
+        if not self.channel.exit_status_ready():
+            return None
+        status = self.channel.recv_exit_status()
+        return None if status == -1 else status
+
+    def send(self, data: bytes) -> None:
+        self.channel.sendall(data)
+
+    def close_input(self) -> None:
+        self.channel.shutdown_write()
+
+    def terminate(self, signal_name: str = "TERM") -> None:
+        """Asks the server to stop the command. Best effort: the link may already be gone."""
+        try:
+            if self.pty:
+                self.channel.send(b"\x03")  # Ctrl-C reaches the whole foreground process group through the tty
+            self._send_signal(signal_name)
+        except (OSError, EOFError, paramiko.SSHException) as error:
+            log.debug("Could not signal the remote command: %s", error)
+
+    def _send_signal(self, signal_name: str) -> None:
+        # RFC 4254 §6.9 "signal" request; OpenSSH's sshd delivers it to the session's process group. paramiko has no
+        # public call for it, so the message is built here.
+        message = Message()
+        message.add_byte(cMSG_CHANNEL_REQUEST)
+        message.add_int(self.channel.remote_chanid)
+        message.add_string("signal")
+        message.add_boolean(False)
+        message.add_string(signal_name)
+        self.channel.transport._send_user_message(message)
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+# -- connecting ------------------------------------------------------------------------------------------------------
+
+
+async def connect_ssh(
+    target: Target,
+    *,
+    host_keys: HostKeyStore,
+    prompt: HostKeyPrompt,
+    credentials: Credentials,
+    options: ConnectOptions,
+    via: SshConnection | None = None,
+) -> SshConnection:
+    """Connects and logs in. Raises ConnectError (or one of its kinds) with a message naming the host."""
+    sock = await in_thread(_open_socket, target, options, via)
+    transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE)
+    try:
+        offered = await in_thread(_negotiate, transport, target, host_keys, options)
+        decision = await _verify_host_key(offered, host_keys, prompt)
+        await in_thread(authenticate, transport, target, credentials, options.connect_timeout)
+    except BaseException:
+        transport.close()
+        raise
+    transport.set_keepalive(max(1, int(options.keepalive_interval)))
+    return SshConnection(target, transport, offered, decision, via, options)
+
+
+def _open_socket(
+    target: Target, options: ConnectOptions, via: SshConnection | None
+) -> socket.socket | paramiko.Channel:
+    where = f"{target.host}:{target.port}"
+    if via is not None:
+        try:
+            return via.transport.open_channel(
+                "direct-tcpip", (target.host, target.port), ("127.0.0.1", 0), timeout=options.connect_timeout
+            )
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            raise ConnectError(
+                _("The jump host {jump} could not reach {where}: {error}").format(
+                    jump=via.target.label, where=where, error=error
+                )
+            ) from error
+    try:
+        sock = socket.create_connection((target.host, target.port), timeout=options.connect_timeout)
+    except socket.gaierror as error:
+        message = _("The host name {host} does not resolve ({error}).").format(host=target.host, error=error)
+        raise ConnectError(message) from error
+    except ConnectionRefusedError as error:
+        raise ConnectError(
+            _("{where} refused the connection: no SSH server listens on that port.").format(where=where)
+        ) from error
+    except TimeoutError as error:
+        raise ConnectError(
+            _("{where} did not answer within {seconds:g} s.").format(where=where, seconds=options.connect_timeout)
+        ) from error
+    except OSError as error:
+        message = _("Cannot reach {where}: {error}").format(where=where, error=error.strerror or error)
+        raise ConnectError(message) from error
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _negotiate(
+    transport: paramiko.Transport, target: Target, host_keys: HostKeyStore, options: ConnectOptions
+) -> OfferedKey:
+    security = transport.get_security_options()
+    security.ciphers = PREFERRED_CIPHERS + tuple(c for c in security.ciphers if c not in PREFERRED_CIPHERS)
+    known = host_keys.known_types(target.host, target.port)
+    if known:
+        # Ask first for a key type we already know, as OpenSSH does; otherwise a host with several keys could offer
+        # one we never saw and look "changed".
+        wanted = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}
+        first = [name for kind in known for name in wanted.get(kind, (kind,)) if name in security.key_types]
+        security.key_types = tuple(first) + tuple(k for k in security.key_types if k not in first)
+    try:
+        transport.start_client(timeout=options.connect_timeout)
+    except (paramiko.SSHException, EOFError, OSError) as error:
+        raise ConnectError(
+            _("{where} did not complete the SSH handshake: {error}").format(
+                where=f"{target.host}:{target.port}", error=error or type(error).__name__
+            )
+        ) from error
+    key = transport.get_remote_server_key()
+    return OfferedKey(target.host, target.port, key.get_name(), key.get_base64())
+
+
+async def _verify_host_key(
+    offered: OfferedKey, host_keys: HostKeyStore, prompt: HostKeyPrompt
+) -> HostKeyDecision | None:
+    check = await in_thread(host_keys.check, offered)
+    if check.status is KeyCheck.KNOWN:
+        return None
+    if check.status is KeyCheck.CHANGED:
+        raise changed_key_error(offered, check.stored)
+    decision = await prompt(offered)
+    if decision is HostKeyDecision.REFUSE:
+        raise unknown_key_error(offered)
+    if decision is HostKeyDecision.ACCEPT_ALWAYS:
+        await in_thread(host_keys.add, offered)
+    return decision
+
+
+__all__ = ["AuthenticationFailed", "ConnectOptions", "SshConnection", "SshProcess", "connect_ssh"]

@@ -1,0 +1,115 @@
+"""Where a command goes: a host, how to log in there, and the jump hosts on the way.
+
+A `Target` describes; it holds no secret. Passwords and passphrases come separately as `Credentials`, from the vault
+or, on the command line, from an environment variable, so a target can be shown, logged and stored freely.
+"""
+
+from __future__ import annotations
+
+import enum
+import getpass
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from supportstation.i18n import _
+
+DEFAULT_SSH_PORT = 22
+
+
+class AuthMethod(enum.StrEnum):
+    AUTO = "auto"  # agent, then key files, then password, then keyboard-interactive: what ssh tries
+    KEY = "key"
+    AGENT = "agent"
+    PASSWORD = "password"
+    KEYBOARD_INTERACTIVE = "keyboard-interactive"
+
+
+class TargetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str
+    port: int = DEFAULT_SSH_PORT
+    user: str = ""  # empty: the local user name, as ssh does
+    auth: AuthMethod = AuthMethod.AUTO
+    identity_files: tuple[Path, ...] = ()
+    credential_key: str | None = None  # the vault key of the password or of the key's passphrase
+    jump: tuple[Target, ...] = ()  # ProxyJump chain, first hop first
+    name: str = ""  # the inventory name or ssh_config alias the engineer used
+    host_id: int | None = field(default=None, compare=False)
+
+    @property
+    def login(self) -> str:
+        return self.user or local_user()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ssh://{self.login}@{host}:{self.port}"
+
+    @property
+    def label(self) -> str:
+        """What the engineer calls it: the inventory name when there is one."""
+        return self.name or self.url
+
+    def connection_key(self) -> tuple[object, ...]:
+        """Runs to the same key share one SSH connection."""
+        return (self.host.lower(), self.port, self.login, tuple(hop.connection_key() for hop in self.jump))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secrets for one login. `repr` never shows them."""
+
+    password: str | None = field(default=None, repr=False)
+    passphrase: str | None = field(default=None, repr=False)
+    private_key: str | None = field(default=None, repr=False)  # a key kept in the vault (OpenSSH or PEM text)
+
+    def secrets(self) -> list[str]:
+        return [value for value in (self.password, self.passphrase, self.private_key) if value]
+
+
+def local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "root"
+
+
+_HOST_PORT = re.compile(
+    r"^(?:(?P<user>[^@/]+)@)?(?:\[(?P<v6>[0-9A-Fa-f:.%]+)\]|(?P<host>[^:/@\[\]]+))(?::(?P<port>\d+))?$"
+)
+
+
+def parse_target(text: str, *, default_user: str = "") -> Target:
+    """`ssh://user@host:port`, `user@host:port`, `host`, `[2001:db8::1]:2222`: a Target, or TargetError."""
+    raw = text.strip()
+    if raw.lower().startswith("ssh://"):
+        raw = raw[len("ssh://") :].rstrip("/")
+    elif "://" in raw:
+        scheme = raw.split("://", 1)[0]
+        raise TargetError(
+            _("{text}: the scheme {scheme}:// is not supported here; use ssh://").format(text=text, scheme=scheme)
+        )
+    match = _HOST_PORT.match(raw)
+    if not raw or match is None:
+        raise TargetError(
+            _("{text} is not a target: write ssh://user@host:port or the name of a host.").format(text=text)
+        )
+    port = int(match["port"]) if match["port"] else DEFAULT_SSH_PORT
+    if not 0 < port < 65536:
+        raise TargetError(_("{text}: the port must be between 1 and 65535.").format(text=text))
+    user = unquote(match["user"]) if match["user"] else default_user
+    host = match["v6"] or match["host"]
+    return Target(host=host, port=port, user=user)
+
+
+def parse_jump_chain(text: str) -> tuple[Target, ...]:
+    """A ProxyJump value: `user@jump:2222,other`; `none` means no jump."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    return tuple(parse_target(hop) for hop in text.split(","))

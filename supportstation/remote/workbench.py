@@ -1,0 +1,191 @@
+"""Putting the remote core together for one user: host keys, credentials from the vault, targets from the inventory
+or ~/.ssh/config, and recording against a ticket. The command line uses it now; the remote panels will too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from supportstation import audit
+from supportstation.i18n import _
+from supportstation.paths import AppPaths
+from supportstation.remote.host_keys import HostKeyStore
+from supportstation.remote.pool import CredentialSource
+from supportstation.remote.recording import RecordingContext
+from supportstation.remote.targets import AuthMethod, Credentials, Target, TargetError, parse_target
+from supportstation.settings import EngineerProfile
+from supportstation.storage.database import Database
+from supportstation.storage.enums import CredentialKind
+from supportstation.storage.models import Engineer, Host, Intervention, Ticket
+from supportstation.vault import SecretNotFound, Vault, VaultError
+
+log = logging.getLogger(__name__)
+
+KNOWN_HOSTS_FILE = "known_hosts"
+OUTPUTS_FOLDER = "outputs"
+
+
+def host_key_store(app_paths: AppPaths) -> HostKeyStore:
+    user_file = Path(os.path.expanduser("~/.ssh/known_hosts"))
+    return HostKeyStore(app_paths.data / KNOWN_HOSTS_FILE, user_file)
+
+
+def vault_credentials(
+    vault: Vault | None, *, password: str | None = None, passphrase: str | None = None
+) -> CredentialSource:
+    """Secrets for a target: those given for this command first, else the vault entry its credential names."""
+
+    def credentials(target: Target) -> Credentials:
+        found = Credentials(password=password, passphrase=passphrase)
+        if vault is None or not target.credential_key or password or passphrase:
+            return found
+        try:
+            secret = vault.load_text(target.credential_key)
+        except SecretNotFound:
+            log.warning("The vault has no entry %s for %s", target.credential_key, target.label)
+            return found
+        except VaultError as error:
+            log.warning("Cannot read the vault entry for %s: %s", target.label, error)
+            return found
+        if "PRIVATE KEY-----" in secret:
+            key_passphrase = _load_optional(vault, target.credential_key + "/passphrase")
+            return Credentials(private_key=secret, passphrase=key_passphrase)
+        if target.auth is AuthMethod.KEY:
+            return Credentials(passphrase=secret)
+        return Credentials(password=secret)
+
+    return credentials
+
+
+def _load_optional(vault: Vault, key: str) -> str | None:
+    try:
+        return vault.load_text(key)
+    except VaultError:
+        return None
+
+
+# -- targets -----------------------------------------------------------------------------------------------------
+
+
+def resolve_target(session: Session, text: str, *, ssh_config: Path | None = None) -> Target:
+    """`ssh://…` as written; otherwise a host of the inventory by name; otherwise a Host of ~/.ssh/config (as ssh
+    would resolve it); otherwise `user@host:port`."""
+    if "://" in text:
+        return parse_target(text)
+    host = session.scalar(
+        select(Host).where(func.lower(Host.name) == text.strip().lower()).options(selectinload(Host.credential))
+    )
+    if host is not None:
+        return inventory_target(host)
+    configured = _from_ssh_config(text, ssh_config)
+    if configured is not None:
+        return configured
+    return parse_target(text)
+
+
+def inventory_target(host: Host) -> Target:
+    credential = host.credential
+    auth = AuthMethod.AUTO
+    if credential is not None:
+        auth = {
+            CredentialKind.PASSWORD: AuthMethod.PASSWORD,
+            CredentialKind.SSH_KEY: AuthMethod.KEY,
+            CredentialKind.SSH_AGENT: AuthMethod.AGENT,
+        }.get(credential.kind, AuthMethod.AUTO)
+    target = parse_target(host.address) if host.address else Target(host=host.name)
+    return dataclasses.replace(
+        target,
+        port=host.port or target.port,
+        user=(credential.username if credential and credential.username else target.user),
+        auth=auth,
+        credential_key=credential.vault_key if credential else None,
+        name=host.name,
+        host_id=host.id,
+    )
+
+
+def _from_ssh_config(alias: str, config_path: Path | None) -> Target | None:
+    from supportstation.remote import ssh_config
+
+    if "@" in alias or alias.startswith("["):
+        return None
+    try:
+        entry = ssh_config.lookup(alias, config_path)
+    except ssh_config.SshConfigError as error:
+        raise TargetError(str(error)) from error
+    renamed = entry.hostname.lower() != alias.lower()
+    configured = renamed or entry.port != 22 or entry.user or entry.identity_files or entry.proxy_jump
+    if not configured:
+        return None  # nothing configured for it: an ordinary host name
+    jump = tuple(_jump_hop(hop, config_path) for hop in entry.proxy_jump)
+    return Target(
+        host=entry.hostname,
+        port=entry.port,
+        user=entry.user or "",
+        identity_files=tuple(entry.identity_files),
+        jump=jump,
+        name=alias,
+    )
+
+
+def _jump_hop(text: str, config_path: Path | None) -> Target:
+    # A hop may itself be an alias of the config, as with ssh -J.
+    if "@" not in text and ":" not in text:
+        configured = _from_ssh_config(text, config_path)
+        if configured is not None:
+            return dataclasses.replace(configured, jump=())
+    return parse_target(text)
+
+
+# -- recording ---------------------------------------------------------------------------------------------------
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+def recording_context(
+    database: Database,
+    app_paths: AppPaths,
+    vault: Vault,
+    profile: EngineerProfile,
+    *,
+    demo: bool = False,
+    ticket_reference: str | None = None,
+) -> RecordingContext:
+    from supportstation.remote.targets import local_user
+
+    ticket_id = intervention_id = author_id = None
+    with database.session() as session:
+        if profile.email.strip():
+            author_id = session.scalar(
+                select(Engineer.id).where(func.lower(Engineer.email) == profile.email.strip().lower())
+            )
+        if ticket_reference:
+            ticket_id = session.scalar(
+                select(Ticket.id).where(func.lower(Ticket.reference) == ticket_reference.strip().lower())
+            )
+            if ticket_id is None:
+                raise TicketNotFound(_("No ticket has the reference {reference}.").format(reference=ticket_reference))
+            # The intervention running on that ticket, if any: the run then counts as work done in it.
+            intervention_id = session.scalar(
+                select(Intervention.id)
+                .where(Intervention.ticket_id == ticket_id, Intervention.ended_at.is_(None))
+                .order_by(Intervention.started_at.desc())
+                .limit(1)
+            )
+    return RecordingContext(
+        database=database,
+        outputs_folder=app_paths.data / OUTPUTS_FOLDER,
+        actor=profile.email.strip() or local_user(),
+        anchor=audit.Anchor(audit.anchor_path(app_paths, demo=demo), vault),
+        ticket_id=ticket_id,
+        intervention_id=intervention_id,
+        author_id=author_id,
+    )
