@@ -1,0 +1,115 @@
+"""SFTP transfers against the real test sshd: progress, cancel, and no half file left on either side."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from supportstation.remote import sftp
+from supportstation.remote.host_keys import HostKeyStore
+from supportstation.remote.pool import ConnectionPool
+from supportstation.remote.targets import Target
+from tests.servers import sshd as servers
+
+SIZE = 8 * 1024 * 1024
+
+
+@pytest_asyncio.fixture
+async def pool(tmp_path: Path, sshd: servers.SshServer) -> AsyncIterator[ConnectionPool]:
+    known = servers.write_known_hosts(tmp_path / "known_hosts", sshd)
+    connections = ConnectionPool(HostKeyStore(known))
+    yield connections
+    await connections.close()
+
+
+@pytest.fixture
+def target(sshd: servers.SshServer, ssh_user: servers.SshUser) -> Target:
+    return Target(host=sshd.host, port=sshd.port, user=ssh_user.name, identity_files=(ssh_user.key,))
+
+
+@pytest.fixture
+def remote_folder(ssh_folder: Path) -> Path:
+    """A folder the test user can write in, seen by the test through the same path (same machine)."""
+    folder = ssh_folder / f"sftp-{os.getpid()}-{threading.get_ident()}"
+    folder.mkdir(exist_ok=True)
+    os.chown(folder, servers.ensure_user().pw_uid, -1)
+    return folder
+
+
+def random_file(path: Path, size: int = SIZE) -> str:
+    data = os.urandom(size)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.asyncio
+async def test_upload_then_download_with_progress(
+    tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
+) -> None:
+    local = tmp_path / "payload.bin"
+    digest = random_file(local)
+    seen: list[tuple[int, int]] = []
+    up = await sftp.upload(
+        pool, target, local, str(remote_folder / "payload.bin"), progress=lambda d, t: seen.append((d, t))
+    )
+    assert (up.size, up.sha256) == (SIZE, digest)
+    assert seen[-1] == (SIZE, SIZE) and len(seen) > 10
+    assert hashlib.sha256((remote_folder / "payload.bin").read_bytes()).hexdigest() == digest
+
+    back = tmp_path / "back.bin"
+    down = await sftp.download(pool, target, str(remote_folder / "payload.bin"), back)
+    assert down.sha256 == digest and back.read_bytes() == local.read_bytes()
+    assert not back.with_name("back.bin.partial").exists()
+    assert up.host_key_fingerprint.startswith("SHA256:")
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_upload_leaves_nothing_on_the_host(
+    tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
+) -> None:
+    local = tmp_path / "big.bin"
+    random_file(local)
+    cancel = threading.Event()
+
+    def halfway(done: int, total: int) -> None:
+        if done >= total // 2:
+            cancel.set()
+
+    remote = remote_folder / "big.bin"
+    with pytest.raises(sftp.TransferCancelled):
+        await sftp.upload(pool, target, local, str(remote), progress=halfway, cancel=cancel)
+    assert not remote.exists()
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_download_leaves_no_partial_file(
+    tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
+) -> None:
+    random_file(remote_folder / "source.bin")
+    cancel = threading.Event()
+    local = tmp_path / "copy.bin"
+    with pytest.raises(sftp.TransferCancelled):
+        await sftp.download(pool, target, str(remote_folder / "source.bin"), local,
+                            progress=lambda done, total: cancel.set(), cancel=cancel)  # fmt: skip
+    assert not local.exists() and not local.with_name("copy.bin.partial").exists()
+
+
+@pytest.mark.asyncio
+async def test_errors_name_the_path_and_the_reason(
+    tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
+) -> None:
+    with pytest.raises(sftp.TransferError, match=r"/no/such/file.*(No such file|not found)"):
+        await sftp.download(pool, target, "/no/such/file", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+    local = tmp_path / "small.txt"
+    local.write_text("x")
+    with pytest.raises(sftp.TransferError, match=r"/root/forbidden.txt.*(Permission denied|denied)"):
+        await sftp.upload(pool, target, local, "/root/forbidden.txt")
+    with pytest.raises(sftp.TransferError, match="Cannot read"):
+        await sftp.upload(pool, target, tmp_path / "missing.txt", str(remote_folder / "m.txt"))
