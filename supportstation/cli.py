@@ -288,7 +288,7 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
     profile = settings.load(app_paths.settings_file).settings.profile
     try:
         session = remote_commands.Session(namespace, database, app_paths, vault, profile, demo=options.demo)
-        recover_interrupted(database, session.recording.anchor)
+        recover_interrupted(database, session.recording.anchor, session.recording.outputs_folder)
         if options.command == "run":
             return remote_commands.run_command(session, namespace, namespace.remote_command)
         if options.command == "files":

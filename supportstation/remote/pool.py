@@ -60,11 +60,15 @@ class ConnectionPool:
     def credentials_for(self, target: Target) -> Credentials:
         return self.credentials(target)
 
-    def drop(self, target: Target) -> None:
-        """Forgets a dead connection so the next run reconnects."""
-        connection = self._connections.pop(target.connection_key(), None)
-        if connection is not None:
-            connection.close()
+    def drop(self, target: Target, connection: SshConnection | None = None) -> None:
+        """Forgets a dead connection so the next run reconnects. Given `connection`, only if the pool still holds
+        that one: another run may already have replaced it with a live connection, which must not be closed."""
+        key = target.connection_key()
+        stored = self._connections.get(key)
+        if stored is None or (connection is not None and stored is not connection):
+            return
+        del self._connections[key]
+        stored.close()
 
     async def close(self) -> None:
         connections = list(self._connections.values())

@@ -322,22 +322,35 @@ def _runner_is_gone(runner: str) -> bool:
     return False
 
 
-def recover_interrupted(database: Database, anchor: audit.Anchor | None = None) -> int:
+def recover_interrupted(
+    database: Database, anchor: audit.Anchor | None = None, outputs_folder: Path | None = None
+) -> int:
     """Runs left `running` by a process of this computer that died: marked as interrupted, with what was stored
     kept as it is. Runs of processes still alive, or of other computers sharing the database, are left alone."""
+    from supportstation.clock import utc_now
+
     with database.writing() as session:
         candidates = session.scalars(select(RemoteRun).where(RemoteRun.state == RunState.RUNNING.value)).all()
         runs = [run for run in candidates if _runner_is_gone(run.runner)]
         for run in runs:
             run.state = RunState.CONNECTION_LOST.value
+            run.ended_at = utc_now()
             run.error = _("SupportStation stopped while the command ran; the output stored until then is kept.")
-            digest = output_digest()
             session.flush()
+            digest = output_digest()
             for row in session.execute(
                 select(RunChunk.stream, RunChunk.data).where(RunChunk.run_id == run.id).order_by(RunChunk.sequence)
             ):
                 digest_update(digest, row.stream, bytes(row.data))
+            if run.spill_file and outputs_folder is not None and (outputs_folder / run.spill_file).is_file():
+                for chunk in _read_spill(outputs_folder / run.spill_file):
+                    digest_update(digest, chunk.stream, chunk.data)
             run.output_sha256 = digest.hexdigest()
+            event = session.get(TimelineEvent, run.timeline_event_id) if run.timeline_event_id else None
+            if event is not None:
+                event.summary = f"{event.summary} — {state_label(RunState.CONNECTION_LOST)}"[:500]
+                event.body = run.error
+                event.data = {**(event.data or {}), "run_id": run.id, "state": run.state}
             if anchor is not None:
                 audit.append(
                     session,
@@ -348,7 +361,6 @@ def recover_interrupted(database: Database, anchor: audit.Anchor | None = None) 
                     output_sha256=run.output_sha256,
                     ticket_id=run.ticket_id,
                 )
-        session.commit()
         return len(runs)
 
 

@@ -14,6 +14,7 @@ filling memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -184,19 +185,31 @@ class Runner:
         credentials = await in_thread(self.pool.credentials_for, request.target)
         redactor = StreamRedactor([*secrets, *credentials.secrets()])
         command_line = sudo_command(request.command, with_password=bool(credentials.password)) if request.sudo else None
+        await connection.session_slots.acquire()
         try:
             process = await in_thread(connection.start, command_line or request.command, pty=request.pty)
         except ConnectError as error:
-            self.pool.drop(request.target)
+            connection.session_slots.release()
+            # A refused channel (the server's MaxSessions, 10 by default) leaves the connection up, with other
+            # commands running on it: only a dead connection is dropped.
+            if not connection.active:
+                self.pool.drop(request.target, connection)
             result.state, result.error, result.ended_at = RunState.NOT_CONNECTED, str(error), utc_now()
             if recorder is not None:
                 await in_thread(_record_unstarted, recorder, request, result, connection)
             handle._finish()
             return handle
-        if recorder is not None:
-            await in_thread(recorder.begin, request, result, connection)
-        if request.sudo:
-            await in_thread(_send_sudo_password, process, credentials.password)
+        try:
+            if recorder is not None:
+                await in_thread(recorder.begin, request, result, connection)
+            if request.sudo:
+                await in_thread(_send_sudo_password, process, credentials.password)
+        except BaseException:
+            # Without its record (or its password) the command must not run on unseen: stop it, then say why.
+            process.terminate("KILL")
+            process.close()
+            connection.session_slots.release()
+            raise
         reader = _Reader(handle, process, connection, redactor, recorder, self.pool)
         threading.Thread(target=reader.run, name=f"run {request.target.label}", daemon=True).start()
         return handle
@@ -265,13 +278,18 @@ class _Reader:
             result.ended_at = utc_now()
             self.process.close()
             if result.state is RunState.CONNECTION_LOST:
-                self.pool.drop(self.handle.request.target)
+                self.pool.drop(self.handle.request.target, self.connection)
             if self.recorder is not None:
                 try:
                     self.recorder.finish(result)
                 except Exception:
                     log.exception("Could not record the end of a remote run")
             self.handle._finish()
+            self._release_slot()
+
+    def _release_slot(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone, and the connection with it
+            self.handle._loop.call_soon_threadsafe(self.connection.session_slots.release)
 
     def _pump(self) -> tuple[RunState | None, str]:
         request = self.handle.request

@@ -7,6 +7,7 @@ GUI), between the key exchange and the login.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import select
 import socket
@@ -38,6 +39,7 @@ READ_SIZE = 1024 * 1024
 # paramiko's fastest cipher here (GROUND.md); the others stay as fallbacks in paramiko's order.
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 WINDOW_SIZE = 8 * 1024 * 1024
+SESSIONS_PER_CONNECTION = 8  # below OpenSSH's default of 10, leaving room for SFTP
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class SshConnection:
     via: SshConnection | None = None
     options: ConnectOptions = field(default_factory=ConnectOptions)
     _probe_lock: threading.Lock = field(default_factory=threading.Lock)
+    # OpenSSH refuses an 11th session on one connection (MaxSessions 10): commands beyond this wait for a slot.
+    session_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(SESSIONS_PER_CONNECTION))
 
     @property
     def fingerprint(self) -> str:

@@ -47,6 +47,7 @@ class _Attempts:
 
 def authenticate(transport: paramiko.Transport, target: Target, credentials: Credentials, timeout: float) -> None:
     user = target.login
+    transport.auth_timeout = timeout  # paramiko waits 30 s for an answer to each attempt otherwise
     attempts = _Attempts()
     method = target.auth
     password = credentials.password
@@ -57,7 +58,7 @@ def authenticate(transport: paramiko.Transport, target: Target, credentials: Cre
             return
         if method in (AuthMethod.AUTO, AuthMethod.KEY) and _try_key_files(transport, target, credentials, attempts):
             return
-        if password and _try_password(transport, user, password, method, attempts):
+        if password and method is not AuthMethod.AGENT and _try_password(transport, user, password, method, attempts):
             return
     except (paramiko.SSHException, EOFError, OSError) as error:
         raise ConnectError(

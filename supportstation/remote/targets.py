@@ -57,8 +57,17 @@ class Target:
         return self.name or self.url
 
     def connection_key(self) -> tuple[object, ...]:
-        """Runs to the same key share one SSH connection."""
-        return (self.host.lower(), self.port, self.login, tuple(hop.connection_key() for hop in self.jump))
+        """Runs to the same key share one SSH connection. The way of logging in is part of it: a target that names
+        a wrong password must not succeed on another target's key-based connection to the same account."""
+        return (
+            self.host.lower(),
+            self.port,
+            self.login,
+            self.auth,
+            self.identity_files,
+            self.credential_key,
+            tuple(hop.connection_key() for hop in self.jump),
+        )
 
 
 @dataclass(frozen=True)

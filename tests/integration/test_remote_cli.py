@@ -61,9 +61,10 @@ def test_an_unknown_host_key_is_refused_unless_accepted(tmp_path: Path, sshd: se
     fingerprint = subprocess.run(["ssh-keygen", "-lf", f"{sshd.host_key_path}.pub"], capture_output=True,
                                  text=True, check=True).stdout.split()[1]  # fmt: skip
     assert "is not known" in refused.stderr and fingerprint in refused.stderr
-    assert not (tmp_path / "data" / "known_hosts").exists() or sshd.host_public_key not in (
-        tmp_path / "data" / "known_hosts"
-    ).read_text()
+    assert (
+        not (tmp_path / "data" / "known_hosts").exists()
+        or sshd.host_public_key not in (tmp_path / "data" / "known_hosts").read_text()
+    )
 
     learned = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key", "--",
                              "echo", "learned")  # fmt: skip
