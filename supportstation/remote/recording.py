@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from supportstation import audit
 from supportstation.i18n import _
@@ -118,6 +119,7 @@ class DatabaseRecorder:
                 self.event_id = event.id
             session.commit()
             self.run_id = result.run_id = run.id
+        self._last_flush = time.monotonic()  # the first second of output is counted from the start of the command
 
     def add(self, chunk: Chunk) -> None:
         with self._lock:
@@ -135,50 +137,63 @@ class DatabaseRecorder:
 
     def flush(self) -> None:
         with self._lock:
-            chunks, self._pending, self._pending_bytes = self._pending, [], 0
-            self._last_flush = time.monotonic()
-            if not chunks or self.run_id is None:
+            rows = self._take_pending()
+            if rows is None:
                 return
-            rows = []
-            for chunk in chunks:
-                digest_update(self._digest, chunk.stream, chunk.data)
-                self._sizes[chunk.stream] += len(chunk.data)
-                if self._spill is None and self._stored_bytes + len(chunk.data) <= DATABASE_LIMIT:
-                    self._sequence += 1
-                    self._stored_bytes += len(chunk.data)
-                    rows.append(
-                        {
-                            "run_id": self.run_id,
-                            "sequence": self._sequence,
-                            "stream": int(chunk.stream),
-                            "offset_ms": int(chunk.offset * 1000),
-                            "data": chunk.data,
-                        }
-                    )
-                else:
-                    self._write_spill(chunk)
-            if self._spill is not None:
-                self._spill.flush()
-                os.fsync(self._spill.fileno())
             with self.context.database.writing() as session:
-                if rows:
-                    session.execute(RunChunk.__table__.insert(), rows)
-                session.execute(
-                    update(RemoteRun)
-                    .where(RemoteRun.id == self.run_id)
-                    .values(stdout_bytes=self._sizes[Stream.STDOUT], stderr_bytes=self._sizes[Stream.STDERR])
+                self._write(session, rows)
+
+    def _take_pending(self) -> list[dict[str, object]] | None:
+        """The waiting chunks as rows for the database (the spill file gets the rest, synced here); None if none."""
+        chunks, self._pending, self._pending_bytes = self._pending, [], 0
+        self._last_flush = time.monotonic()
+        if not chunks or self.run_id is None:
+            return None
+        rows: list[dict[str, object]] = []
+        for chunk in chunks:
+            digest_update(self._digest, chunk.stream, chunk.data)
+            self._sizes[chunk.stream] += len(chunk.data)
+            if self._spill is None and self._stored_bytes + len(chunk.data) <= DATABASE_LIMIT:
+                self._sequence += 1
+                self._stored_bytes += len(chunk.data)
+                rows.append(
+                    {
+                        "run_id": self.run_id,
+                        "sequence": self._sequence,
+                        "stream": int(chunk.stream),
+                        "offset_ms": int(chunk.offset * 1000),
+                        "data": chunk.data,
+                    }
                 )
-                session.commit()
+            else:
+                self._write_spill(chunk)
+        if self._spill is not None:
+            self._spill.flush()
+            os.fsync(self._spill.fileno())
+        return rows
+
+    def _write(self, session: Session, rows: list[dict[str, object]]) -> None:
+        if rows:
+            session.execute(RunChunk.__table__.insert(), rows)
+        session.execute(
+            update(RemoteRun)
+            .where(RemoteRun.id == self.run_id)
+            .values(stdout_bytes=self._sizes[Stream.STDOUT], stderr_bytes=self._sizes[Stream.STDERR])
+        )
 
     def finish(self, result: RunResult) -> None:
         if self.run_id is None:
             self.begin(self.request, result, None)
-        self.flush()
+        with self._lock:
+            rows = self._take_pending()
         if self._spill is not None:
             self._spill.close()
         context = self.context
         digest = self._digest.hexdigest()
+        # The last chunks, the run's end, its timeline entry and its audit record: one transaction, one fsync.
         with context.database.writing() as session:
+            if rows is not None:
+                self._write(session, rows)
             run = session.get(RemoteRun, self.run_id)
             assert run is not None
             run.ended_at = result.ended_at
