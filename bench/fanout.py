@@ -105,7 +105,7 @@ UNRECORDED = "diagnostic: ours in process, not recorded"
 
 
 class BenchFailed(Exception):
-    pass
+    """A set-up step or a reference tool failed: the bench stops and says which."""
 
 
 @dataclass

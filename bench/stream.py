@@ -109,7 +109,7 @@ NEITHER = "diagnostic: ours, neither"
 
 
 class BenchFailed(Exception):
-    pass
+    """A set-up step or a reference tool failed: the bench stops and says which."""
 
 
 # --- memory --------------------------------------------------------------------------------------------------------

@@ -278,7 +278,7 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
     from supportstation.remote import commands as remote_commands
     from supportstation.remote.recording import recover_interrupted
     from supportstation.remote.targets import TargetError
-    from supportstation.remote.workbench import TicketNotFound
+    from supportstation.tickets.details import TicketNotFound
 
     if options.command == "actions" and namespace.actions_command == "list":
         return remote_commands.list_actions(namespace)
@@ -287,7 +287,7 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
         return EXIT_ERROR
     profile = settings.load(app_paths.settings_file).settings.profile
     try:
-        session = remote_commands.Session(namespace, database, app_paths, vault, profile, demo=options.demo)
+        session = remote_commands.CommandSession(namespace, database, app_paths, vault, profile, demo=options.demo)
         recover_interrupted(database, session.recording.anchor, session.recording.outputs_folder)
         if options.command == "run":
             return remote_commands.run_command(session, namespace, namespace.remote_command)

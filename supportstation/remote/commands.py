@@ -32,7 +32,7 @@ EXIT_TIMEOUT, EXIT_INTERRUPTED, EXIT_CONNECTION = 124, 130, 255
 # -- running --------------------------------------------------------------------------------------------------------
 
 
-class Session:
+class CommandSession:
     """One command line's remote work: pool, runner, recording and how to ask about unknown host keys."""
 
     def __init__(
@@ -212,7 +212,7 @@ def report_failures(results: dict[Target, RunResult]) -> None:
             print(result.describe(), file=sys.stderr)
 
 
-def run_command(session: Session, namespace: argparse.Namespace, command: str) -> int:
+def run_command(session: CommandSession, namespace: argparse.Namespace, command: str) -> int:
     targets = session.targets(namespace.targets)
     requests = [
         RunRequest(target, command, timeout=namespace.timeout, pty=namespace.pty, sudo=namespace.sudo)
@@ -265,7 +265,7 @@ def list_actions(namespace: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run_action(session: Session, namespace: argparse.Namespace) -> int:
+def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     from supportstation.plugin_api.actions import ActionError, ParameterError, ParseError
 
     action = _registry().find_action(namespace.action)
@@ -337,7 +337,7 @@ def format_table(table: Any) -> str:
 # -- files ------------------------------------------------------------------------------------------------------------
 
 
-def transfer_file(session: Session, namespace: argparse.Namespace) -> int:
+def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int:
     from supportstation.remote import sftp
     from supportstation.remote.recording import record_transfer
     from supportstation.remote.results import ConnectError

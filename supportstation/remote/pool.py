@@ -57,9 +57,6 @@ class ConnectionPool:
             self._connections[key] = connection
             return connection
 
-    def credentials_for(self, target: Target) -> Credentials:
-        return self.credentials(target)
-
     def drop(self, target: Target, connection: SshConnection | None = None) -> None:
         """Forgets a dead connection so the next run reconnects. Given `connection`, only if the pool still holds
         that one: another run may already have replaced it with a live connection, which must not be closed."""

@@ -51,6 +51,11 @@ class RecordingContext:
     intervention_id: int | None = None
     author_id: int | None = None
 
+    @property
+    def data_folder(self) -> Path:
+        """Where attachments live: the outputs folder is always `<data>/outputs` (see `remote.workbench`)."""
+        return self.outputs_folder.parent
+
     def recorder(self, request: RunRequest) -> DatabaseRecorder:
         return DatabaseRecorder(self, request)
 
@@ -295,14 +300,18 @@ def stored_output(database: Database, run_id: int, outputs_folder: Path) -> Iter
     """Every stored chunk of a run, in order: the database's, then the spill file's."""
     with database.session() as session:
         spill = session.scalar(select(RemoteRun.spill_file).where(RemoteRun.id == run_id))
-        rows = session.execute(
-            select(RunChunk.stream, RunChunk.data, RunChunk.offset_ms)
-            .where(RunChunk.run_id == run_id)
-            .order_by(RunChunk.sequence)
-        )
-        for stream, data, offset_ms in rows:
-            yield Chunk(Stream(stream), bytes(data), offset_ms / 1000)
-    if spill:
+        yield from _stored_chunks(session, run_id, spill, outputs_folder)
+
+
+def _stored_chunks(session: Session, run_id: int, spill: str | None, outputs_folder: Path | None) -> Iterator[Chunk]:
+    rows = session.execute(
+        select(RunChunk.stream, RunChunk.data, RunChunk.offset_ms)
+        .where(RunChunk.run_id == run_id)
+        .order_by(RunChunk.sequence)
+    )
+    for stream, data, offset_ms in rows:
+        yield Chunk(Stream(stream), bytes(data), offset_ms / 1000)
+    if spill and outputs_folder is not None and (outputs_folder / spill).is_file():
         yield from _read_spill(outputs_folder / spill)
 
 
@@ -353,13 +362,8 @@ def recover_interrupted(
             run.error = _("SupportStation stopped while the command ran; the output stored until then is kept.")
             session.flush()
             digest = output_digest()
-            for row in session.execute(
-                select(RunChunk.stream, RunChunk.data).where(RunChunk.run_id == run.id).order_by(RunChunk.sequence)
-            ):
-                digest_update(digest, row.stream, bytes(row.data))
-            if run.spill_file and outputs_folder is not None and (outputs_folder / run.spill_file).is_file():
-                for chunk in _read_spill(outputs_folder / run.spill_file):
-                    digest_update(digest, chunk.stream, chunk.data)
+            for chunk in _stored_chunks(session, run.id, run.spill_file, outputs_folder):
+                digest_update(digest, chunk.stream, chunk.data)
             run.output_sha256 = digest.hexdigest()
             event = session.get(TimelineEvent, run.timeline_event_id) if run.timeline_event_id else None
             if event is not None:
@@ -417,8 +421,7 @@ def record_transfer(context: RecordingContext, transfer: TransferResult, *, atta
                 )
             )
             if attach and transfer.direction == "download":
-                # Attachments live in the data folder, of which the outputs folder is a child.
-                attach_file(session, ticket, transfer.local, context.outputs_folder.parent, author=author)
+                attach_file(session, ticket, transfer.local, context.data_folder, author=author)
         if context.anchor is not None:
             audit.append(
                 session,

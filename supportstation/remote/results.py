@@ -161,11 +161,11 @@ class ConnectError(RemoteError):
 
 
 class AuthenticationFailed(ConnectError):
-    pass
+    """The host refused every login method tried; the message lists them, never a secret."""
 
 
 class HostKeyError(ConnectError):
-    pass
+    """The host's key was not trusted: unknown and not accepted, or changed."""
 
 
 class UnknownHostKey(HostKeyError):

@@ -182,7 +182,7 @@ class Runner:
             handle._finish()
             return handle
         result.host_key_fingerprint = connection.fingerprint
-        credentials = await in_thread(self.pool.credentials_for, request.target)
+        credentials = await in_thread(self.pool.credentials, request.target)
         redactor = StreamRedactor([*secrets, *credentials.secrets()])
         command_line = sudo_command(request.command, with_password=bool(credentials.password)) if request.sudo else None
         await connection.session_slots.acquire()

@@ -27,11 +27,11 @@ Progress = Callable[[int, int], None]  # bytes done, bytes in all
 
 
 class TransferError(RemoteError):
-    pass
+    """A transfer that failed; the message names the host, the path and the reason."""
 
 
 class TransferCancelled(TransferError):
-    pass
+    """Stopped by the engineer; nothing half-written is left on either side."""
 
 
 @dataclass(frozen=True)

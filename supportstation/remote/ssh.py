@@ -8,6 +8,7 @@ GUI), between the key exchange and the login.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import select
 import socket
@@ -90,12 +91,11 @@ class SshConnection:
         answered = threading.Event()
 
         def ask() -> None:
-            try:
+            # A dying transport raises anything: silence (no `answered`) is what says the link is dead.
+            with contextlib.suppress(Exception):
                 # OpenSSH answers an unknown global request with a failure message: any answer proves the link.
                 self.transport.global_request("keepalive@openssh.com", wait=True)
                 answered.set()
-            except Exception:  # a dying transport raises anything; silence means dead
-                pass
 
         with self._probe_lock:
             threading.Thread(target=ask, daemon=True, name="ssh-probe").start()

@@ -27,7 +27,7 @@ class AuthMethod(enum.StrEnum):
 
 
 class TargetError(ValueError):
-    pass
+    """A target written in a way that names no host (bad URL, port out of range, broken ssh_config)."""
 
 
 @dataclass(frozen=True)

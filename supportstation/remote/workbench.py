@@ -23,6 +23,7 @@ from supportstation.settings import EngineerProfile
 from supportstation.storage.database import Database
 from supportstation.storage.enums import CredentialKind
 from supportstation.storage.models import Engineer, Host, Intervention, Ticket
+from supportstation.tickets.details import TicketNotFound
 from supportstation.vault import SecretNotFound, Vault, VaultError
 
 log = logging.getLogger(__name__)
@@ -144,10 +145,6 @@ def _jump_hop(text: str, config_path: Path | None) -> Target:
 
 
 # -- recording ---------------------------------------------------------------------------------------------------
-
-
-class TicketNotFound(LookupError):
-    pass
 
 
 def recording_context(

@@ -17,7 +17,8 @@ from supportstation.tickets.timeline import TimelineItem, load_timeline
 
 
 class TicketNotFound(LookupError):
-    """The ticket was deleted (by a colleague, in a shared database) since it was listed."""
+    """No ticket has that reference or id: mistyped, or deleted (by a colleague, in a shared database) since it
+    was listed."""
 
 
 @dataclass(frozen=True)
