@@ -19,12 +19,13 @@ import json
 import os
 import secrets
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from supportstation.i18n import _
@@ -98,16 +99,20 @@ class Anchor:
     def __init__(self, path: Path, vault: Vault) -> None:
         self.path = path
         self.vault = vault
+        self._key: bytes | None = None  # kept once read: every recorded run signs with it, and a keyring is slow
 
     def key(self, *, create: bool) -> bytes | None:
+        if self._key is not None:
+            return self._key
         try:
-            return self.vault.load(ANCHOR_KEY)
+            self._key = self.vault.load(ANCHOR_KEY)
         except SecretNotFound:
             if not create:
                 return None
-        key = secrets.token_bytes(32)
-        self.vault.store(ANCHOR_KEY, key)
-        return key
+            key = secrets.token_bytes(32)
+            self.vault.store(ANCHOR_KEY, key)
+            self._key = key
+        return self._key
 
     def read(self) -> AnchorState | None:
         """The anchored state, None when there is no anchor file; raises AnchorError when it cannot be trusted."""
@@ -133,10 +138,51 @@ class Anchor:
         return state
 
     def write(self, state: AnchorState) -> None:
+        """Anchors `state`, or a later state when one comes in meanwhile.
+
+        Runs recorded in parallel commit in one order and may get here in another: an anchor moved back would hide
+        the deletion of the records after it, so an older state is never written. While one thread writes the file
+        (an fsync), the others only leave their state for it, and it writes the newest one next: one write covers
+        many records, and a record committed but not anchored yet is what `verify` reports as a note."""
+        with _ANCHOR_LOCK:
+            if state.count <= max(_ANCHORED_COUNTS.get(self.path, 0), _awaited_count(self.path)):
+                return
+            _AWAITING[self.path] = state
+            if self.path in _WRITING:
+                return
+            _WRITING.add(self.path)
+        while True:
+            with _ANCHOR_LOCK:
+                newest = _AWAITING.pop(self.path, None)
+                if newest is None:
+                    _WRITING.discard(self.path)  # in the same lock: a state left from now on finds no writer
+                    return
+            try:
+                self._write_file(newest)
+            except BaseException:
+                with _ANCHOR_LOCK:
+                    _WRITING.discard(self.path)
+                raise
+            with _ANCHOR_LOCK:
+                _ANCHORED_COUNTS[self.path] = newest.count
+
+    def _write_file(self, state: AnchorState) -> None:
         key = self.key(create=True)
         assert key is not None
         content = {"format": ANCHOR_FORMAT, "count": state.count, "head": state.head, "hmac": _sign(key, state)}
         _write_atomically(self.path, json.dumps(content, indent=2) + "\n")
+
+
+# Per anchor file, in this process: the count last written, the newest state waiting, and whether a thread writes.
+_ANCHOR_LOCK = threading.Lock()
+_ANCHORED_COUNTS: dict[Path, int] = {}
+_AWAITING: dict[Path, AnchorState] = {}
+_WRITING: set[Path] = set()
+
+
+def _awaited_count(path: Path) -> int:
+    waiting = _AWAITING.get(path)
+    return waiting.count if waiting is not None else 0
 
 
 def _sign(key: bytes, state: AnchorState) -> str:
@@ -162,6 +208,9 @@ def _write_atomically(path: Path, text: str) -> None:
 # -- appending -------------------------------------------------------------------------------------------------------
 
 
+_APPEND_LOCK_KEY = 0x5355_5050_4155_4449  # "SUPPAUDI": any constant that no other code of the database uses
+
+
 def append(
     session: Session,
     anchor: Anchor,
@@ -180,12 +229,13 @@ def append(
     `output` must already be redacted: only its SHA-256 is kept here, as evidence of what was stored elsewhere.
     A caller that streamed a large output gives the digest it computed along the way as `output_sha256` instead.
     """
-    # FOR UPDATE makes a second PostgreSQL writer wait for this transaction; SQLite has one writer at a time anyway
-    # (the clause is dropped there). When the table is empty there is no row to lock: the unique sequence then
-    # makes the loser of that race fail instead of forking the chain.
-    last = session.scalars(
-        select(AuditRecord).order_by(AuditRecord.sequence.desc()).limit(1).with_for_update()
-    ).one_or_none()
+    # Appenders take turns until they commit. SQLite has one writer at a time anyway (BEGIN IMMEDIATE, see
+    # `Database.writing`). On PostgreSQL a lock on the last row would not do: a waiter is handed that same row once
+    # the other commits, not the new last one, and an empty table has no row to lock; a transaction-scoped advisory
+    # lock serialises them all. The unique sequence remains the backstop against a fork of the chain.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
+    last = session.scalars(select(AuditRecord).order_by(AuditRecord.sequence.desc()).limit(1)).one_or_none()
     record = AuditRecord(
         sequence=1 if last is None else last.sequence + 1,
         created_at=created_at or utc_now(),

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ class Database:
     url: URL
     engine: Engine
     sessions: sessionmaker[Session]
+    # SQLite writers of this process queue here: SQLite's own busy handler sleeps in steps of up to 100 ms, so
+    # fifty runs recording at once spent most of their time asleep while the lock was free (bench/fanout.py).
+    _sqlite_writers: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,8 +63,12 @@ class Database:
         than another thread's commit then fails with "database is locked" at once, whatever the busy timeout.
         BEGIN IMMEDIATE takes the lock first, so such writers queue instead. Readers are not affected (WAL).
         """
-        bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        with self.sessions(bind=bind) as session, session.begin():
+        if not self.is_sqlite:
+            with self.sessions() as session, session.begin():
+                yield session
+            return
+        bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        with self._sqlite_writers, self.sessions(bind=bind) as session, session.begin():
             yield session
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -287,3 +288,25 @@ def test_audit_verify_on_a_new_data_folder_needs_no_vault(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "Audit log intact: 0 records." in result.stdout
     assert not (tmp_path / "data" / "vault").exists()
+
+
+def test_the_anchor_never_moves_back(database: Database, anchor: audit.Anchor) -> None:
+    write_records(database, anchor, 3)
+    # A run that committed record 2 but reaches the anchor after record 3's did must not undo it.
+    anchor.write(audit.AnchorState(2, "stale head"))
+    assert json.loads(anchor.path.read_text())["count"] == 3
+    assert check(database, anchor).intact
+
+
+def test_appends_from_many_threads_end_anchored_at_the_last_record(database: Database, anchor: audit.Anchor) -> None:
+    # As a fan-out records its runs: each thread commits its record, then the anchor is written by whichever
+    # thread is writing it at the time, always with the newest state.
+    def record(number: int) -> None:
+        with database.writing() as session:
+            audit.append(session, anchor, actor="a", target=f"host-{number}", action="uname -a")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(record, range(40)))
+    report = check(database, anchor)
+    assert report.intact, report.problems
+    assert (report.records, report.anchored_count, report.notes) == (40, 40, [])
