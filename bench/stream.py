@@ -12,9 +12,10 @@ What each variant's time includes:
   `RecordingContext.recorder` on a fresh SQLite database (WAL, synchronous=FULL) with an audit anchor signed by a key
   from an unlocked file vault, and whose `secrets` returns three values, so redaction is on; `Runner.run` of
   `cat FILE`, then `pool.close()`. That is: connect, key exchange, host key check, login, the command, every byte
-  read by the reader thread, redacted (StreamRedactor), kept in memory up to RunOutput's bounds, recorded (16 MiB
-  in the database, the rest in the run's spill file, committed and fsynced every 4 MiB or second), the output's
-  SHA-256, the audit record. The database and vault are created before the clock starts.
+  read by the reader thread, redacted (StreamRedactor), kept in memory up to RunOutput's bounds, recorded by a
+  writer thread (4 MiB in the database, committed every 4 MiB; the rest in the run's spill file, written at once and
+  fsynced every second and at the end), the output's SHA-256, the audit record. The database and vault are created
+  before the clock starts.
 - bare paramiko: the same connection settings as the engine (its cipher preference and channel window), then
   `exec_command` and a `recv(1 MiB)` loop that throws the bytes away: what paramiko itself costs.
 - OpenSSH: `ssh -F none -c aes128-gcm@openssh.com -o KexAlgorithms=curve25519-sha256 … sstest@127.0.0.1 cat FILE`
@@ -66,8 +67,8 @@ from sqlalchemy import select
 
 from supportstation import paths, storage
 from supportstation.remote import workbench
+from supportstation.remote.output_store import stored_output
 from supportstation.remote.pool import ConnectionPool
-from supportstation.remote.recording import stored_output
 from supportstation.remote.results import RunState, Stream
 from supportstation.remote.runs import Runner, RunRequest
 from supportstation.remote.ssh import PREFERRED_CIPHERS, WINDOW_SIZE

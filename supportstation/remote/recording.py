@@ -1,42 +1,40 @@
 """Recording runs as evidence: the run row, its output chunks, the ticket's timeline and the audit log.
 
-Chunks are committed about once a second while a command runs, so a crash loses at most the last second of output
-and nothing already committed. Past `database_limit` bytes a run's output goes on in a spill file in the data folder
-(one file per run, records of stream byte, offset and length, then the data), so a gigabyte of output never sits in
-the database nor in memory.
+Output is handed to the run's `OutputWriter` (see `remote.output_store`) about once a second, or every FLUSH_BYTES
+when it pours in, and committed at once, so a crash loses at most the last second of output and nothing already
+committed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
-import struct
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from supportstation import audit
 from supportstation.i18n import _
-from supportstation.remote.results import Chunk, RunResult, RunState, Stream, state_label
+from supportstation.remote.output_store import (
+    OutputNotStored,
+    OutputWriter,
+    digest_update,
+    output_digest,
+    stored_chunks,
+)
+from supportstation.remote.results import Chunk, RunResult, RunState, state_label
 from supportstation.remote.runs import RunRequest
 from supportstation.remote.sftp import TransferResult
 from supportstation.remote.ssh import SshConnection
 from supportstation.storage.database import Database
 from supportstation.storage.models import TimelineEvent
-from supportstation.storage.run_models import RemoteRun, RunChunk
+from supportstation.storage.run_models import RemoteRun
 
 FLUSH_INTERVAL = 1.0
 FLUSH_BYTES = 4 * 1024 * 1024  # also flush early when this much is waiting: bounded memory at any speed
-DATABASE_LIMIT = 16 * 1024 * 1024
 TIMELINE_BODY_LIMIT = 64 * 1024
-SPILL_HEADER = struct.Struct(">BII")  # stream, offset in ms, length
 
 
 @dataclass(frozen=True)
@@ -60,33 +58,18 @@ class RecordingContext:
         return DatabaseRecorder(self, request)
 
 
-def output_digest() -> hashlib._Hash:
-    return hashlib.sha256()
-
-
-def digest_update(digest: hashlib._Hash, stream: int, data: bytes) -> None:
-    # Framed, so that moving bytes between chunks or streams changes the digest.
-    digest.update(struct.pack(">BQ", stream, len(data)))
-    digest.update(data)
-
-
 class DatabaseRecorder:
     def __init__(self, context: RecordingContext, request: RunRequest) -> None:
         self.context = context
         self.request = request
         self.run_id: int | None = None
         self.event_id: int | None = None
+        self._writer: OutputWriter | None = None
         self._pending: list[Chunk] = []
         self._pending_bytes = 0
-        self._stored_bytes = 0
-        self._sequence = 0
-        self._sizes = {Stream.STDOUT: 0, Stream.STDERR: 0}
-        self._digest = output_digest()
         self._last_flush = time.monotonic()
-        self._spill: BinaryIO | None = None
-        self._lock = threading.Lock()
 
-    # -- RunRecorder --
+    # -- RunRecorder (called from the run's reader thread) --
 
     def begin(self, request: RunRequest, result: RunResult, connection: SshConnection | None) -> None:
         context = self.context
@@ -124,87 +107,51 @@ class DatabaseRecorder:
                 self.event_id = event.id
             session.commit()
             self.run_id = result.run_id = run.id
+        self._writer = OutputWriter(context.database, run.id, context.outputs_folder)
         self._last_flush = time.monotonic()  # the first second of output is counted from the start of the command
 
     def add(self, chunk: Chunk) -> None:
-        with self._lock:
-            self._pending.append(chunk)
-            self._pending_bytes += len(chunk.data)
-            due = time.monotonic() - self._last_flush >= FLUSH_INTERVAL or self._pending_bytes >= FLUSH_BYTES
-        if due:
+        self._pending.append(chunk)
+        self._pending_bytes += len(chunk.data)
+        if time.monotonic() - self._last_flush >= FLUSH_INTERVAL or self._pending_bytes >= FLUSH_BYTES:
             self.flush()
 
     def idle(self) -> None:
-        with self._lock:
-            due = bool(self._pending) and time.monotonic() - self._last_flush >= FLUSH_INTERVAL
-        if due:
+        if self._pending and time.monotonic() - self._last_flush >= FLUSH_INTERVAL:
             self.flush()
 
     def flush(self) -> None:
-        with self._lock:
-            rows = self._take_pending()
-            if rows is None:
-                return
-            with self.context.database.writing() as session:
-                self._write(session, rows)
+        """Hands what is waiting to the writer thread, which commits it at once."""
+        chunks = self._take_pending()
+        if chunks and self._writer is not None:
+            self._writer.submit(chunks)
 
-    def _take_pending(self) -> list[dict[str, object]] | None:
-        """The waiting chunks as rows for the database (the spill file gets the rest, synced here); None if none."""
+    def _take_pending(self) -> list[Chunk]:
         chunks, self._pending, self._pending_bytes = self._pending, [], 0
         self._last_flush = time.monotonic()
-        if not chunks or self.run_id is None:
-            return None
-        rows: list[dict[str, object]] = []
-        for chunk in chunks:
-            digest_update(self._digest, chunk.stream, chunk.data)
-            self._sizes[chunk.stream] += len(chunk.data)
-            if self._spill is None and self._stored_bytes + len(chunk.data) <= DATABASE_LIMIT:
-                self._sequence += 1
-                self._stored_bytes += len(chunk.data)
-                rows.append(
-                    {
-                        "run_id": self.run_id,
-                        "sequence": self._sequence,
-                        "stream": int(chunk.stream),
-                        "offset_ms": int(chunk.offset * 1000),
-                        "data": chunk.data,
-                    }
-                )
-            else:
-                self._write_spill(chunk)
-        if self._spill is not None:
-            self._spill.flush()
-            os.fsync(self._spill.fileno())
-        return rows
-
-    def _write(self, session: Session, rows: list[dict[str, object]]) -> None:
-        if rows:
-            session.execute(RunChunk.__table__.insert(), rows)
-        session.execute(
-            update(RemoteRun)
-            .where(RemoteRun.id == self.run_id)
-            .values(stdout_bytes=self._sizes[Stream.STDOUT], stderr_bytes=self._sizes[Stream.STDERR])
-        )
+        return chunks
 
     def finish(self, result: RunResult) -> None:
-        if self.run_id is None:
+        if self._writer is None:
             self.begin(self.request, result, None)
-        with self._lock:
-            rows = self._take_pending()
-        if self._spill is not None:
-            self._spill.close()
+        writer = self._writer
+        assert writer is not None and self.run_id is not None
+        storage_error = ""
+        try:
+            rows = writer.close(self._take_pending())
+        except OutputNotStored as error:
+            rows, storage_error = [], str(error)
         context = self.context
-        digest = self._digest.hexdigest()
+        digest = writer.sha256
         # The last chunks, the run's end, its timeline entry and its audit record: one transaction, one fsync.
         with context.database.writing() as session:
-            if rows is not None:
-                self._write(session, rows)
+            writer.write_rows(session, rows)
             run = session.get(RemoteRun, self.run_id)
             assert run is not None
             run.ended_at = result.ended_at
             run.state = result.state.value
             run.exit_code = result.exit_code
-            run.error = result.error
+            run.error = " ".join(part for part in (result.error, storage_error) if part)
             run.output_sha256 = digest
             if self.event_id is not None:
                 event = session.get(TimelineEvent, self.event_id)
@@ -226,17 +173,6 @@ class DatabaseRecorder:
             session.commit()
 
     # -- helpers --
-
-    def _write_spill(self, chunk: Chunk) -> None:
-        if self._spill is None:
-            self.context.outputs_folder.mkdir(parents=True, exist_ok=True)
-            path = self.context.outputs_folder / f"run-{self.run_id}.out"
-            self._spill = path.open("ab")
-            with self.context.database.writing() as session:
-                session.execute(update(RemoteRun).where(RemoteRun.id == self.run_id).values(spill_file=path.name))
-                session.commit()
-        self._spill.write(SPILL_HEADER.pack(int(chunk.stream), int(chunk.offset * 1000), len(chunk.data)))
-        self._spill.write(chunk.data)
 
     def _host_key_event(self, connection: SshConnection) -> TimelineEvent:
         offered = connection.offered_key
@@ -293,40 +229,6 @@ def _audited_action(request: RunRequest, result: RunResult) -> str:
     return f"{prefix}{'sudo ' if request.sudo else ''}{result.command}"
 
 
-# -- reading back --------------------------------------------------------------------------------------------------
-
-
-def stored_output(database: Database, run_id: int, outputs_folder: Path) -> Iterator[Chunk]:
-    """Every stored chunk of a run, in order: the database's, then the spill file's."""
-    with database.session() as session:
-        spill = session.scalar(select(RemoteRun.spill_file).where(RemoteRun.id == run_id))
-        yield from _stored_chunks(session, run_id, spill, outputs_folder)
-
-
-def _stored_chunks(session: Session, run_id: int, spill: str | None, outputs_folder: Path | None) -> Iterator[Chunk]:
-    rows = session.execute(
-        select(RunChunk.stream, RunChunk.data, RunChunk.offset_ms)
-        .where(RunChunk.run_id == run_id)
-        .order_by(RunChunk.sequence)
-    )
-    for stream, data, offset_ms in rows:
-        yield Chunk(Stream(stream), bytes(data), offset_ms / 1000)
-    if spill and outputs_folder is not None and (outputs_folder / spill).is_file():
-        yield from _read_spill(outputs_folder / spill)
-
-
-def _read_spill(path: Path) -> Iterator[Chunk]:
-    with path.open("rb") as file:
-        while header := file.read(SPILL_HEADER.size):
-            if len(header) < SPILL_HEADER.size:
-                return  # a record cut by a crash: everything before it is intact
-            stream, offset_ms, length = SPILL_HEADER.unpack(header)
-            data = file.read(length)
-            if len(data) < length:
-                return
-            yield Chunk(Stream(stream), data, offset_ms / 1000)
-
-
 def this_runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -362,7 +264,7 @@ def recover_interrupted(
             run.error = _("SupportStation stopped while the command ran; the output stored until then is kept.")
             session.flush()
             digest = output_digest()
-            for chunk in _stored_chunks(session, run.id, run.spill_file, outputs_folder):
+            for chunk in stored_chunks(session, run.id, run.spill_file, outputs_folder):
                 digest_update(digest, chunk.stream, chunk.data)
             run.output_sha256 = digest.hexdigest()
             event = session.get(TimelineEvent, run.timeline_event_id) if run.timeline_event_id else None

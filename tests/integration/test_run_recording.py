@@ -17,16 +17,12 @@ from sqlalchemy import select
 
 from supportstation import audit, paths
 from supportstation.clock import utc_now
+from supportstation.remote import output_store
 from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt, HostKeyStore, OfferedKey, refuse_unknown
+from supportstation.remote.output_store import digest_update, output_digest, stored_output
 from supportstation.remote.pool import ConnectionPool
-from supportstation.remote.recording import (
-    RecordingContext,
-    digest_update,
-    output_digest,
-    recover_interrupted,
-    stored_output,
-)
-from supportstation.remote.results import RunResult, RunState
+from supportstation.remote.recording import RecordingContext, recover_interrupted, this_runner
+from supportstation.remote.results import Chunk, RunResult, RunState, Stream
 from supportstation.remote.runs import Runner, RunRequest
 from supportstation.remote.targets import AuthMethod, Target
 from supportstation.storage import connect
@@ -355,3 +351,26 @@ def test_runs_left_running_by_a_dead_process_are_marked_lost(
         assert (record_row.action, record_row.output_sha256) == ("tail -f /var/log/syslog", expected.hexdigest())
     audit_intact(database, anchor)
     assert recover_interrupted(database, anchor) == 0  # done once
+
+
+def test_output_that_cannot_be_stored_is_named_and_the_writer_never_blocks_the_reader(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with database.writing() as session:
+        run = RemoteRun(actor=ACTOR, target="ssh://sstest@srv-01:22", command="cat big.log", state="running",
+                        started_at=utc_now(), runner=this_runner())  # fmt: skip
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    blocker = tmp_path / "outputs"
+    blocker.write_text("a file where the outputs folder should be")  # the spill file cannot be created
+    monkeypatch.setattr(output_store, "DATABASE_LIMIT", 10)
+    monkeypatch.setattr(output_store, "BACKLOG", 1)
+    writer = output_store.OutputWriter(database, run_id, blocker)
+    chunk = Chunk(Stream.STDOUT, b"x" * 64, 0.0)
+    writer.submit([chunk])  # handed over: the writer thread fails on it
+    with pytest.raises(output_store.OutputNotStored, match="The output of the run could not be stored"):
+        for _attempt in range(100):  # the reader learns of it at its next hand-over, never waits forever
+            writer.submit([chunk])
+    with pytest.raises(output_store.OutputNotStored):
+        writer.close([chunk])

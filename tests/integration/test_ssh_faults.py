@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from supportstation.remote import output_store
 from supportstation.remote.fanout import fan_out
 from supportstation.remote.host_keys import HostKeyStore
+from supportstation.remote.output_store import digest_update, output_digest, stored_output
 from supportstation.remote.pool import ConnectionPool
-from supportstation.remote.recording import RecordingContext, digest_update, output_digest, stored_output
+from supportstation.remote.recording import RecordingContext
 from supportstation.remote.results import RunState, Stream
 from supportstation.remote.runs import RunHandle, Runner, RunRequest
 from supportstation.remote.ssh import ConnectOptions
@@ -250,5 +252,5 @@ async def test_a_hundred_megabytes_are_stored_whole_without_being_held_in_memory
         assert run.output_sha256 == framed.hexdigest()
         assert run.spill_file and (context.outputs_folder / run.spill_file).is_file()
         in_database = session.scalar(select(func.sum(func.length(RunChunk.data))).where(RunChunk.run_id == run.id))
-        # The database holds the first 16 MiB; the rest went to the spill file.
-        assert 0 < in_database <= 16 * 1024 * 1024
+        # The database holds the first 4 MiB (DATABASE_LIMIT); the rest went to the spill file.
+        assert 0 < in_database <= output_store.DATABASE_LIMIT

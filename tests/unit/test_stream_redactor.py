@@ -11,6 +11,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from supportstation.vault import redaction
 from supportstation.vault.redaction import MINIMUM_LENGTH, PLACEHOLDER_BYTES, StreamRedactor, redact, text_forms
 
 # Few characters, so that secrets share beginnings; "é", "%" and "/" give the JSON, percent and base64 forms variety.
@@ -92,3 +93,8 @@ def test_without_secrets_long_enough_nothing_is_changed_or_held() -> None:
     assert not redactor.active
     assert redactor.feed(1, b"aaa") == b"aaa"
     assert redactor.flush(1) == b""
+
+
+def test_the_rareness_order_ranks_every_byte_once() -> None:
+    # The prefilter looks each pattern up by its rarest byte; a byte missing from the order would be unrankable.
+    assert sorted(redaction._COMMONEST_LAST) == list(range(256))
