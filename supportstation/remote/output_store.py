@@ -101,8 +101,8 @@ class OutputWriter:
                 self._spill.close()
 
     def write_rows(self, session: Session, rows: list[dict[str, object]]) -> None:
-        if rows:
-            session.execute(RunChunk.__table__.insert(), rows)
+        """The rows, and the run's byte counts so far."""
+        insert_rows(session, rows)
         session.execute(
             update(RemoteRun)
             .where(RemoteRun.id == self.run_id)
@@ -193,6 +193,11 @@ class OutputWriter:
                 session.execute(update(RemoteRun).where(RemoteRun.id == self.run_id).values(spill_file=path.name))
         self._spill.write(SPILL_HEADER.pack(int(chunk.stream), int(chunk.offset * 1000), len(chunk.data)))
         self._spill.write(chunk.data)
+
+
+def insert_rows(session: Session, rows: list[dict[str, object]]) -> None:
+    if rows:
+        session.execute(RunChunk.__table__.insert(), rows)
 
 
 # -- reading back --------------------------------------------------------------------------------------------------

@@ -21,10 +21,11 @@ from supportstation.remote.output_store import (
     OutputNotStored,
     OutputWriter,
     digest_update,
+    insert_rows,
     output_digest,
     stored_chunks,
 )
-from supportstation.remote.results import Chunk, RunResult, RunState, state_label
+from supportstation.remote.results import Chunk, RunResult, RunState, Stream, state_label
 from supportstation.remote.runs import RunRequest
 from supportstation.remote.sftp import TransferResult
 from supportstation.remote.ssh import SshConnection
@@ -145,9 +146,10 @@ class DatabaseRecorder:
         digest = writer.sha256
         # The last chunks, the run's end, its timeline entry and its audit record: one transaction, one fsync.
         with context.database.writing() as session:
-            writer.write_rows(session, rows)
+            insert_rows(session, rows)
             run = session.get(RemoteRun, self.run_id)
             assert run is not None
+            run.stdout_bytes, run.stderr_bytes = writer.sizes[Stream.STDOUT], writer.sizes[Stream.STDERR]
             run.ended_at = result.ended_at
             run.state = result.state.value
             run.exit_code = result.exit_code
