@@ -84,7 +84,7 @@ class OutputWriter:
 
     def close(self, last: list[Chunk]) -> list[dict[str, object]]:
         """Waits for every batch to be written and returns the rows of `last`, for the caller's final transaction
-        (see `write_rows`). Raises OutputNotStored if a batch could not be written."""
+        (see `insert_rows`). Raises OutputNotStored if a batch could not be written."""
         try:
             if self._thread is not None:
                 self._hand_over(None)
