@@ -16,6 +16,9 @@ from supportstation import i18n, paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Real OpenSSH servers for the engine's and the GUI's tests.
+pytest_plugins = ["tests.servers.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def english() -> None:

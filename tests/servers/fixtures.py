@@ -1,4 +1,5 @@
-"""Fixtures with real OpenSSH servers for the SSH engine (see tests/servers/sshd.py and netns.py).
+"""Fixtures with real OpenSSH servers (see sshd.py and netns.py beside this file), for the engine's tests and the
+GUI's: registered for every test by tests/conftest.py.
 
 They need root (a test user, sshd, network namespaces): skipped elsewhere, failed in CI where they must run.
 Every folder lives under one `tempfile.mkdtemp()` made 0755: sshd reads authorized_keys as the login user, who
