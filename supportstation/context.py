@@ -11,6 +11,7 @@ from supportstation.settings import Settings
 
 if TYPE_CHECKING:
     from supportstation.storage.database import Database
+    from supportstation.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class AppContext:
     database_choice: DatabaseChoice
     language: str
     database: Database | None = None
+    vault: Vault | None = None  # opened on first need (see gui/vault_access.py)
     # Problems found during start-up that the user should read once the window is up.
     start_up_problems: list[str] = field(default_factory=list)
 

@@ -155,7 +155,10 @@ def recording_context(
     *,
     demo: bool = False,
     ticket_reference: str | None = None,
+    by_ticket_id: int | None = None,
 ) -> RecordingContext:
+    """Who records, and on which ticket: read now, since the intervention running on the ticket may change between
+    runs (the window asks again before each run)."""
     from supportstation.remote.targets import local_user
 
     ticket_id = intervention_id = author_id = None
@@ -170,6 +173,8 @@ def recording_context(
             )
             if ticket_id is None:
                 raise TicketNotFound(_("No ticket has the reference {reference}.").format(reference=ticket_reference))
+        elif by_ticket_id is not None:
+            ticket_id = by_ticket_id
             # The intervention running on that ticket, if any: the run then counts as work done in it.
             intervention_id = session.scalar(
                 select(Intervention.id)

@@ -1,0 +1,1 @@
+"""The remote-action panels: the window's face of `supportstation.remote`."""

@@ -1,0 +1,122 @@
+"""The window's remote core: one connection pool shared by every panel (a host's connection is opened once and
+serves its commands, transfers and terminals), host keys asked about in a dialog, and recording on a ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from supportstation.context import AppContext
+from supportstation.i18n import _
+from supportstation.remote.host_keys import HostKeyDecision, OfferedKey
+from supportstation.remote.results import ConnectError
+from supportstation.remote.targets import Target
+
+from ..dialog_future import answer
+from ..vault_access import unlocked_vault
+from .host_key_dialog import HostKeyDialog
+
+if TYPE_CHECKING:
+    from supportstation.remote.pool import ConnectionPool
+    from supportstation.remote.recording import RecordingContext
+    from supportstation.remote.runs import Runner
+    from supportstation.remote.ssh import SshConnection
+    from supportstation.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+class VaultUnavailable(ConnectError):
+    """The engineer declined to unlock the vault, or it cannot be opened: no login secret can be read."""
+
+
+class RemoteSession(QObject):
+    # The target and what happened: "connecting", "connected" or the error's message.
+    connection_state = Signal(object, str)
+
+    def __init__(self, context: AppContext, window: QWidget | None = None):
+        super().__init__(window)
+        self.context = context
+        self.window = window
+        self.vault: Vault | None = None
+        self._pool: ConnectionPool | None = None
+        self._pool_lock = asyncio.Lock()
+        self._question_lock = asyncio.Lock()
+        self.last_key_dialog: HostKeyDialog | None = None  # for tests: the question on screen
+
+    async def pool(self) -> ConnectionPool:
+        from supportstation.remote import workbench
+        from supportstation.remote.pool import ConnectionPool
+
+        async with self._pool_lock:
+            if self._pool is None:
+                vault = await unlocked_vault(self.context, self.window)
+                if vault is None:
+                    raise VaultUnavailable(_("The vault is locked: no password or key can be read to log in."))
+                self.vault = vault
+                self._pool = ConnectionPool(
+                    workbench.host_key_store(self.context.paths),
+                    prompt=self._ask_about_key,
+                    credentials=workbench.vault_credentials(vault),
+                )
+            return self._pool
+
+    async def connection(self, target: Target) -> SshConnection:
+        """The live connection to the target, opened (and its key asked about) when needed; ConnectError if not."""
+        pool = await self.pool()
+        self.connection_state.emit(target, "connecting")
+        try:
+            connection = await pool.connection(target)
+        except ConnectError as error:
+            self.connection_state.emit(target, str(error))
+            raise
+        self.connection_state.emit(target, "connected")
+        return connection
+
+    def secrets(self) -> list[str]:
+        """What must never be shown or stored: every secret the vault has handed out (called in worker threads)."""
+        return self.vault.known_secrets() if self.vault is not None else []
+
+    async def runner(self, ticket_id: int | None) -> Runner:
+        """A runner that records on the ticket (and on its running intervention, read now), or only in the audit
+        log when there is no ticket."""
+        from supportstation.remote.runs import Runner
+
+        pool = await self.pool()
+        recording = await self.recording(ticket_id)
+        return Runner(pool, recorder=recording.recorder, secrets=self.secrets)
+
+    async def recording(self, ticket_id: int | None) -> RecordingContext:
+        from supportstation.remote import workbench
+
+        await self.pool()  # opens the vault, which the audit anchor needs
+        database = self.context.database
+        if database is None or self.vault is None:
+            raise ConnectError(_("The database is not open yet."))
+        return await asyncio.to_thread(
+            workbench.recording_context,
+            database,
+            self.context.paths,
+            self.vault,
+            self.context.settings.profile,
+            demo=self.context.is_demo,
+            by_ticket_id=ticket_id,
+        )
+
+    async def _ask_about_key(self, offered: OfferedKey) -> HostKeyDecision:
+        async with self._question_lock:  # one question at a time during a fan-out
+            dialog = HostKeyDialog(offered, offered.host_entry, self.window)
+            self.last_key_dialog = dialog
+            try:
+                return HostKeyDialog.decision(await answer(dialog))
+            finally:
+                self.last_key_dialog = None
+                dialog.deleteLater()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
