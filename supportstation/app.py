@@ -154,6 +154,7 @@ async def _main(window, context: AppContext, options: cli.Options, timer: StageT
 
     window.greet()
     await closed
+    await window.remote.close()
     return cli.EXIT_OK
 
 

@@ -73,9 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     from supportstation.remote import command_line as remote_command_line
+    from supportstation.remote import host_commands
     from supportstation.tickets import commands as ticket_commands
 
     ticket_commands.add_parser(commands)
+    host_commands.add_parser(commands)
     remote_command_line.add_parsers(commands)
     return parser
 
@@ -177,6 +179,8 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _demo_command(app_paths)
         if options.command == "tickets":
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
+        if options.command == "hosts":
+            return _with_database(options, app_paths, lambda database: _hosts(namespace, database))
         if options.command in ("run", "actions", "files"):
             return _with_database(options, app_paths, lambda database: _remote(namespace, options, app_paths, database))
         if options.command == "audit":
@@ -241,6 +245,12 @@ def _tickets(namespace: argparse.Namespace, database: Any) -> int:
     from supportstation.tickets import commands as ticket_commands
 
     return ticket_commands.run(namespace, database)
+
+
+def _hosts(namespace: argparse.Namespace, database: Any) -> int:
+    from supportstation.remote import host_commands
+
+    return host_commands.run(namespace, database)
 
 
 VAULT_PASSWORD_VARIABLE = "SUPPORTSTATION_VAULT_PASSWORD"

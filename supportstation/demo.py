@@ -104,6 +104,14 @@ _HOSTS = [
     (4, 0, "fw-office", "192.168.1.1", "network", "", "ssh", ["pare-feu"]),
 ]
 
+# What an engineer writes down about a host after a first visit.
+_HOST_NOTES = {
+    "srv-lemaire-01": "Sauvegarde nocturne à 23 h vers le NAS du siège ; ne pas redémarrer avant 23 h 30.",
+    "sw-coeur": "Baie informatique au sous-sol, clé à l'accueil. Port 24 : liaison vers l'école.",
+    "nas-tilleuls": "DSM 7.2. Les dossiers patients sont chiffrés : ne jamais les déplacer.",
+    "fw-office": "Accès d'administration depuis le réseau interne uniquement.",
+}
+
 _ENGINEERS = [
     ("Camille Martin", "camille.martin@exemple.fr", "+33 6 12 34 56 78"),
     ("Julien Moreau", "julien.moreau@exemple.fr", "+33 6 98 76 54 32"),
@@ -336,6 +344,7 @@ def populate(database: Database) -> None:
                 transport=HostTransport(transport),
                 tags=tags,
                 credential=credential,
+                notes=_HOST_NOTES.get(name, ""),
             )
         session.add_all(hosts.values())
         session.flush()

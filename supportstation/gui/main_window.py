@@ -39,10 +39,12 @@ from .dialogs.settings_dialog import SettingsDialog
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
+from .remote.session import RemoteSession
 from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
 from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
+from .views.remote_view import RemoteView
 from .views.ticket_workspace import TicketWorkspace
 
 log = logging.getLogger(__name__)
@@ -69,12 +71,22 @@ class MainWindow(QMainWindow):
         self.queue_view.set_saved_filters(context.settings.saved_queue_filters)
         self.queue_view.open_ticket.connect(self.open_ticket)
         self.queue_view.saved_filters_changed.connect(self._save_queue_filters)
-        self.ticket_tabs = TicketTabs(context, self.queue_view)
+        self.remote = RemoteSession(context, self)
+        self.ticket_tabs = TicketTabs(context, self.queue_view, self.remote)
         self.ticket_tabs.ticket_changed.connect(self.request_refresh)
-        self.hosts_view = HostsView()
+        self.hosts_view = HostsView(context)
+        self.hosts_view.setMinimumWidth(400)  # the window must fit a small laptop screen beside the navigation
+        self.hosts_view.changed.connect(self.request_refresh)
+        self.hosts_view.act_requested.connect(self.act_on_hosts)
+        self.hosts_view.test_connection_requested.connect(
+            lambda ids: setattr(self, "_test_task", asyncio.ensure_future(self.remote_view.test_connections(ids)))
+        )
+        self.remote_view = RemoteView(self.remote)
+        self.remote.actions_loaded.connect(lambda: self.remote_view.set_actions(self.remote.actions))
         self.views: list[tuple[str, str, QWidget]] = [
             ("queue", _("Queue"), self.ticket_tabs),
             ("hosts", _("Hosts"), self.hosts_view),
+            ("remote", _("Remote"), self.remote_view),
             (
                 "procedures",
                 _("Procedures"),
@@ -227,15 +239,17 @@ class MainWindow(QMainWindow):
         if database is None:
             return
         from supportstation.clock import utc_now
+        from supportstation.remote.host_targets import HostTarget, host_targets
         from supportstation.remote.inventory import load_hosts
         from supportstation.tickets.queue import QueueIndex, QueueRow, load_queue
 
         profile = self.context.settings.profile
 
-        def read() -> tuple[QueueIndex, list, RunningIntervention | None]:  # type: ignore[type-arg]
+        def read() -> tuple[QueueIndex, list, list[HostTarget], RunningIntervention | None]:  # type: ignore[type-arg]
             with database.session() as session:
                 queue = QueueIndex(load_queue(session), utc_now())
-                return queue, load_hosts(session), running_intervention(session, profile)
+                hosts = load_hosts(session)
+                return queue, hosts, host_targets(session), running_intervention(session, profile)
 
         self.statusBar().showMessage(_("Loading…"))
         try:
@@ -246,7 +260,9 @@ class MainWindow(QMainWindow):
                         return load_queue(session, limit=FIRST_PAGE)
 
                 self.queue_view.set_first_page(await asyncio.to_thread(read_first_page))
-            queue, hosts, self.running = await asyncio.to_thread(read)
+            if not self.remote.actions:
+                await self.remote.load_actions()
+            queue, hosts, targets, self.running = await asyncio.to_thread(read)
         except Exception as error:  # the database went away after opening: say so, keep running
             log.exception("Reading the database failed")
             self.queue_view.show_unavailable(str(error))
@@ -254,6 +270,7 @@ class MainWindow(QMainWindow):
         else:
             self.queue_view.set_rows(queue)
             self.hosts_view.set_rows(hosts)
+            self.remote_view.set_hosts(targets)
             self._show_running_intervention()
             self.statusBar().showMessage(_("Up to date"), 3000)
         self.data_loaded.emit()
@@ -268,6 +285,11 @@ class MainWindow(QMainWindow):
     def open_ticket_without_loading(self, ticket_id: int) -> TicketWorkspace:
         self.show_view(0)
         return self.ticket_tabs.open_ticket(ticket_id, load=False)
+
+    def act_on_hosts(self, host_ids: list[int]) -> QWidget | None:
+        """The Remote page for these hosts: one host's panel, or the fan-out with them checked."""
+        self.show_view(next(row for row, (key, _title, _widget) in enumerate(self.views) if key == "remote"))
+        return self.remote_view.open_hosts(host_ids)
 
     def _show_running_intervention(self) -> None:
         running = self.running

@@ -66,3 +66,8 @@ class RowsTableModel(QAbstractTableModel, Generic[Row]):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.alignment)
         return None
+
+    def rows_changed(self) -> None:
+        """The rows' values changed in place (a live state): repaint them without resetting the view's selection."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._columns) - 1))

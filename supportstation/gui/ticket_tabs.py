@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from supportstation.context import AppContext
 from supportstation.i18n import _
 
+from .remote.session import RemoteSession
 from .views.ticket_workspace import TicketWorkspace
 
 
@@ -15,9 +16,10 @@ class TicketTabs(QTabWidget):
     # A ticket was changed from its workspace: the queue should show it.
     ticket_changed = Signal()
 
-    def __init__(self, context: AppContext, queue: QWidget, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, queue: QWidget, remote: RemoteSession, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
+        self.remote = remote
         self.setObjectName("ticketTabs")
         self.setDocumentMode(True)
         self.setTabsClosable(True)
@@ -32,7 +34,7 @@ class TicketTabs(QTabWidget):
         """Brings the ticket's tab forward, creating it if needed; `load` reads the ticket in the background."""
         workspace = next((w for w in self.workspaces() if w.ticket_id == ticket_id), None)
         if workspace is None:
-            workspace = TicketWorkspace(self.context, ticket_id)
+            workspace = TicketWorkspace(self.context, ticket_id, self.remote)
             self.addTab(workspace, "…")
             workspace.title_changed.connect(lambda title, w=workspace: self.setTabText(self.indexOf(w), title))
             workspace.changed.connect(self.ticket_changed)

@@ -18,7 +18,7 @@ COLLAPSED_LINES = 12
 MARKDOWN_LIMIT = 100_000
 EXPAND_SCHEME = "expand"
 # Bodies shown as a terminal shows them: command output and the like.
-MONOSPACE_KINDS = frozenset({"command", "procedure"})
+MONOSPACE_KINDS = frozenset({"command", "procedure", "terminal_session"})
 
 
 def kind_label(kind: str) -> str:
@@ -36,6 +36,7 @@ def kind_label(kind: str) -> str:
         "time_edited": _("Time"),
         "part_added": _("Part"),
         "command": _("Command"),
+        "terminal_session": _("Terminal"),
         "procedure": _("Procedure"),
         "email": _("E-mail"),
     }
@@ -48,6 +49,7 @@ KIND_COLOURS = {
     "assignment": "#6a1b9a",
     "attachment": "#00695c",
     "command": "#37474f",
+    "terminal_session": "#37474f",
     "time_edited": "#ef6c00",
 }
 

@@ -100,7 +100,7 @@ class DatabaseRecorder:
                     created_at=result.started_at,
                     kind="command",
                     author_id=context.author_id,
-                    summary=_summary(result)[:500],
+                    summary=_summary(result, request)[:500],
                 )
                 session.add(event)
                 session.flush()
@@ -158,7 +158,7 @@ class DatabaseRecorder:
             if self.event_id is not None:
                 event = session.get(TimelineEvent, self.event_id)
                 if event is not None:
-                    event.summary = _summary(result)[:500]
+                    event.summary = _summary(result, self.request)[:500]
                     event.body = _timeline_body(result)
                     event.data = _event_data(result, self.request)
             if context.anchor is not None:
@@ -191,16 +191,22 @@ class DatabaseRecorder:
         )
 
 
-def _summary(result: RunResult) -> str:
-    first_line = result.command.strip().splitlines()[0] if result.command.strip() else ""
+def _summary(result: RunResult, request: RunRequest) -> str:
+    """'srv-01 $ df -h — exit code 0', or for a plugin's action its id instead of its (long) command line."""
+    where = request.target.label
+    if request.action_id:
+        what = f"[{request.action_id}]"
+    else:
+        first_line = result.command.strip().splitlines()[0] if result.command.strip() else ""
+        what = f"$ {first_line}"
     if result.state is RunState.RUNNING:
-        return f"{result.target} $ {first_line}"
+        return f"{where} {what}"
     outcome = (
         _("exit code {code}").format(code=result.exit_code)
         if result.state in (RunState.SUCCEEDED, RunState.FAILED)
         else state_label(result.state)
     )
-    return f"{result.target} $ {first_line} — {outcome}"
+    return f"{where} {what} — {outcome}"
 
 
 def _timeline_body(result: RunResult) -> str:

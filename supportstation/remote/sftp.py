@@ -1,4 +1,5 @@
-"""File transfer over SFTP, on the host's shared SSH connection: progress, cancel, and no half files left behind.
+"""File transfer over SFTP, on the host's shared SSH connection: progress, cancel, and no half files left behind;
+and listing a remote folder, so the engineer can browse instead of typing paths.
 
 A download goes to `NAME.partial` and is renamed when complete; an upload that is cancelled or fails removes what
 it wrote on the host. The SHA-256 of what was transferred is computed on the way, for the timeline and the audit.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import posixpath
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paramiko
@@ -176,3 +180,92 @@ def _remove_quietly(sftp: paramiko.SFTPClient, remote: str) -> None:
     # The link may be gone; the error that stopped the upload is what the engineer needs to see.
     with contextlib.suppress(OSError, paramiko.SSHException):
         sftp.remove(remote)
+
+
+# -- browsing the remote side --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """One name in a remote folder, as `ls -l` would show it; a link says what it points to (a folder or not)."""
+
+    name: str
+    path: str
+    size: int
+    modified: datetime | None  # UTC; None when the server did not say
+    is_dir: bool
+    is_link: bool
+    permissions: str  # "drwxr-xr-x"
+
+
+@dataclass(frozen=True)
+class RemoteFolder:
+    path: str  # absolute, as the server resolved it
+    entries: tuple[RemoteEntry, ...]  # folders first, then files, each by name regardless of case
+
+
+async def list_remote(pool: ConnectionPool, target: Target, path: str = "") -> RemoteFolder:
+    """The folder's entries; an empty `path` is the login's home folder, where SFTP starts."""
+    connection = await pool.connection(target)
+    return await in_thread(_list, connection.open_sftp, path, target)
+
+
+def _list(open_sftp: Callable[[], paramiko.SFTPClient], path: str, target: Target) -> RemoteFolder:
+    sftp = open_sftp()
+    try:
+        try:
+            resolved = sftp.normalize(path or ".")
+            attributes = sftp.listdir_attr(resolved)
+        except (OSError, paramiko.SSHException, EOFError) as error:
+            raise _remote_error(target, path or "~", error) from error
+        entries = [_entry(sftp, resolved, attribute) for attribute in attributes]
+    finally:
+        with contextlib.suppress(OSError, paramiko.SSHException, EOFError):
+            sftp.close()
+    entries.sort(key=lambda entry: (not entry.is_dir, entry.name.casefold(), entry.name))
+    return RemoteFolder(resolved, tuple(entries))
+
+
+def _entry(sftp: paramiko.SFTPClient, folder: str, attributes: paramiko.SFTPAttributes) -> RemoteEntry:
+    mode = attributes.st_mode or 0
+    path = posixpath.join(folder, attributes.filename)
+    is_link = stat.S_ISLNK(mode)
+    is_dir = stat.S_ISDIR(mode)
+    if is_link:
+        # OpenSSH lists links as links: only following one tells whether it can be entered. A broken link or one the
+        # login may not follow is shown as a file, which a download then reports clearly.
+        with contextlib.suppress(OSError):
+            is_dir = stat.S_ISDIR(sftp.stat(path).st_mode or 0)
+    mtime = attributes.st_mtime
+    return RemoteEntry(
+        name=attributes.filename,
+        path=path,
+        size=attributes.st_size or 0,
+        modified=datetime.fromtimestamp(mtime, UTC) if mtime is not None else None,
+        is_dir=is_dir,
+        is_link=is_link,
+        permissions=stat.filemode(mode) if mode else "",
+    )
+
+
+# -- where a download goes -------------------------------------------------------------------------------------
+
+
+def safe_local_name(name: str) -> str:
+    """A remote name usable as a file name here: the host chooses it, and must not be able to write elsewhere
+    (`../x`) nor give a name Windows refuses (`a:b`, `aux?`)."""
+    cleaned = "".join("_" if char in '<>:"/\\|?*' or ord(char) < 32 else char for char in name)
+    cleaned = cleaned.strip().rstrip(".")
+    return cleaned if cleaned and cleaned not in (".", "..") else "download"
+
+
+def free_local_path(folder: Path, name: str, taken: frozenset[Path]) -> Path:
+    """`folder/name`, or `name (1).ext`, `name (2).ext`… when taken: a download never replaces a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    candidate = folder / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    number = 0
+    while candidate in taken or candidate.exists() or candidate.with_name(candidate.name + ".partial").exists():
+        number += 1
+        candidate = folder / f"{stem} ({number}){suffix}"
+    return candidate

@@ -94,6 +94,18 @@ class SshConnection:
             ) from error
         return SshProcess(channel, self, pty=pty)
 
+    def open_shell(self, term: str, cols: int, rows: int) -> paramiko.Channel:
+        """Opens a channel with a terminal of `cols` x `rows` and starts the login shell there. Blocking."""
+        try:
+            channel = self.transport.open_session(timeout=self.options.connect_timeout)
+            channel.get_pty(term=term, width=cols, height=rows)
+            channel.invoke_shell()
+        except (paramiko.SSHException, OSError, EOFError) as error:
+            raise ConnectError(
+                _("{target}: cannot open a shell: {error}").format(target=self.target.label, error=error)
+            ) from error
+        return channel
+
     def probe(self) -> bool:
         """True if the server answers a keepalive request within `dead_after` seconds. Blocking."""
         if not self.active:

@@ -5,6 +5,7 @@ or ~/.ssh/config, and recording against a ticket. The command line uses it now; 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -18,7 +19,14 @@ from supportstation.paths import AppPaths
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import CredentialSource
 from supportstation.remote.recording import RecordingContext
-from supportstation.remote.targets import AuthMethod, Credentials, Target, TargetError, parse_target
+from supportstation.remote.targets import (
+    AuthMethod,
+    Credentials,
+    Target,
+    TargetError,
+    parse_jump_chain,
+    parse_target,
+)
 from supportstation.settings import EngineerProfile
 from supportstation.storage.database import Database
 from supportstation.storage.enums import CredentialKind
@@ -91,6 +99,8 @@ def resolve_target(session: Session, text: str, *, ssh_config: Path | None = Non
 
 
 def inventory_target(host: Host) -> Target:
+    """Where and how to log in to an inventory host. The credential's user name wins over the host's login user:
+    the secret belongs to that account. An agent credential has no vault entry, so it names none."""
     credential = host.credential
     auth = AuthMethod.AUTO
     if credential is not None:
@@ -99,16 +109,32 @@ def inventory_target(host: Host) -> Target:
             CredentialKind.SSH_KEY: AuthMethod.KEY,
             CredentialKind.SSH_AGENT: AuthMethod.AGENT,
         }.get(credential.kind, AuthMethod.AUTO)
-    target = parse_target(host.address) if host.address else Target(host=host.name)
+    target = _address_target(host.address or host.name)
+    user = (credential.username if credential is not None else "") or host.login_user or target.user
+    has_secret = credential is not None and credential.kind is not CredentialKind.SSH_AGENT
+    # Expanded here, not when stored: on a team database "~/.ssh/id_client" is each engineer's own file.
+    identity_files = tuple(Path(path).expanduser() for path in host.identity_files or ())
     return dataclasses.replace(
         target,
         port=host.port or target.port,
-        user=(credential.username if credential and credential.username else target.user),
+        user=user,
         auth=auth,
-        credential_key=credential.vault_key if credential else None,
+        identity_files=identity_files or target.identity_files,
+        credential_key=credential.vault_key if has_secret and credential is not None else None,
+        jump=parse_jump_chain(host.proxy_jump) if host.proxy_jump else target.jump,
         name=host.name,
         host_id=host.id,
     )
+
+
+def _address_target(address: str) -> Target:
+    # A bare IPv6 address is no `host:port` text for parse_target; older rows may hold user@host:port forms.
+    bare = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        return parse_target(address)
+    return Target(host=bare)
 
 
 def _from_ssh_config(alias: str, config_path: Path | None) -> Target | None:

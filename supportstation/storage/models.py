@@ -143,6 +143,11 @@ class Host(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     credential_ref_id: Mapped[int | None] = mapped_column(ForeignKey("credential_ref.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # How ssh_config or an Ansible inventory says to log in: kept so an imported host connects as it did there.
+    # The credential's own user name, when it has one, wins over login_user (the secret belongs to that account).
+    login_user: Mapped[str] = mapped_column(String(200), default="")
+    proxy_jump: Mapped[str] = mapped_column(String(500), default="")  # ssh -J syntax: user@jump:2222,other
+    identity_files: Mapped[list[str]] = mapped_column(JSON, default=list)  # key files on the engineer's computer
 
     site: Mapped[Site | None] = relationship(back_populates="hosts")
     client: Mapped[Client] = relationship()

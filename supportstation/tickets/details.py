@@ -31,6 +31,7 @@ class ContactInfo:
 
 @dataclass(frozen=True)
 class HostInfo:
+    host_id: int
     name: str
     address: str
     os_family: str
@@ -149,7 +150,7 @@ def load_ticket_detail(session: Session, ticket_id: int) -> TicketDetail:
         site=ticket.site.name if ticket.site else "",
         site_address=ticket.site.address if ticket.site else "",
         contact=ContactInfo(contact.name, contact.role, contact.phone, contact.email) if contact else None,
-        hosts=tuple(HostInfo(h.name, h.address, h.os_family, h.vendor, h.transport.value) for h in ticket.hosts),
+        hosts=tuple(HostInfo(h.id, h.name, h.address, h.os_family, h.vendor, h.transport.value) for h in ticket.hosts),
         assignee=ticket.assignee.name if ticket.assignee else "",
         resolution=ticket.resolution,
         clocks=sla.clocks_of(ticket),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
@@ -53,3 +56,90 @@ def main_window(qtbot, demo_context: AppContext):  # type: ignore[no-untyped-def
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+@dataclass
+class RemoteLab:
+    """A demo database whose ticket `ticket_id` lists hosts on the test sshd (`host_ids`: password login, key login)
+    and one that nothing answers (`down_id`), with the password and key in an unlocked file vault."""
+
+    window: Any
+    ticket_id: int
+    host_ids: list[int]
+    down_id: int
+
+
+@pytest.fixture
+def remote_lab(qtbot, demo_context: AppContext, sshd, ssh_user) -> RemoteLab:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from supportstation.gui.main_window import MainWindow
+    from supportstation.storage.enums import CredentialKind
+    from supportstation.storage.models import Client, CredentialRef, Host, Ticket
+    from supportstation.vault import open_vault
+    from supportstation.vault.crypto import ScryptParameters
+
+    vault = open_vault(demo_context.paths, backend="file", scrypt=ScryptParameters(n=2**10))
+    vault.unlock("lab master password")
+    vault.store("lab/password", ssh_user.password)
+    vault.store("lab/key", ssh_user.key.read_text())
+    demo_context.vault = vault
+    with demo_context.database.session() as session:
+        ticket = session.scalars(select(Ticket).order_by(Ticket.id)).first()
+        client = session.get(Client, ticket.client_id)
+        password = CredentialRef(
+            label="lab password", kind=CredentialKind.PASSWORD, username=ssh_user.name, vault_key="lab/password"
+        )
+        key = CredentialRef(label="lab key", kind=CredentialKind.SSH_KEY, username=ssh_user.name, vault_key="lab/key")
+        hosts = [
+            Host(
+                client=client,
+                name="lab-01",
+                address="127.0.0.1",
+                port=sshd.port,
+                credential=password,
+                tags=["lab", "linux"],
+            ),
+            Host(client=client, name="lab-02", address="localhost", port=sshd.port, credential=key, tags=["lab"]),
+            Host(
+                client=client,
+                name="lab-down",
+                address="127.0.0.1",
+                port=_closed_port(),
+                credential=password,
+                tags=["lab"],
+            ),
+        ]
+        session.add_all(hosts)
+        ticket.hosts.extend(hosts)
+        session.commit()
+        ticket_id, ids = ticket.id, [host.id for host in hosts]
+    window = MainWindow(demo_context, paths.resources() / "icons")
+    qtbot.addWidget(window)
+    window.show()
+    return RemoteLab(window, ticket_id, ids[:2], ids[2])
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: bound, then released."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def shot(widget: Any, name: str) -> None:
+    """Saves a PNG of the widget's window when SUPPORTSTATION_SHOTS names a folder: the screens a test reaches with
+    real servers behind them, to look at (run under Xvfb with QT_QPA_PLATFORM=xcb to see them as users do)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("SUPPORTSTATION_SHOTS")
+    if not folder:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    widget.window().grab().save(str(Path(folder) / f"{name}.png"))

@@ -18,11 +18,13 @@ class HostKeyDialog(QDialog):
         self.setObjectName("hostKeyDialog")
         self.setWindowTitle(_("Unknown host key"))
         self.offered = offered
+        self.setMinimumWidth(560)
+        name = label if label == offered.host_entry else f"{label} ({offered.host_entry})"
         intro = QLabel(
             _(
-                "<b>{label}</b> ({host}) offers a key that this computer has never seen. Compare its fingerprint "
-                "with the one the host's administrator gives you before trusting it."
-            ).format(label=label, host=offered.host_entry)
+                "<b>{host}</b> offers a key that this computer has never seen. Compare its fingerprint with the one "
+                "the host's administrator gives you before trusting it."
+            ).format(host=name)
         )
         intro.setWordWrap(True)
         self.fingerprint = QLabel(f"<tt>{offered.key_type}<br><b>{offered.fingerprint}</b></tt>")

@@ -12,20 +12,22 @@ from PySide6.QtWidgets import QWidget
 
 from supportstation.context import AppContext
 from supportstation.i18n import _
-from supportstation.remote.host_keys import HostKeyDecision, OfferedKey
 from supportstation.remote.results import ConnectError
 from supportstation.remote.targets import Target
 
 from ..dialog_future import answer
 from ..vault_access import unlocked_vault
-from .host_key_dialog import HostKeyDialog
 
 if TYPE_CHECKING:
+    from supportstation.plugin_api.actions import Action
+    from supportstation.remote.host_keys import HostKeyDecision, OfferedKey
     from supportstation.remote.pool import ConnectionPool
     from supportstation.remote.recording import RecordingContext
     from supportstation.remote.runs import Runner
     from supportstation.remote.ssh import SshConnection
     from supportstation.vault import Vault
+
+    from .host_key_dialog import HostKeyDialog
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class VaultUnavailable(ConnectError):
 class RemoteSession(QObject):
     # The target and what happened: "connecting", "connected" or the error's message.
     connection_state = Signal(object, str)
+    # The plugins' actions are known (loaded once, in a worker thread).
+    actions_loaded = Signal()
 
     def __init__(self, context: AppContext, window: QWidget | None = None):
         super().__init__(window)
@@ -47,6 +51,25 @@ class RemoteSession(QObject):
         self._pool_lock = asyncio.Lock()
         self._question_lock = asyncio.Lock()
         self.last_key_dialog: HostKeyDialog | None = None  # for tests: the question on screen
+        self.actions: list[Action] = []
+        self._labels: dict[str, str] = {}  # known_hosts name -> what the engineer calls the host, for the question
+        self.plugin_failures: list[str] = []
+
+    async def load_actions(self) -> None:
+        """Loads the plugins and their actions; a plugin that fails to load is logged and left out."""
+        from supportstation.plugins import PluginRegistry
+
+        def load() -> PluginRegistry:
+            registry = PluginRegistry()
+            registry.load()
+            return registry
+
+        registry = await asyncio.to_thread(load)
+        self.actions = registry.all_actions()
+        self.plugin_failures = [f"{failure.name}: {failure.error}" for failure in registry.failures]
+        for failure in self.plugin_failures:
+            log.warning("Plugin not loaded: %s", failure)
+        self.actions_loaded.emit()
 
     async def pool(self) -> ConnectionPool:
         from supportstation.remote import workbench
@@ -67,7 +90,10 @@ class RemoteSession(QObject):
 
     async def connection(self, target: Target) -> SshConnection:
         """The live connection to the target, opened (and its key asked about) when needed; ConnectError if not."""
+        from supportstation.remote.host_keys import known_hosts_name
+
         pool = await self.pool()
+        self._labels[known_hosts_name(target.host, target.port)] = target.label
         self.connection_state.emit(target, "connecting")
         try:
             connection = await pool.connection(target)
@@ -108,8 +134,11 @@ class RemoteSession(QObject):
         )
 
     async def _ask_about_key(self, offered: OfferedKey) -> HostKeyDecision:
+        from .host_key_dialog import HostKeyDialog
+
         async with self._question_lock:  # one question at a time during a fan-out
-            dialog = HostKeyDialog(offered, offered.host_entry, self.window)
+            label = self._labels.get(offered.host_entry, offered.host_entry)
+            dialog = HostKeyDialog(offered, label, self.window)
             self.last_key_dialog = dialog
             try:
                 return HostKeyDialog.decision(await answer(dialog))

@@ -1,62 +1,425 @@
-"""The hosts inventory, by client and site."""
+"""The hosts inventory: clients and sites on the left, the hosts of the chosen one on the right, a search box, and
+the toolbar to add, edit, remove, import, test and act on hosts.
+
+Testing a connection and acting on hosts belong to the remote panels: this view only says which hosts
+(`test_connection_requested`, `act_requested`). After a change it emits `changed`, and the window reloads the rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from supportstation.context import AppContext
 from supportstation.i18n import _
-from supportstation.remote.inventory import HostRow, system_label
+from supportstation.remote.inventory import HostRow, system_label, transport_label
 
+from ..dialog_future import answer
+from ..messages import warn
 from ..table_model import Column, RowsTableModel
 from .loading import MessageTable
 
+log = logging.getLogger(__name__)
 
-def _transport(row: HostRow) -> str:
-    return {"ssh": "SSH", "winrm": "WinRM"}.get(row.transport, _("Other"))
+# (client, site): None for "every", "" for "no site".
+Scope = tuple[str | None, str | None]
+EVERYTHING: Scope = (None, None)
+_MUTED = QBrush(QColor("#757575"))
 
 
 def host_columns() -> list[Column[HostRow]]:
     return [
+        Column(_("Name"), lambda row: row.name, tooltip=_name_tooltip),
+        Column(_("Address"), lambda row: row.endpoint),
+        Column(_("System"), lambda row: system_label(row.os_family, row.vendor)),
+        Column(_("Transport"), lambda row: transport_label(row.transport)),
+        Column(_("Login"), lambda row: row.login_user),
+        Column(_("Credential"), lambda row: row.credential or "—", foreground=_muted_unless_credential),
+        Column(_("Tags"), lambda row: ", ".join(row.tags), tooltip=lambda row: ", ".join(row.tags)),
         Column(_("Client"), lambda row: row.client),
         Column(_("Site"), lambda row: row.site),
-        Column(_("Name"), lambda row: row.name),
-        Column(_("Address"), lambda row: row.address),
-        Column(_("System"), lambda row: system_label(row.os_family, row.vendor)),
-        Column(_("Transport"), _transport),
-        Column(_("Credential"), lambda row: row.credential or "—"),
-        Column(_("Tags"), lambda row: ", ".join(row.tags)),
+        Column(_("Notes"), lambda row: row.notes.split("\n", 1)[0], tooltip=lambda row: row.notes),
     ]
 
 
+COLUMN_WIDTHS = [170, 140, 170, 80, 90, 190, 160, 170, 140]
+
+
+def _muted_unless_credential(row: HostRow) -> QBrush | None:
+    return None if row.credential else _MUTED
+
+
+def _name_tooltip(row: HostRow) -> str:
+    lines = [f"{row.name} — {row.endpoint}"]
+    if row.proxy_jump:
+        lines.append(_("Through {hops}").format(hops=row.proxy_jump))
+    return "\n".join(lines)
+
+
 class HostsView(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    test_connection_requested = Signal(list)  # host ids
+    act_requested = Signal(list)  # host ids
+    changed = Signal()  # hosts were added, edited, removed or imported: the window reloads them
+
+    def __init__(self, context: AppContext | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.summary = QLabel("<h2>" + _("Hosts") + "</h2>")
+        self.context = context
+        self.all_rows: list[HostRow] = []
+        self._search_texts: list[str] = []
+        self._scope: Scope = EVERYTHING
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+        self.heading = QLabel("<h2>" + _("Hosts") + "</h2>")
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.search = QLineEdit()
+        self.search.setObjectName("hostsSearch")
+        self.search.setPlaceholderText(_("Search name, address, tag, note, credential…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.apply_filter)
+
+        self.add_action = self._action(_("Add…"), _("Add a host to the inventory"), self.add_host, "Ctrl+N")
+        self.edit_action = self._action(_("Edit…"), _("Edit the selected host"), self.edit_host)
+        self.remove_action = self._action(_("Remove"), _("Remove the selected hosts"), self.remove_hosts)
+        self.import_action = self._action(
+            _("Import…"), _("Import hosts from ~/.ssh/config, an Ansible inventory or a CSV file"), self.import_hosts
+        )
+        self.test_action = self._action(
+            _("Test connection"), _("Check that the selected hosts answer and accept the login"), self._test_selected
+        )
+        self.act_action = self._action(
+            _("Act on the selection"), _("Open the remote panel on the selected hosts"), self._act_on_selected
+        )
+        toolbar = QHBoxLayout()
+        toolbar.setSpacing(4)
+        for action in (self.add_action, self.edit_action, self.remove_action, None, self.import_action, None,
+                       self.test_action, self.act_action):  # fmt: skip
+            if action is None:
+                toolbar.addSpacing(12)
+                continue
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            toolbar.addWidget(button)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.search, 2)
+
+        self.scopes = QTreeWidget()
+        self.scopes.setObjectName("hostScopes")
+        self.scopes.setHeaderHidden(True)
+        self.scopes.setMinimumWidth(180)
+        self.scopes.currentItemChanged.connect(self._scope_chosen)
+
         self.model: RowsTableModel[HostRow] = RowsTableModel(host_columns(), self)
         self.rows = MessageTable()
-        self.rows.table.setModel(self.model)
-        for column, width in enumerate([210, 160, 150, 120, 190, 80, 200]):
-            self.rows.table.setColumnWidth(column, width)
-        note = QLabel(
-            _("Adding, importing and testing hosts, and acting on them, arrive with the remote-action panels.")
-        )
-        note.setWordWrap(True)
+        table = self.rows.table
+        table.setModel(self.model)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            table.setColumnWidth(column, width)
+        table.doubleClicked.connect(lambda _index: self.edit_host())
+        table.activated.connect(lambda _index: self.edit_host())
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        table.selectionModel().selectionChanged.connect(self._update_actions)
+        # Delete removes only from the table: in the search box it must keep deleting characters.
+        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        table.addAction(self.remove_action)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.scopes)
+        self.splitter.addWidget(self.rows)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([230, 1000])
+
+        titles = QHBoxLayout()
+        titles.addWidget(self.heading)
+        titles.addSpacing(12)
+        titles.addWidget(self.summary, 1, Qt.AlignmentFlag.AlignBottom)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.rows, 1)
-        layout.addWidget(note)
+        layout.addLayout(titles)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.splitter, 1)
         self.rows.show_message(_("Opening the database…"))
+        self._update_actions()
+
+    def _action(self, text: str, tip: str, slot: Callable[[], object], shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+        action.triggered.connect(lambda _checked=False: self._run(slot()))
+        return action
+
+    def _run(self, result: object) -> None:
+        # Slots that open dialogs are coroutines: they await the dialog instead of starting a nested event loop.
+        if asyncio.iscoroutine(result):
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._report_failure)
+
+    def _report_failure(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("A hosts view action failed", exc_info=error)
+        warn(self, _("The inventory could not be changed"), str(error))
+
+    # -- rows ---------------------------------------------------------------------------------------------------
 
     def show_unavailable(self, reason: str) -> None:
         self.rows.show_message(_("The hosts cannot be shown: {reason}").format(reason=reason))
 
     def set_rows(self, rows: Sequence[HostRow]) -> None:
-        self.model.set_rows(rows)
-        self.summary.setText("<h2>" + _("Hosts") + "</h2>" + _("{count} hosts").format(count=len(rows)))
-        if rows:
-            self.rows.show_table()
+        self.all_rows = list(rows)
+        self._search_texts = [row.search_text() for row in self.all_rows]
+        self._fill_scopes()
+        self.apply_filter()
+
+    def _fill_scopes(self) -> None:
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.all_rows:
+            sites = counts.setdefault(row.client, {})
+            sites[row.site] = sites.get(row.site, 0) + 1
+        kept = self._scope
+        self.scopes.blockSignals(True)
+        self.scopes.clear()
+        root = QTreeWidgetItem([_("All clients ({count})").format(count=len(self.all_rows))])
+        root.setData(0, Qt.ItemDataRole.UserRole, EVERYTHING)
+        self.scopes.addTopLevelItem(root)
+        current = root
+        for client in sorted(counts, key=str.lower):
+            sites = counts[client]
+            client_item = QTreeWidgetItem([f"{client} ({sum(sites.values())})"])
+            client_item.setToolTip(0, client)
+            client_item.setData(0, Qt.ItemDataRole.UserRole, (client, None))
+            root.addChild(client_item)
+            if kept == (client, None):
+                current = client_item
+            for site in sorted(sites, key=str.lower):
+                site_name = site or _("(no site)")
+                site_item = QTreeWidgetItem([f"{site_name} ({sites[site]})"])
+                site_item.setData(0, Qt.ItemDataRole.UserRole, (client, site))
+                client_item.addChild(site_item)
+                if kept == (client, site):
+                    current = site_item
+        root.setExpanded(True)
+        if current.parent() is not None:
+            current.parent().setExpanded(True)
+        self.scopes.setCurrentItem(current)
+        self._scope = current.data(0, Qt.ItemDataRole.UserRole)
+        self.scopes.blockSignals(False)
+
+    def _scope_chosen(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        self._scope = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else EVERYTHING
+        self.apply_filter()
+
+    def apply_filter(self) -> None:
+        """Shows the rows of the chosen client or site that contain every word of the search, keeping the
+        selection."""
+        words = self.search.text().lower().split()
+        client, site = self._scope
+        selected = set(self.selected_host_ids())
+        shown = [
+            row
+            for row, text in zip(self.all_rows, self._search_texts, strict=True)
+            if (client is None or row.client == client)
+            and (site is None or row.site == site)
+            and all(word in text for word in words)
+        ]
+        self.model.set_rows(shown)
+        self._reselect(selected)
+        total = len(self.all_rows)
+        if total == 0:
+            self.rows.show_message(_("No hosts yet. Add them one by one, or import them from ~/.ssh/config, an "
+                                     "Ansible inventory or a spreadsheet."))  # fmt: skip
+        elif not shown:
+            self.rows.show_message(_("No host matches the search."))
         else:
-            self.rows.show_message(_("No hosts yet."))
+            self.rows.show_table()
+        self.summary.setText(_("{shown} of {total} hosts").format(shown=len(shown), total=total))
+        self._update_actions()
+
+    def _reselect(self, host_ids: set[int]) -> None:
+        if not host_ids:
+            return
+        selection = self.rows.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in range(self.model.rowCount()):
+            if self.model.row_at(row).host_id in host_ids:
+                selection.select(self.model.index(row, 0), flags)
+
+    def selected_rows(self) -> list[HostRow]:
+        rows = sorted({index.row() for index in self.rows.table.selectionModel().selectedRows()})
+        return [self.model.row_at(row) for row in rows]
+
+    def selected_host_ids(self) -> list[int]:
+        return [row.host_id for row in self.selected_rows()]
+
+    def select_hosts(self, host_ids: Sequence[int]) -> None:
+        self.rows.table.clearSelection()
+        self._reselect(set(host_ids))
+
+    def _update_actions(self) -> None:
+        count = len(self.selected_rows())
+        ready = self.context is not None and self.context.database is not None
+        for action in (self.add_action, self.import_action):
+            action.setEnabled(ready)
+        self.edit_action.setEnabled(ready and count == 1)
+        self.remove_action.setEnabled(ready and count > 0)
+        self.test_action.setEnabled(count > 0)
+        self.act_action.setEnabled(count > 0)
+
+    def _context_menu(self, position: QPoint) -> None:
+        menu = QMenu(self)
+        for action in (self.edit_action, self.remove_action, None, self.test_action, self.act_action):
+            if action is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(action)
+        menu.popup(self.rows.table.viewport().mapToGlobal(position))
+
+    def _test_selected(self) -> None:
+        if self.selected_host_ids():
+            self.test_connection_requested.emit(self.selected_host_ids())
+
+    def _act_on_selected(self) -> None:
+        if self.selected_host_ids():
+            self.act_requested.emit(self.selected_host_ids())
+
+    # -- editing ------------------------------------------------------------------------------------------------
+
+    def _database(self) -> Any:
+        return self.context.database if self.context is not None else None
+
+    async def add_host(self) -> int | None:
+        """Opens the host form (filed under the client and site chosen on the left); the new host's id, or None."""
+        from supportstation.remote.host_editing import HostDraft
+
+        client, site = self._scope
+        return await self._open_host_form(HostDraft(name="", client=client or "", site=site or ""), None)
+
+    async def edit_host(self) -> int | None:
+        from supportstation.remote.host_editing import HostNotFound, host_draft
+
+        rows = self.selected_rows()
+        database = self._database()
+        if len(rows) != 1 or database is None:
+            return None
+
+        def read() -> Any:
+            with database.session() as session:
+                return host_draft(session, rows[0].host_id)
+
+        try:
+            draft = await asyncio.to_thread(read)
+        except HostNotFound as error:
+            warn(self, _("Host not found"), str(error))
+            self.changed.emit()
+            return None
+        return await self._open_host_form(draft, rows[0].host_id)
+
+    async def _open_host_form(self, draft: Any, host_id: int | None) -> int | None:
+        from ..dialogs.host_dialog import HostDialog, load_form_data
+
+        if self.context is None or self.context.database is None:
+            return None
+        data = await asyncio.to_thread(load_form_data, self.context.database)
+        dialog = HostDialog(self.context, data, draft, host_id, self)
+        self.host_dialog = dialog  # for tests and screenshots
+        if await answer(dialog) != HostDialog.DialogCode.Accepted or dialog.saved_host_id is None:
+            if dialog.credentials_changed:
+                self.changed.emit()
+            return None
+        self.changed.emit()
+        return dialog.saved_host_id
+
+    async def remove_hosts(self) -> int:
+        """Asks, then removes the selected hosts; returns how many were removed."""
+        from supportstation.remote.host_editing import delete_hosts, linked_ticket_count
+
+        rows = self.selected_rows()
+        database = self._database()
+        if not rows or database is None:
+            return 0
+        ids = [row.host_id for row in rows]
+
+        def count_tickets() -> int:
+            with database.session() as session:
+                return linked_ticket_count(session, ids)
+
+        tickets = await asyncio.to_thread(count_tickets)
+        if len(rows) == 1:
+            question = _("Remove the host {name} ({client})?").format(name=rows[0].name, client=rows[0].client)
+        else:
+            question = _("Remove these {count} hosts?").format(count=len(rows)) + "\n" + _preview_names(rows)
+        box = QMessageBox(QMessageBox.Icon.Question, _("Remove hosts"), question,
+                          QMessageBox.StandardButton.Cancel, self)  # fmt: skip
+        remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        details = _("Past runs and audit records keep their history.")
+        if tickets:
+            details = _("{count} tickets name these hosts: they stay, without the link.").format(count=tickets)
+            details += " " + _("Past runs and audit records keep their history.")
+        box.setInformativeText(details)
+        self.remove_box = box  # for tests
+        await answer(box)
+        if box.clickedButton() is not remove:
+            return 0
+
+        def delete() -> int:
+            with database.writing() as session:
+                return delete_hosts(session, ids)
+
+        removed = await asyncio.to_thread(delete)
+        self.changed.emit()
+        return removed
+
+    async def import_hosts(self) -> Any:
+        """Opens the import dialog, filing under the client and site chosen on the left."""
+        from ..dialogs.host_import_dialog import HostImportDialog
+
+        if self.context is None or self.context.database is None:
+            return None
+        client, site = self._scope
+        dialog = HostImportDialog(self.context, self, client=client or "", site=site or "")
+        dialog.imported.connect(self.changed.emit)  # the rows behind the dialog follow at once
+        self.import_dialog = dialog
+        await answer(dialog)
+        return dialog.result_plan
+
+
+def _preview_names(rows: Sequence[HostRow], limit: int = 8) -> str:
+    names = [f"• {row.name} ({row.client})" for row in rows[:limit]]
+    if len(rows) > limit:
+        names.append(_("… and {count} more").format(count=len(rows) - limit))
+    return "\n".join(names)

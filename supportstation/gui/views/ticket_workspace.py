@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -37,10 +38,13 @@ from supportstation.tickets.labels import status_label
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
 from ..messages import warn
+from ..remote.remote_panel import RemotePanel
+from ..remote.session import RemoteSession
 from ..ticket_header import header_html
 from .ticket_side_panel import TicketSidePanel
 
 if TYPE_CHECKING:
+    from supportstation.remote.host_targets import HostTarget
     from supportstation.tickets.details import TicketDetail
 
 log = logging.getLogger(__name__)
@@ -59,10 +63,15 @@ class TicketWorkspace(QWidget):
     changed = Signal()
     title_changed = Signal(str)
 
-    def __init__(self, context: AppContext, ticket_id: int, parent: QWidget | None = None):
+    def __init__(
+        self, context: AppContext, ticket_id: int, remote: RemoteSession | None = None, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.context = context
         self.ticket_id = ticket_id
+        self.remote = remote
+        self.remote_panel: RemotePanel | None = None
+        self.remote_hosts_task: asyncio.Task[Any] | None = None
         self.detail: TicketDetail | None = None
         self._expanded: set[int] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -112,11 +121,23 @@ class TicketWorkspace(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
 
+        # The remote panel takes the whole width: live output needs it more than the timeline does meanwhile, and
+        # every run lands on the timeline anyway.
+        self.pages = QTabWidget()
+        self.pages.setObjectName("workspacePages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(splitter, _("Timeline and details"))
+        self.remote_page = QWidget()
+        QVBoxLayout(self.remote_page).setContentsMargins(0, 4, 0, 0)
+        self.pages.addTab(self.remote_page, _("Remote actions"))
+        self.pages.setTabEnabled(1, remote is not None)
+        self.pages.currentChanged.connect(self._page_shown)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.header)
         layout.addLayout(actions)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.pages, 1)
 
         self.add_note_button.clicked.connect(self.add_note)
         QShortcut(QKeySequence("Ctrl+Return"), self.note_editor, self.add_note)
@@ -193,6 +214,50 @@ class TicketWorkspace(QWidget):
         timeline_document.render(self.timeline.document(), detail.timeline, self._expanded)
         self.side.show_detail(detail)
         self._update_buttons(detail)
+        self.pages.setTabText(1, _("Remote actions ({count} hosts)").format(count=len(detail.hosts)))
+        if self.remote_panel is not None and {h.host_id for h in self.remote_panel.hosts} != {
+            h.host_id for h in detail.hosts
+        }:
+            self.remote_hosts_task = self._schedule(self._load_remote_hosts())
+
+    # -- remote actions ---------------------------------------------------------------------------------------------
+
+    def _page_shown(self, index: int) -> None:
+        if index == 1:
+            self._build_remote_panel()
+
+    def show_remote(self) -> asyncio.Task[Any] | None:
+        """Shows the remote panel for the ticket's hosts; the task that loads them, until it has."""
+        self._build_remote_panel()
+        self.pages.setCurrentIndex(1)
+        return self.remote_hosts_task
+
+    def _build_remote_panel(self) -> None:
+        if self.remote is None or self.remote_panel is not None:
+            return
+        self.remote_panel = RemotePanel(self.remote, [], self.ticket_id, self.remote.actions)
+        self.remote_panel.recorded.connect(lambda: self._schedule(self.reload()))
+        self.remote.actions_loaded.connect(self._actions_loaded)
+        self.remote_page.layout().addWidget(self.remote_panel)
+        self.remote_hosts_task = self._schedule(self._load_remote_hosts())
+
+    def _actions_loaded(self) -> None:
+        if self.remote is not None and self.remote_panel is not None:
+            self.remote_panel.library.set_actions(self.remote.actions)
+
+    async def _load_remote_hosts(self) -> None:
+        from supportstation.remote.host_targets import host_targets
+
+        database = self.context.database
+        if database is None or self.detail is None or self.remote_panel is None:
+            return
+        ids = [host.host_id for host in self.detail.hosts]
+
+        def read() -> list[HostTarget]:
+            with database.session() as session:
+                return host_targets(session, ids)
+
+        self.remote_panel.set_hosts(await asyncio.to_thread(read))
 
     def _update_buttons(self, detail: TicketDetail) -> None:
         menu = self.status_button.menu()
