@@ -15,14 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from supportstation.i18n import _
-from supportstation.remote.ansible_inventory import (
-    AnsibleInventory,
-    VaultValue,
-    looks_templated,
-    read_ini,
-    read_vars_folders,
-    read_yaml,
-)
+from supportstation.remote.ansible_inventory import AnsibleInventory, VaultValue, looks_templated, read_ini
+from supportstation.remote.ansible_yaml import read_vars_folders, read_yaml
 from supportstation.remote.host_sources import ImportFormat, SourceFile, SourceHost, file_error
 
 SECRET_VARIABLES = (

@@ -13,7 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 from supportstation.i18n import _
-from supportstation.remote.host_editing import parse_os_family, parse_transport, split_tags
+from supportstation.remote.host_fields import parse_os_family, parse_transport, split_tags
 from supportstation.remote.host_sources import HostImportError, ImportFormat, SourceFile, SourceHost, file_error
 from supportstation.tickets.csv_reading import ImportFileError, SourceRecord, inspect_source, iter_records
 from supportstation.tickets.import_fields import fold

@@ -24,7 +24,8 @@ from supportstation.remote.host_editing import (
     linked_ticket_count,
     update_host,
 )
-from supportstation.remote.host_import import EntryStatus, apply_plan, import_hosts, plan_import, read_source
+from supportstation.remote.host_import import EntryStatus, apply_plan, import_hosts, plan_import
+from supportstation.remote.host_import_reading import read_source
 from supportstation.remote.inventory import load_hosts
 from supportstation.remote.targets import AuthMethod
 from supportstation.remote.workbench import inventory_target, vault_credentials

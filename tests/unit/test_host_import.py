@@ -16,16 +16,12 @@ from typing import Any
 
 import pytest
 
-from supportstation.remote.ansible_inventory import expand_host_pattern, read_ini, read_yaml
-from supportstation.remote.host_editing import (
-    HostDraft,
-    address_problem,
-    draft_problems,
-    normalized,
-    parse_os_family,
-)
-from supportstation.remote.host_import import detect_format, read_source
+from supportstation.remote.ansible_inventory import expand_host_pattern, read_ini
+from supportstation.remote.ansible_yaml import read_yaml
+from supportstation.remote.host_editing import HostDraft, draft_problems, normalized
+from supportstation.remote.host_fields import address_problem, parse_os_family
 from supportstation.remote.host_import_ansible import _jump_from_proxy_command
+from supportstation.remote.host_import_reading import detect_format, read_source
 from supportstation.remote.host_sources import HostImportError, ImportFormat, SourceFile, SourceHost
 from supportstation.remote.ssh_config import lookup
 from tests.conftest import ROOT

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from supportstation.context import AppContext
 from supportstation.i18n import _
-from supportstation.remote.credentials import CredentialDraft, CredentialError, CredentialRow, kind_label
+from supportstation.remote.credentials import CredentialDraft, CredentialError, CredentialRow
 from supportstation.storage.enums import CredentialKind
 
 from ..dialog_future import answer
@@ -50,8 +50,10 @@ class CredentialDialog(QDialog):
         self.label_edit = QLineEdit(existing.label if existing else "")
         self.label_edit.setPlaceholderText(_("e.g. Mairie — admin account"))
         self.kind_box = QComboBox()
+        titles = {CredentialKind.PASSWORD: _("Password"), CredentialKind.SSH_KEY: _("SSH key"),
+                  CredentialKind.SSH_AGENT: _("SSH agent"), CredentialKind.API_TOKEN: _("API token")}  # fmt: skip
         for kind in KINDS:
-            self.kind_box.addItem(kind_label(kind).capitalize(), kind)
+            self.kind_box.addItem(titles[kind], kind)
         if existing is not None:
             self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(existing.kind)))
         self.username_edit = QLineEdit(existing.username if existing else "")

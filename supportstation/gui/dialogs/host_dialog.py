@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from supportstation.context import AppContext
 from supportstation.i18n import _
 from supportstation.remote.credentials import CredentialRow
-from supportstation.remote.host_editing import FieldProblem, HostDraft, HostFormChoices, split_tags
+from supportstation.remote.host_editing import FieldProblem, HostDraft, HostFormChoices
+from supportstation.remote.host_fields import split_tags
 from supportstation.remote.inventory import OS_FAMILIES, VENDOR_NAMES, os_family_label
 from supportstation.storage.enums import HostTransport
 
@@ -73,7 +74,7 @@ class HostDialog(QDialog):
         self.credentials_changed = False
         self._task: asyncio.Task[Any] | None = None
         self.setWindowTitle(_("Edit the host {name}").format(name=draft.name) if host_id else _("Add a host"))
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(900)
 
         self.name_edit = QLineEdit(draft.name)
         self.name_edit.setPlaceholderText(_("as the team calls it, e.g. srv-compta"))
@@ -104,10 +105,10 @@ class HostDialog(QDialog):
         self.os_box.setCurrentIndex(self.os_box.findData(draft.os_family))
         vendors = sorted({*data.choices.vendors, *VENDOR_NAMES}, key=str.lower)
         self.vendor_box = self._editable_box(vendors, draft.vendor)
-        self.vendor_box.lineEdit().setPlaceholderText(_("optional: dell, hpe, cisco…"))
+        self.vendor_box.lineEdit().setPlaceholderText(_("dell, hpe, cisco…"))
 
         self.login_edit = QLineEdit(draft.login_user)
-        self.login_edit.setPlaceholderText(_("empty: the credential's user, else yours"))
+        self.login_edit.setPlaceholderText(_("empty: the credential's user"))
         self.credential_box = QComboBox()
         self.credential_box.setMinimumContentsLength(28)
         self.credential_edit = QPushButton(_("Edit…"))
@@ -123,9 +124,10 @@ class HostDialog(QDialog):
         credential_row.addWidget(self.credential_edit)
         self._credential_changed()
         self.jump_edit = QLineEdit(draft.proxy_jump)
-        self.jump_edit.setPlaceholderText(_("optional: user@bastion:2222, as ssh -J"))
+        self.jump_edit.setPlaceholderText(_("user@bastion:2222, as ssh -J"))
         self.keys_edit = QLineEdit("; ".join(draft.identity_files))
-        self.keys_edit.setPlaceholderText(_("optional: key files on this computer, separated by ;"))
+        self.keys_edit.setToolTip(_("Private key files on this computer, separated by ';'"))
+        self.keys_edit.setPlaceholderText(_("~/.ssh/id_client; …"))
         browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self._choose_key)
         keys_row = QHBoxLayout()

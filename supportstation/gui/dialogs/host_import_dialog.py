@@ -141,12 +141,13 @@ class HostImportDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((90, 190, 130, 150, 120, 130, 150, 60)):
+        for column, width in enumerate((80, 45, 170, 110, 110, 150, 330, 160)):
             self.table.setColumnWidth(column, width)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.import_button = self.buttons.addButton(_("Import"), QDialogButtonBox.ButtonRole.ApplyRole)
         self.import_button.setEnabled(False)
+        self.import_button.setDefault(True)
         self.import_button.clicked.connect(lambda: self._schedule(self.run_import()))
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -158,21 +159,19 @@ class HostImportDialog(QDialog):
         self._schedule(self._load_clients())
 
     def _columns(self) -> list[Column[PlanEntry]]:
+        # The details (why refused, what changes) come before client and site, which are mostly all the same.
         return [
             Column(_("Status"), lambda entry: _status_text(entry, self.applied), foreground=_status_brush),
+            Column(_("Line"), lambda entry: str(entry.line or ""),
+                   alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
             Column(_("Name"), lambda entry: entry.name),
             Column(_("Address"), lambda entry: entry.address),
-            Column(_("Client"), lambda entry: entry.client),
-            Column(_("Site"), lambda entry: entry.site),
             Column(_("System"), lambda entry: os_family_label(entry.os_family) if entry.os_family else ""),
             Column(_("Tags"), lambda entry: ", ".join(entry.tags)),
-            Column(
-                _("Line"),
-                lambda entry: str(entry.line or ""),
-                alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            ),
             Column(_("Details"), lambda entry: entry.details, tooltip=lambda entry: entry.details.replace("; ", "\n")),
-        ]
+            Column(_("Client"), lambda entry: entry.client),
+            Column(_("Site"), lambda entry: entry.site),
+        ]  # fmt: skip
 
     def _schedule(self, coroutine: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coroutine)
@@ -217,7 +216,7 @@ class HostImportDialog(QDialog):
 
     async def read(self) -> ImportPlan | None:
         """Reads the file in the chosen format and plans it; a malformed file is said, and nothing can be imported."""
-        from supportstation.remote.host_import import read_source
+        from supportstation.remote.host_import_reading import read_source
         from supportstation.remote.host_sources import HostImportError
 
         if not self.path_edit.text():
@@ -230,6 +229,7 @@ class HostImportDialog(QDialog):
         except HostImportError as error:
             self.source = self.plan = None
             self.model.set_rows([])
+            self.import_button.setText(_("Import"))
             self.detected.clear()
             self.warnings.hide()
             self.summary.setText(_("This file cannot be imported: {reason}").format(reason=error))

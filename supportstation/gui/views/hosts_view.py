@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -38,13 +36,11 @@ from supportstation.remote.inventory import HostRow, system_label, transport_lab
 from ..dialog_future import answer
 from ..messages import warn
 from ..table_model import Column, RowsTableModel
+from .host_scopes import EVERYTHING, Scope, ScopeTree
 from .loading import MessageTable
 
 log = logging.getLogger(__name__)
 
-# (client, site): None for "every", "" for "no site".
-Scope = tuple[str | None, str | None]
-EVERYTHING: Scope = (None, None)
 _MUTED = QBrush(QColor("#757575"))
 
 
@@ -63,7 +59,9 @@ def host_columns() -> list[Column[HostRow]]:
     ]
 
 
-COLUMN_WIDTHS = [170, 140, 170, 80, 90, 190, 160, 170, 140]
+COLUMN_WIDTHS = [145, 110, 160, 70, 70, 150, 130, 190, 140]
+# Hidden when the tree on the left already says them.
+CLIENT_COLUMN, SITE_COLUMN = 7, 8
 
 
 def _muted_unless_credential(row: HostRow) -> QBrush | None:
@@ -89,6 +87,7 @@ class HostsView(QWidget):
         self._search_texts: list[str] = []
         self._scope: Scope = EVERYTHING
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._form_open = False
 
         self.heading = QLabel("<h2>" + _("Hosts") + "</h2>")
         self.summary = QLabel()
@@ -125,11 +124,8 @@ class HostsView(QWidget):
         toolbar.addStretch(1)
         toolbar.addWidget(self.search, 2)
 
-        self.scopes = QTreeWidget()
-        self.scopes.setObjectName("hostScopes")
-        self.scopes.setHeaderHidden(True)
-        self.scopes.setMinimumWidth(180)
-        self.scopes.currentItemChanged.connect(self._scope_chosen)
+        self.scopes = ScopeTree()
+        self.scopes.chosen.connect(self._scope_chosen)
 
         self.model: RowsTableModel[HostRow] = RowsTableModel(host_columns(), self)
         self.rows = MessageTable()
@@ -140,8 +136,8 @@ class HostsView(QWidget):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in enumerate(COLUMN_WIDTHS):
             table.setColumnWidth(column, width)
-        table.doubleClicked.connect(lambda _index: self.edit_host())
-        table.activated.connect(lambda _index: self.edit_host())
+        table.doubleClicked.connect(lambda _index: self._run(self.edit_host()))
+        table.activated.connect(lambda _index: self._run(self.edit_host()))
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().selectionChanged.connect(self._update_actions)
@@ -154,7 +150,7 @@ class HostsView(QWidget):
         self.splitter.addWidget(self.scopes)
         self.splitter.addWidget(self.rows)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([230, 1000])
+        self.splitter.setSizes([265, 1000])
 
         titles = QHBoxLayout()
         titles.addWidget(self.heading)
@@ -171,6 +167,7 @@ class HostsView(QWidget):
 
     def _action(self, text: str, tip: str, slot: Callable[[], object], shortcut: Any = None) -> QAction:
         action = QAction(text, self)
+        action.setIconText(text)  # toolbar buttons would drop the "…" that says a dialog opens
         action.setToolTip(tip)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -202,45 +199,11 @@ class HostsView(QWidget):
     def set_rows(self, rows: Sequence[HostRow]) -> None:
         self.all_rows = list(rows)
         self._search_texts = [row.search_text() for row in self.all_rows]
-        self._fill_scopes()
+        self._scope = self.scopes.fill(self.all_rows, self._scope)
         self.apply_filter()
 
-    def _fill_scopes(self) -> None:
-        counts: dict[str, dict[str, int]] = {}
-        for row in self.all_rows:
-            sites = counts.setdefault(row.client, {})
-            sites[row.site] = sites.get(row.site, 0) + 1
-        kept = self._scope
-        self.scopes.blockSignals(True)
-        self.scopes.clear()
-        root = QTreeWidgetItem([_("All clients ({count})").format(count=len(self.all_rows))])
-        root.setData(0, Qt.ItemDataRole.UserRole, EVERYTHING)
-        self.scopes.addTopLevelItem(root)
-        current = root
-        for client in sorted(counts, key=str.lower):
-            sites = counts[client]
-            client_item = QTreeWidgetItem([f"{client} ({sum(sites.values())})"])
-            client_item.setToolTip(0, client)
-            client_item.setData(0, Qt.ItemDataRole.UserRole, (client, None))
-            root.addChild(client_item)
-            if kept == (client, None):
-                current = client_item
-            for site in sorted(sites, key=str.lower):
-                site_name = site or _("(no site)")
-                site_item = QTreeWidgetItem([f"{site_name} ({sites[site]})"])
-                site_item.setData(0, Qt.ItemDataRole.UserRole, (client, site))
-                client_item.addChild(site_item)
-                if kept == (client, site):
-                    current = site_item
-        root.setExpanded(True)
-        if current.parent() is not None:
-            current.parent().setExpanded(True)
-        self.scopes.setCurrentItem(current)
-        self._scope = current.data(0, Qt.ItemDataRole.UserRole)
-        self.scopes.blockSignals(False)
-
-    def _scope_chosen(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
-        self._scope = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else EVERYTHING
+    def _scope_chosen(self, scope: Scope) -> None:
+        self._scope = scope
         self.apply_filter()
 
     def apply_filter(self) -> None:
@@ -257,6 +220,8 @@ class HostsView(QWidget):
             and all(word in text for word in words)
         ]
         self.model.set_rows(shown)
+        self.rows.table.setColumnHidden(CLIENT_COLUMN, client is not None)
+        self.rows.table.setColumnHidden(SITE_COLUMN, site is not None)
         self._reselect(selected)
         total = len(self.all_rows)
         if total == 0:
@@ -351,17 +316,20 @@ class HostsView(QWidget):
     async def _open_host_form(self, draft: Any, host_id: int | None) -> int | None:
         from ..dialogs.host_dialog import HostDialog, load_form_data
 
-        if self.context is None or self.context.database is None:
+        # A double-click also activates the row: one form is enough.
+        if self.context is None or self.context.database is None or self._form_open:
             return None
-        data = await asyncio.to_thread(load_form_data, self.context.database)
-        dialog = HostDialog(self.context, data, draft, host_id, self)
-        self.host_dialog = dialog  # for tests and screenshots
-        if await answer(dialog) != HostDialog.DialogCode.Accepted or dialog.saved_host_id is None:
-            if dialog.credentials_changed:
-                self.changed.emit()
-            return None
-        self.changed.emit()
-        return dialog.saved_host_id
+        self._form_open = True
+        try:
+            data = await asyncio.to_thread(load_form_data, self.context.database)
+            dialog = HostDialog(self.context, data, draft, host_id, self)
+            self.host_dialog = dialog  # for tests and screenshots
+            accepted = await answer(dialog) == HostDialog.DialogCode.Accepted
+        finally:
+            self._form_open = False
+        if dialog.credentials_changed or (accepted and dialog.saved_host_id is not None):
+            self.changed.emit()
+        return dialog.saved_host_id if accepted else None
 
     async def remove_hosts(self) -> int:
         """Asks, then removes the selected hosts; returns how many were removed."""
