@@ -24,6 +24,7 @@ from supportstation.i18n import _
 from supportstation.remote.ansi import AnsiDecoder, Segment
 from supportstation.remote.results import Chunk, Stream
 
+from ..units import format_size
 from .output_formats import OutputFormats
 
 
@@ -41,19 +42,6 @@ class OutputLimits:
     # While output comes faster than it can be shown (and the middle is dropped), the tail is rewritten at most this
     # often: nobody reads text that scrolls at 100 MB/s, and the CPU is better left to the thread that receives it.
     firehose_ms: float = 250.0
-
-
-def format_size(size: float) -> str:
-    """Decimal units, as file managers show them: 1.5 MB is 1,500,000 bytes."""
-    if size < 1000:
-        return _("{count} B").format(count=int(size))
-    units = (_("{value:.1f} kB"), _("{value:.1f} MB"), _("{value:.1f} GB"), _("{value:.1f} TB"))
-    step = 0
-    size /= 1000
-    while size >= 1000 and step < len(units) - 1:
-        size /= 1000
-        step += 1
-    return units[step].format(value=size)
 
 
 class OutputDocument:

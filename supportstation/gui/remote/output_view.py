@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, 
 from supportstation.i18n import _, ngettext
 from supportstation.remote.results import Chunk
 
-from .output_document import OutputDocument, OutputLimits, format_size
+from ..units import format_size
+from .output_document import OutputDocument, OutputLimits
 from .output_formats import OutputFormats
 from .output_search import OutputSearchBar
 

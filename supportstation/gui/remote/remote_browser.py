@@ -33,8 +33,8 @@ from supportstation.remote.sftp import RemoteEntry, RemoteFolder, TransferError,
 from supportstation.remote.targets import Target
 
 from ..table_model import Column, RowsTableModel
+from ..units import format_size
 from .session import RemoteSession
-from .transfer_list import format_size
 
 log = logging.getLogger(__name__)
 

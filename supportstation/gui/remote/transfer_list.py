@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from supportstation.i18n import _
 
+from ..units import format_size
+
 REFRESH_MS = 250  # four repaints a second: smooth enough to read, cheap whatever the speed
 RATE_WINDOW_S = 2.0  # the rate shown is the average over the last two seconds: steady, yet quick to follow a stall
 BAR_STEPS = 1000  # QProgressBar counts in a C int: files past 2 GiB would overflow it as a byte count
@@ -82,19 +84,6 @@ class Transfer:
     @property
     def finished(self) -> bool:
         return self.state in FINAL_STATES
-
-
-def format_size(size: float) -> str:
-    """Decimal units, as file managers show them: 1.5 MB is 1,500,000 bytes."""
-    if size < 1000:
-        return _("{count} B").format(count=int(size))
-    units = (_("{value:.1f} kB"), _("{value:.1f} MB"), _("{value:.1f} GB"), _("{value:.1f} TB"))
-    step = 0
-    size /= 1000
-    while size >= 1000 and step < len(units) - 1:
-        size /= 1000
-        step += 1
-    return units[step].format(value=size)
 
 
 def format_rate(bytes_per_second: float) -> str:
