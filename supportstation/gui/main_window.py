@@ -36,6 +36,7 @@ from . import ticket_files
 from .dialogs.about_dialog import AboutDialog
 from .dialogs.profile_dialog import ProfileDialog
 from .dialogs.settings_dialog import SettingsDialog
+from .gui_thread_gc import collect_on_gui_thread
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, context: AppContext, icons: Path):
         super().__init__()
+        collect_on_gui_thread()  # before any worker thread can find a Qt object in a garbage cycle
         self.context = context
         self._icons = icons
         self.setObjectName("MainWindow")

@@ -30,13 +30,14 @@ from supportstation.remote.quoting import quote_sh
 from supportstation.remote.results import Chunk, ConnectError, RunResult, RunState, Stream
 from supportstation.remote.ssh import SshConnection, SshProcess
 from supportstation.remote.targets import Target
-from supportstation.remote.threads import in_thread
+from supportstation.remote.threads import Pacer, in_thread
 from supportstation.vault.redaction import StreamRedactor, redact
 
 log = logging.getLogger(__name__)
 
 READ_WAIT = 0.2  # how often the reader looks at cancel and the deadline while the command is silent
 STOP_GRACE = 2.0  # after TERM, how long a command has to end before KILL
+CONSUMER_SLICE_S = 0.005  # the longest an iterating consumer works on a batch before its event loop runs again
 LIVE_BUFFER_LIMIT = 16 * 1024 * 1024  # output waiting for a slow reader before the remote side is slowed down
 SUDO_PROMPT = "[supportstation:sudo]"
 
@@ -113,8 +114,13 @@ class RunHandle:
                 self._pending_bytes = 0
                 finished = self._finished
                 self._condition.notify_all()
+            slice_started = time.perf_counter()
             for chunk in batch:
                 yield chunk
+                if time.perf_counter() - slice_started >= CONSUMER_SLICE_S:
+                    # The consumer shares its event loop (a window's): a large batch is handed over in slices.
+                    await asyncio.sleep(0)
+                    slice_started = time.perf_counter()
             if finished and not batch:
                 return
             if not batch:
@@ -170,7 +176,9 @@ class Runner:
         secrets = await in_thread(self.secrets)
         # The command is shown, stored and audited as the output is: with the vault's secrets hidden (an action's
         # parameter may be one). The server still gets the real command line.
-        result = RunResult(target=request.target.url, command=redact(request.command, secrets), started_at=utc_now())
+        # Compiling the secrets' patterns takes tens of ms: not on the caller's event loop, a window's.
+        shown_command = await in_thread(redact, request.command, secrets)
+        result = RunResult(target=request.target.url, command=shown_command, started_at=utc_now())
         handle = RunHandle(request, result, live=live)
         recorder = self.recorder(request) if self.recorder else None
         try:
@@ -183,7 +191,7 @@ class Runner:
             return handle
         result.host_key_fingerprint = connection.fingerprint
         credentials = await in_thread(self.pool.credentials, request.target)
-        redactor = StreamRedactor([*secrets, *credentials.secrets()])
+        redactor = await in_thread(StreamRedactor, [*secrets, *credentials.secrets()])
         command_line = sudo_command(request.command, with_password=bool(credentials.password)) if request.sudo else None
         await connection.session_slots.acquire()
         try:
@@ -295,6 +303,7 @@ class _Reader:
         request = self.handle.request
         deadline = self.started + request.timeout if request.timeout else None
         last_heard = time.monotonic()
+        pacer = Pacer()
         while True:
             if self.handle.cancelled:
                 return RunState.CANCELLED, _("Cancelled by the engineer.")
@@ -311,6 +320,7 @@ class _Reader:
                 last_heard = time.monotonic()
                 for stream, data in pieces:
                     self._emit(stream, self.redactor.feed(stream, data))
+                pacer.worked()
                 continue
             if self.recorder is not None:
                 # Output followed by silence is committed now, not when the next output or the end comes.

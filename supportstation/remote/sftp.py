@@ -13,7 +13,7 @@ import os
 import posixpath
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from supportstation.remote.targets import Target
 from supportstation.remote.threads import in_thread
 
 BLOCK = 256 * 1024
+PREFETCH_WINDOW = 4 * 1024 * 1024  # requested ahead at a time in a download: what a cancel waits for
 Progress = Callable[[int, int], None]  # bytes done, bytes in all
 
 
@@ -146,9 +147,7 @@ def _download(
             raise _remote_error(target, remote, error) from error
         try:
             with reader, partial.open("wb") as writer:
-                reader.prefetch(total)  # requests run ahead of the reads: paramiko's fast path for downloads
-                while block := reader.read(BLOCK):
-                    _check(cancel)
+                for block in _blocks(reader, total, cancel):
                     writer.write(block)
                     digest.update(block)
                     done += len(block)
@@ -169,6 +168,30 @@ def _download(
     finally:
         sftp.close()
     return done, digest.hexdigest()
+
+
+def _blocks(reader: paramiko.SFTPFile, size: int, cancel: threading.Event | None) -> Iterator[bytes]:
+    """The file's blocks. The first `size` bytes are requested ahead, a window at a time (paramiko's prefetch, its
+    fast path for downloads); then plain reads take whatever the file grew by since it was measured.
+
+    Prefetching the whole file at once would leave paramiko's prefetch thread sending requests after a cancel, on a
+    file (and channel) being closed: at times the server then drops the whole connection. A cancel lets the current
+    window arrive, at most `PREFETCH_WINDOW` bytes, and is then honoured with nothing in flight."""
+    for start in range(0, size, PREFETCH_WINDOW):
+        end = min(start + PREFETCH_WINDOW, size)
+        window = reader.readv([(offset, min(BLOCK, end - offset)) for offset in range(start, end, BLOCK)])
+        for block in window:
+            if cancel is not None and cancel.is_set():
+                for _rest in window:
+                    pass
+                _check(cancel)
+            if not block:  # the file shrank since it was measured
+                return
+            yield block
+    reader.seek(size)
+    while block := reader.read(BLOCK):
+        _check(cancel)
+        yield block
 
 
 def _remote_error(target: Target, remote: str, error: Exception) -> TransferError:

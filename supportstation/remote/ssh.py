@@ -33,7 +33,7 @@ from supportstation.remote.host_keys import (
 from supportstation.remote.results import AuthenticationFailed, ConnectError, Stream
 from supportstation.remote.ssh_auth import authenticate
 from supportstation.remote.targets import Credentials, Target
-from supportstation.remote.threads import in_thread
+from supportstation.remote.threads import Pacer, in_thread
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +230,7 @@ async def connect_ssh(
     """Connects and logs in. Raises ConnectError (or one of its kinds) with a message naming the host."""
     sock = await in_thread(_open_socket, target, options, via)
     transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE)
+    _pace(transport)
     try:
         offered = await in_thread(_negotiate, transport, target, host_keys, options)
         decision = await _verify_host_key(offered, host_keys, prompt)
@@ -239,6 +240,19 @@ async def connect_ssh(
         raise
     transport.set_keepalive(max(1, int(options.keepalive_interval)))
     return SshConnection(target, transport, offered, decision, via, options)
+
+
+def _pace(transport: paramiko.Transport) -> None:
+    """The transport's thread decrypts and dispatches every packet in Python: paced like the other busy loops, so
+    that a window in this process keeps responding during a big output (see `threads.Pacer`)."""
+    read_message = transport.packetizer.read_message
+    pacer = Pacer()
+
+    def paced_read_message() -> tuple[int, paramiko.Message]:
+        pacer.worked()
+        return read_message()
+
+    transport.packetizer.read_message = paced_read_message  # type: ignore[method-assign]
 
 
 def _open_socket(

@@ -91,13 +91,24 @@ async def test_a_cancelled_upload_leaves_nothing_on_the_host(
 async def test_a_cancelled_download_leaves_no_partial_file(
     tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
 ) -> None:
-    random_file(remote_folder / "source.bin")
+    size = 5 * sftp.PREFETCH_WINDOW
+    digest = random_file(remote_folder / "source.bin", size)
     cancel = threading.Event()
     local = tmp_path / "copy.bin"
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        cancel.set()
+
     with pytest.raises(sftp.TransferCancelled):
-        await sftp.download(pool, target, str(remote_folder / "source.bin"), local,
-                            progress=lambda done, total: cancel.set(), cancel=cancel)  # fmt: skip
+        await sftp.download(pool, target, str(remote_folder / "source.bin"), local, progress=progress, cancel=cancel)
     assert not local.exists() and not local.with_name("copy.bin.partial").exists()
+    # Honoured within the window requested ahead, not after the whole file.
+    assert seen == [sftp.BLOCK]
+    # Nothing was left in flight: the same connection downloads the file whole right after.
+    result = await sftp.download(pool, target, str(remote_folder / "source.bin"), local)
+    assert (result.size, result.sha256) == (size, digest)
 
 
 @pytest.mark.asyncio

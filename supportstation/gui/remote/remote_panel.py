@@ -382,33 +382,34 @@ class RemotePanel(QWidget):
             result = await handle.wait()
         finally:
             self.handle = None
-        self.last_result = result
         summary = run_summary(result)
         if result.error:
             summary += " — " + result.error
         self.output.finish(summary)
         colour = STATE_COLOURS.get(result.state, "#000")
-        self._set_running(False, f"<span style='color:{colour}'>●</span> {summary}")
+        problem = None
         if action is not None and result.state is RunState.SUCCEEDED:
-            await self._show_table(action, result)
+            problem = await self._show_table(action, result)
+        status = f"<span style='color:{colour}'>●</span> {summary}"
+        self._set_running(False, f"{status} — {problem}" if problem else status)
+        self.last_result = result  # last: whoever waits on it finds the run's table and status shown
         if self.ticket_id is not None:
             self.recorded.emit()
         return result
 
-    async def _show_table(self, action: Action, result: RunResult) -> None:
+    async def _show_table(self, action: Action, result: RunResult) -> str | None:
+        """Shows the action's output as a table when its parser makes one; what went wrong, if anything."""
         from supportstation.plugin_api.actions import ParseError
 
         try:
             table = await asyncio.to_thread(action.parse, result.stdout)
         except ParseError as error:
-            problem = _("the output could not be read as a table: {error}").format(error=error)
-            self.run_label.setText(f"{self.run_label.text()} — {problem}")
-            return
-        if table is None:
-            return
-        self.table.show_table(table)
-        self.results.setTabEnabled(1, True)
-        self.results.setCurrentIndex(1)
+            return _("the output could not be read as a table: {error}").format(error=error)
+        if table is not None:
+            self.table.show_table(table)
+            self.results.setTabEnabled(1, True)
+            self.results.setCurrentIndex(1)
+        return None
 
     def cancel(self) -> None:
         if self.handle is not None:

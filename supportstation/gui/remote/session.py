@@ -14,6 +14,7 @@ from supportstation.context import AppContext
 from supportstation.i18n import _
 from supportstation.remote.results import ConnectError
 from supportstation.remote.targets import Target
+from supportstation.remote.threads import share_with_window
 
 from ..dialog_future import answer
 from ..vault_access import unlocked_vault
@@ -54,6 +55,7 @@ class RemoteSession(QObject):
         self.actions: list[Action] = []
         self._labels: dict[str, str] = {}  # known_hosts name -> what the engineer calls the host, for the question
         self.plugin_failures: list[str] = []
+        share_with_window()  # remote work's threads leave this window's thread its share of the interpreter
 
     async def load_actions(self) -> None:
         """Loads the plugins and their actions; a plugin that fails to load is logged and left out."""

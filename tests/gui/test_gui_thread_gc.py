@@ -1,0 +1,46 @@
+"""The cycle collector runs on the GUI thread, never in a worker that happens to allocate."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+from PySide6.QtCore import QObject
+
+from supportstation.gui.gui_thread_gc import GuiThreadCollector
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_worker_allocating_does_not_collect_and_the_gui_thread_does(qapp) -> None:  # type: ignore[no-untyped-def]
+    enabled_before = gc.isenabled()
+    collector = GuiThreadCollector()
+    collector.start()
+    thresholds = gc.get_threshold()
+    try:
+        gc.set_threshold(10)
+        collected_in: list[str] = []
+        owner = QObject()
+        cycle = Cycle()
+        cycle.qt_object = owner  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        del cycle, owner
+
+        def allocate() -> None:  # many more allocations than the threshold: the automatic collector would run here
+            _ = [Cycle() for _ in range(1000)]
+            collected_in.append("worker" if alive() is None else "")
+
+        worker = threading.Thread(target=allocate)
+        worker.start()
+        worker.join()
+        assert collected_in == [""], "the garbage cycle was collected in the worker thread"
+        collector.collect_if_due()
+        assert alive() is None
+    finally:
+        gc.set_threshold(*thresholds)
+        collector.stop()
+    assert gc.isenabled() == enabled_before
