@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from supportstation import audit
 from supportstation.i18n import _
@@ -91,9 +92,7 @@ class DatabaseRecorder:
             )
             session.add(run)
             if context.ticket_id is not None:
-                if connection is not None and connection.key_decision is not None:
-                    session.add(self._host_key_event(connection))
-                    connection.key_decision = None  # recorded once, on the first run that used the new key
+                record_host_key_acceptance(session, context, connection)
                 event = TimelineEvent(
                     ticket_id=context.ticket_id,
                     intervention_id=context.intervention_id,
@@ -176,19 +175,27 @@ class DatabaseRecorder:
 
     # -- helpers --
 
-    def _host_key_event(self, connection: SshConnection) -> TimelineEvent:
-        offered = connection.offered_key
-        how = _("always") if connection.key_decision and connection.key_decision.value == "always" else _("once")
-        return TimelineEvent(
-            ticket_id=self.context.ticket_id,
-            intervention_id=self.context.intervention_id,
+
+def record_host_key_acceptance(session: Session, context: RecordingContext, connection: SshConnection | None) -> None:
+    """Puts the engineer's acceptance of a new host key on the ticket's timeline, once: on the first run, transfer or
+    terminal that used the connection (the key is asked for before anything says which ticket it is for)."""
+    if connection is None or connection.key_decision is None or context.ticket_id is None:
+        return
+    offered = connection.offered_key
+    how = _("always") if connection.key_decision.value == "always" else _("once")
+    connection.key_decision = None
+    session.add(
+        TimelineEvent(
+            ticket_id=context.ticket_id,
+            intervention_id=context.intervention_id,
             kind="host_key",
-            author_id=self.context.author_id,
+            author_id=context.author_id,
             summary=_("Host key of {host} accepted ({how}): {key_type} {fingerprint}").format(
                 host=offered.host_entry, how=how, key_type=offered.key_type, fingerprint=offered.fingerprint
             )[:500],
             data={"host": offered.host_entry, "key_type": offered.key_type, "fingerprint": offered.fingerprint},
         )
+    )
 
 
 def _summary(result: RunResult, request: RunRequest) -> str:
@@ -293,7 +300,13 @@ def recover_interrupted(
         return len(runs)
 
 
-def record_transfer(context: RecordingContext, transfer: TransferResult, *, attach: bool = False) -> None:
+def record_transfer(
+    context: RecordingContext,
+    transfer: TransferResult,
+    *,
+    attach: bool = False,
+    connection: SshConnection | None = None,
+) -> None:
     """A file transfer on the ticket's timeline (and, for a download, the file attached when asked) and in the
     audit log, with the SHA-256 of the bytes transferred."""
     from supportstation.storage.models import Engineer, Ticket
@@ -312,6 +325,7 @@ def record_transfer(context: RecordingContext, transfer: TransferResult, *, atta
             ticket = session.get(Ticket, context.ticket_id)
             author = session.get(Engineer, context.author_id) if context.author_id else None
             assert ticket is not None
+            record_host_key_acceptance(session, context, connection)
             session.add(
                 TimelineEvent(
                     ticket_id=ticket.id,

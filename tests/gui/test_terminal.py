@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from supportstation.gui.remote import terminal_tab
 from supportstation.gui.remote.terminal_painter import DEFAULT_BACKGROUND, DEFAULT_FOREGROUND, NAMED_COLOURS
 from supportstation.gui.remote.terminal_tab import TerminalTab
 from supportstation.gui.remote.terminal_widget import TerminalWidget
@@ -32,6 +33,26 @@ async def until(condition: Callable[[], object], timeout: float = 15.0, what: st
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def timeline_events(lab: RemoteLab, kind: str) -> list[TimelineEvent]:
+    with lab.window.context.database.session() as db:
+        query = select(TimelineEvent).where(TimelineEvent.ticket_id == lab.ticket_id, TimelineEvent.kind == kind)
+        return list(db.scalars(query.order_by(TimelineEvent.id)).all())
+
+
+async def until_events(
+    lab: RemoteLab, kind: str, matching: Callable[[TimelineEvent], bool] = lambda event: True
+) -> list[TimelineEvent]:
+    """Waits until the ticket's timeline has events of that kind, the last one matching; returns them."""
+    found: list[TimelineEvent] = []
+
+    def ready() -> bool:
+        found[:] = timeline_events(lab, kind)
+        return bool(found) and matching(found[-1])
+
+    await until(ready, what=f"a {kind} event on the timeline")
+    return found
 
 
 def widget_with_sent(qtbot, rows: int = 24) -> tuple[TerminalWidget, list[bytes]]:  # type: ignore[no-untyped-def]
@@ -207,7 +228,10 @@ async def type_line(qtbot, tab: TerminalTab, text: str) -> None:  # type: ignore
 
 
 @pytest.mark.asyncio
-async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(remote_lab: RemoteLab, sshd, qtbot) -> None:  # type: ignore[no-untyped-def]
+async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(
+    remote_lab: RemoteLab, sshd, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(terminal_tab, "TRANSCRIPT_SAVE_INTERVAL", 0.3)
     remote_lab.window.context.vault.store("clients/acme/token", SECRET)
     tab = lab_tab(remote_lab, qtbot)
     recorded: list[bool] = []
@@ -220,9 +244,16 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(remote_la
     assert await starting
     assert tab.state == "connected" and "lab-01" in tab.state_label.text()
     await until(at_prompt(tab), what="the prompt")
+    # On the timeline from the start: the key accepted, and the session, open.
+    events = await until_events(remote_lab, "terminal_session")
+    assert events[0].summary.startswith("Terminal on lab-01, open (")
+    [key_event] = timeline_events(remote_lab, "host_key")
+    assert key_event.summary.startswith("Host key of [127.0.0.1]:") and "(always)" in key_event.summary
 
     await type_line(qtbot, tab, "echo hel''lo-terminal; printf 'token=Sup3r-S3'; printf 'cret-Token\\n'")
     await until(screen_has(tab, "hello-terminal"), what="the command's output")
+    # The transcript is saved as it grows: a crash of the laptop now would not lose it.
+    await until_events(remote_lab, "terminal_session", lambda event: "\nhello-terminal\n" in event.body)
     assert screen_has(tab, f"token={SECRET}")()  # the program's screen is as the server drew it...
     assert "token=" + "•" * len(SECRET) in tab.terminal.visible_lines()  # ...and a known secret is drawn masked
     await type_line(
@@ -250,7 +281,7 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(remote_la
     await type_line(qtbot, tab, "exit")
     await until(lambda: tab.state == "closed", what="the end of the shell")
     assert "exit code 0" in tab.state_label.text() and tab.reconnect_button.isEnabled()
-    await until(lambda: recorded, what="the record")
+    await until(lambda: tab.sessions_recorded == 1, what="the record")
     # Not before: shot() runs Qt's events inside this task, and qasync then drops the wake-up of a task waiting
     # meanwhile (here the recording's), which never resumes.
     shot(tab, "terminal_closed")
@@ -261,7 +292,7 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(remote_la
                 TimelineEvent.ticket_id == remote_lab.ticket_id, TimelineEvent.kind == "terminal_session"
             )
         ).all()
-        assert event.summary.startswith("Terminal on lab-01, ")
+        assert event.summary.startswith("Terminal on lab-01, ") and "open" not in event.summary
         assert "$ echo hel''lo-terminal" in event.body and "\nhello-terminal\n" in event.body
         assert "token=[secret]" in event.body and SECRET not in event.body and "\x1b" not in event.body
         audit_record = db.scalars(select(AuditRecord).order_by(AuditRecord.sequence.desc())).first()
@@ -286,7 +317,8 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(remote_la
     await until(screen_has(tab, "again"), what="the second shell")
     await tab.close_session()
     assert tab.state == "closed" and "Closed by the engineer" in tab.state_label.text()
-    await until(lambda: len(recorded) == 2, what="the second record")
+    await until(lambda: tab.sessions_recorded == 2, what="the second record")
+    assert len(recorded) == 4  # each session: when it opened, when it ended
 
 
 @pytest.mark.asyncio
@@ -371,13 +403,8 @@ async def test_a_terminal_opened_from_the_remote_panel_is_recorded_when_its_tab_
     await until(screen_has(tab, "from-the-panel"), what="the output")
 
     panel.pages.tabCloseRequested.emit(panel.pages.indexOf(tab))
-    database = window.context.database
-
-    def recorded_bodies() -> list[str]:
-        with database.session() as session:
-            query = select(TimelineEvent.body).where(TimelineEvent.kind == "terminal_session")
-            return list(session.scalars(query))
-
-    await until(recorded_bodies, what="the record of the closed terminal")
-    [body] = recorded_bodies()
-    assert "\nfrom-the-panel\n" in body
+    [event] = await until_events(remote_lab, "terminal_session", lambda event: "open" not in event.summary)
+    assert "\nfrom-the-panel\n" in event.body and event.data["end"].startswith("Closed by the engineer")
+    # The tab is gone, and the ticket's timeline was reloaded for it.
+    await until(lambda: "from-the-panel" in workspace.timeline.toPlainText(), what="the timeline reloaded")
+    assert "open (" not in workspace.timeline.toPlainText()

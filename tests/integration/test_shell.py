@@ -21,7 +21,7 @@ from supportstation.remote.pool import ConnectionPool
 from supportstation.remote.recording import RecordingContext
 from supportstation.remote.shell import EndReason, ShellSession
 from supportstation.remote.targets import AuthMethod, Target
-from supportstation.remote.terminal_recording import TIMELINE_KIND, record_terminal_session
+from supportstation.remote.terminal_recording import TIMELINE_KIND, TerminalRecord
 from supportstation.storage import connect
 from supportstation.storage.models import AuditRecord, Client, Ticket, TimelineEvent
 from supportstation.vault import Vault, open_vault
@@ -212,16 +212,8 @@ async def test_a_finished_session_is_on_the_ticket_timeline_and_in_the_audit_log
     assert shell.ended_at is not None
     transcript = shell.transcript.text()
     for context in (on_ticket, RecordingContext(database, app_paths.data / "outputs", ACTOR, anchor=anchor)):
-        await asyncio.to_thread(
-            record_terminal_session,
-            context,
-            shell.target_label,
-            shell.started_at,
-            shell.ended_at,
-            transcript,
-            shell.host_key_fingerprint,
-            end_message=end.message,
-        )
+        record = TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+        await asyncio.to_thread(record.finish, transcript, shell.ended_at, end.message)
 
     digest = hashlib.sha256(transcript.encode()).hexdigest()
     with database.session() as session:

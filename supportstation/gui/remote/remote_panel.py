@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -488,8 +489,13 @@ class RemotePanel(QWidget):
         self.pages.removeTab(index)
         closing = getattr(widget, "close_session", None)
         if closing is not None:
-            self._start(closing())
+            self._start(self._close_then_reload(closing))
         widget.deleteLater()
+
+    async def _close_then_reload(self, close_session: Callable[[], Awaitable[None]]) -> None:
+        await close_session()
+        if shiboken6.isValid(self):
+            self.recorded.emit()  # for the closed tab, which cannot say so any more
 
     # -- tasks ---------------------------------------------------------------------------------------------------
 

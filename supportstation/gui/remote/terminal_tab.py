@@ -1,8 +1,9 @@
 """A terminal tab: an interactive shell on one host, for what the actions cannot do, recorded on the ticket.
 
 The connection comes from the window's session, so an unknown host key is asked about as for any run, and the
-terminal shares the host's connection with the commands. When the shell ends (or the tab is closed), what the server
-sent, redacted, goes on the ticket's timeline and in the audit log.
+terminal shares the host's connection with the commands. The session is on the ticket's timeline from the moment it
+opens, with what the server sent (redacted) saved every few seconds; when the shell ends (or the tab is closed) the
+entry is completed and the audit log gets its record.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from .terminal_widget import TerminalWidget
 
 if TYPE_CHECKING:
     from supportstation.remote.ssh import SshConnection
+    from supportstation.remote.terminal_recording import TerminalRecord
 
 log = logging.getLogger(__name__)
 
+TRANSCRIPT_SAVE_INTERVAL = 5.0  # seconds: what a crash of the laptop can lose of a terminal's transcript
 HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
 STATE_COLOURS = {"connecting": "#ef6c00", "connected": "#2e7d32", "closed": "#757575", "failed": "#c62828"}
 
@@ -51,6 +54,7 @@ class TerminalTab(QWidget):
         self.state = ""
         self.last_end: ShellEnd | None = None
         self.last_record_error = ""
+        self.sessions_recorded = 0  # shells ended and completely recorded
         self._pipe: OutputPipe | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._starting = False
@@ -119,7 +123,7 @@ class TerminalTab(QWidget):
                 host=self.target.label, columns=self.terminal.columns, rows=self.terminal.rows
             ),
         )
-        self._watcher = asyncio.ensure_future(self._watch(shell))
+        self._watcher = asyncio.ensure_future(self._watch(shell, connection))
         return True
 
     async def _open_shell(self, connection: SshConnection, secrets: list[str]) -> tuple[ShellSession, OutputPipe]:
@@ -146,8 +150,17 @@ class TerminalTab(QWidget):
         if watcher is not None:
             await watcher
 
-    async def _watch(self, shell: ShellSession) -> None:
-        end = await shell.wait()
+    async def _watch(self, shell: ShellSession, connection: SshConnection) -> None:
+        record = await self._open_record(shell, connection)
+        saved_bytes = 0
+        while True:
+            try:
+                end = await asyncio.wait_for(shell.wait(), TRANSCRIPT_SAVE_INTERVAL)
+                break
+            except TimeoutError:
+                if record is not None and shell.transcript.bytes_received != saved_bytes:
+                    saved_bytes = shell.transcript.bytes_received
+                    await self._save_transcript(record, shell)
         self.last_end = end
         if shiboken6.isValid(self):
             state = "failed" if end.reason is EndReason.CONNECTION_LOST else "closed"
@@ -160,24 +173,39 @@ class TerminalTab(QWidget):
             unseen = pipe.take(len(pipe)) if pipe is not None else b""  # the shell's last output comes first
             # No cursor either: nothing typed goes anywhere until Reconnect.
             self.terminal.feed(unseen + f"\r\n\x1b[90m[{text}]\x1b[0m\r\n{HIDE_CURSOR}".encode())
-        await self._record(shell, end)
+        await self._finish_record(record, shell, end)
 
-    async def _record(self, shell: ShellSession, end: ShellEnd) -> None:
-        from supportstation.remote.terminal_recording import record_terminal_session
+    async def _open_record(self, shell: ShellSession, connection: SshConnection) -> TerminalRecord | None:
+        """The session's entry on the timeline, made as it opens; None (and logged) if it could not be made: the
+        end of the session tries again."""
+        from supportstation.remote.terminal_recording import TerminalRecord
+
+        try:
+            context = await self.session.recording(self.ticket_id)
+            record = TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+            await asyncio.to_thread(record.open, connection)
+        except Exception:
+            log.exception("Could not put the terminal session on %s on the timeline", shell.target_label)
+            return None
+        if shiboken6.isValid(self):
+            self.recorded.emit()
+        return record
+
+    async def _save_transcript(self, record: TerminalRecord, shell: ShellSession) -> None:
+        try:
+            await asyncio.to_thread(record.save, shell.transcript.text())
+        except Exception:  # tried again at the next interval, and at the end
+            log.exception("Could not save the transcript of the terminal on %s", shell.target_label)
+
+    async def _finish_record(self, record: TerminalRecord | None, shell: ShellSession, end: ShellEnd) -> None:
+        from supportstation.remote.terminal_recording import TerminalRecord
 
         assert shell.ended_at is not None
         try:
-            context = await self.session.recording(self.ticket_id)
-            await asyncio.to_thread(
-                record_terminal_session,
-                context,
-                shell.target_label,
-                shell.started_at,
-                shell.ended_at,
-                shell.transcript.text(),
-                shell.host_key_fingerprint,
-                end_message=end.message,
-            )
+            if record is None:
+                context = await self.session.recording(self.ticket_id)
+                record = TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+            await asyncio.to_thread(record.finish, shell.transcript.text(), shell.ended_at, end.message)
         except Exception as error:  # the shell is over either way; the engineer must see that it was not recorded
             log.exception("Could not record the terminal session on %s", shell.target_label)
             self.last_record_error = str(error) or type(error).__name__
@@ -189,6 +217,7 @@ class TerminalTab(QWidget):
                     ),
                 )
             return
+        self.sessions_recorded += 1
         if shiboken6.isValid(self):
             self.recorded.emit()
 

@@ -45,6 +45,7 @@ from .transfer_list import Direction, Transfer, TransferList, TransferState
 if TYPE_CHECKING:
     from supportstation.remote.pool import ConnectionPool
     from supportstation.remote.sftp import RemoteEntry, TransferResult
+    from supportstation.remote.ssh import SshConnection
 
 log = logging.getLogger(__name__)
 
@@ -310,6 +311,7 @@ class TransferPanel(QWidget):
             transfer.started_at = time.monotonic()
             self._show(transfer)
             result: TransferResult | None = None
+            connection: SshConnection | None = None
             try:
                 connection = await self.session.connection(self.target)
                 async with connection.session_slots:
@@ -330,7 +332,7 @@ class TransferPanel(QWidget):
             transfer.latest = (result.size, result.size)
             transfer.state = TransferState.RECORDING
             self._show(transfer)
-            transfer.message = await self._record(result, attach)
+            transfer.message = await self._record(result, attach, connection)
             transfer.state = TransferState.DONE
         self._show(transfer)
         if not shiboken6.isValid(self):
@@ -340,13 +342,13 @@ class TransferPanel(QWidget):
         if result is not None and into_folder is not None and shown is not None and shown.path == into_folder:
             self.browser.refresh()  # the uploaded file appears where the engineer is looking
 
-    async def _record(self, result: TransferResult, attach: bool) -> str:
+    async def _record(self, result: TransferResult, attach: bool, connection: SshConnection | None) -> str:
         """Puts the transfer on the timeline and in the audit log; returns a note for the row."""
         from supportstation.remote.recording import record_transfer
 
         try:
             recording = await self.session.recording(self.ticket_id)
-            await asyncio.to_thread(record_transfer, recording, result, attach=attach)
+            await asyncio.to_thread(record_transfer, recording, result, attach=attach, connection=connection)
         except Exception as error:
             log.exception("A transfer could not be recorded")
             return _("not recorded: {reason}").format(reason=str(error) or type(error).__name__)
