@@ -164,6 +164,29 @@ def test_the_scrollback_is_read_with_the_wheel_and_shift_page_up(qtbot) -> None:
     assert terminal.visible_lines()[-2] == "line 100" and sent == [b"x"]
 
 
+def test_a_full_screen_program_draws_on_the_alternate_screen_and_leaves_the_shell_as_it_was(qtbot) -> None:  # type: ignore[no-untyped-def]
+    terminal, _sent = widget_with_sent(qtbot, rows=10)
+    shown(terminal, b"".join(b"line %d\r\n" % number for number in range(20)) + b"$ less log")
+    before = terminal.visible_lines()
+    kept = len(terminal.screen.scrollback)
+    cursor = (terminal.screen.cursor.x, terminal.screen.cursor.y)
+    # As less does: save the cursor and switch (1049), clear, draw a page, scroll a lot, then quit.
+    shown(terminal, b"\x1b[?1049h\x1b[H\x1b[2Jpage one\r\n" + b"".join(b"page %d\r\n" % n for n in range(50)))
+    assert terminal.screen.on_alternate_screen
+    assert "page 49" in terminal.visible_lines() and "$ less log" not in terminal.visible_lines()
+    assert len(terminal.screen.scrollback) == kept  # the program's repaints are not the shell's history
+    shown(terminal, b"\x1b[?1049l")
+    assert not terminal.screen.on_alternate_screen
+    assert terminal.visible_lines() == before
+    assert (terminal.screen.cursor.x, terminal.screen.cursor.y) == cursor
+    # A resize while the program ran leaves the shell's screen whole at the new size.
+    shown(terminal, b"\x1b[?1049hfull screen")
+    terminal.screen.resize(lines=6)
+    shown(terminal, b"\x1b[?1049l\r\n$ ")
+    assert terminal.screen.line_text(terminal.screen.buffer[terminal.screen.cursor.y]) == "$"
+    assert all(row < 6 for row in terminal.screen.buffer)
+
+
 def test_selection_is_copied_and_paste_is_bracketed_when_asked(qtbot) -> None:  # type: ignore[no-untyped-def]
     terminal, sent = widget_with_sent(qtbot)
     terminal.set_secrets([SECRET])

@@ -11,6 +11,10 @@ from pyte.screens import Margins
 # Modes a program turns on with ESC [ ? n h; pyte keeps private modes shifted left by 5 (see pyte.Screen.set_mode).
 APPLICATION_CURSOR_KEYS = 1 << 5  # DECCKM
 BRACKETED_PASTE = 2004 << 5
+# The alternate screen (ESC [ ? 1049 h, and the older 1047 and 47) that full-screen programs draw on: vim, less and top
+# leave the shell's screen as it was when they quit, and their repaints stay out of the scrollback.
+ALTERNATE_SCREEN_MODES = frozenset({47, 1047, 1049})
+SAVES_CURSOR = 1049
 SHARED_CELLS_LIMIT = 20_000
 
 
@@ -28,7 +32,43 @@ class TerminalScreen(pyte.HistoryScreen):
         self.lines_scrolled_off = 0  # ever: lets the widget keep the lines it shows (and a selection) in place
         self._answer = answer
         self._shared: dict[Any, Any] = {}
+        self._main_buffer: Any = None  # the shell's screen, kept while a program draws on the alternate one
         super().__init__(columns, lines, history=history)
+
+    @property
+    def on_alternate_screen(self) -> bool:
+        return self._main_buffer is not None
+
+    # -- the alternate screen (pyte has none) --
+
+    def reset(self) -> None:
+        self._main_buffer = None
+        super().reset()
+
+    def set_mode(self, *modes: int, **kwargs: Any) -> None:
+        if kwargs.get("private"):
+            alternate = ALTERNATE_SCREEN_MODES.intersection(modes)
+            if alternate and self._main_buffer is None:
+                if SAVES_CURSOR in alternate:
+                    self.save_cursor()
+                self._main_buffer = self.buffer
+                self.buffer = type(self.buffer)(self.buffer.default_factory)
+                self.dirty.update(range(self.lines))
+            modes = tuple(mode for mode in modes if mode not in ALTERNATE_SCREEN_MODES)
+        super().set_mode(*modes, **kwargs)
+
+    def reset_mode(self, *modes: int, **kwargs: Any) -> None:
+        if kwargs.get("private"):
+            alternate = ALTERNATE_SCREEN_MODES.intersection(modes)
+            if alternate and self._main_buffer is not None:
+                self.buffer, self._main_buffer = self._main_buffer, None
+                for row in [row for row in self.buffer if row >= self.lines]:  # resized meanwhile
+                    del self.buffer[row]
+                if SAVES_CURSOR in alternate:
+                    self.restore_cursor()
+                self.dirty.update(range(self.lines))
+            modes = tuple(mode for mode in modes if mode not in ALTERNATE_SCREEN_MODES)
+        super().reset_mode(*modes, **kwargs)
 
     @property
     def scrollback(self) -> Any:  # a deque of lines, oldest first
@@ -88,10 +128,10 @@ class TerminalScreen(pyte.HistoryScreen):
         return start, end
 
     def index(self) -> None:
-        """A line feed at the bottom: only lines scrolled off the top of the whole screen go to the scrollback, not
-        those leaving a scroll region (a full-screen program's status line), as in xterm."""
+        """A line feed at the bottom: only lines scrolled off the top of the whole (main) screen go to the
+        scrollback, not those leaving a scroll region (a full-screen program's status line), as in xterm."""
         top, bottom = self.margins or Margins(0, self.lines - 1)
-        if self.cursor.y == bottom and top == 0:
+        if self.cursor.y == bottom and top == 0 and self._main_buffer is None:  # the alternate screen has none
             self.history.top.append(self._shared_cells(self.buffer[top]))
             self.lines_scrolled_off += 1
         pyte.Screen.index(self)
