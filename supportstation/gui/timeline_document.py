@@ -37,6 +37,8 @@ def kind_label(kind: str) -> str:
         "part_added": _("Part"),
         "command": _("Command"),
         "terminal_session": _("Terminal"),
+        "file_transfer": _("File transfer"),
+        "host_key": _("Host key"),
         "procedure": _("Procedure"),
         "email": _("E-mail"),
     }
@@ -50,6 +52,8 @@ KIND_COLOURS = {
     "attachment": "#00695c",
     "command": "#37474f",
     "terminal_session": "#37474f",
+    "file_transfer": "#37474f",
+    "host_key": "#ef6c00",  # a trust decision: stands out
     "time_edited": "#ef6c00",
 }
 

@@ -138,8 +138,15 @@ def shot(widget: Any, name: str) -> None:
     folder = os.environ.get("SUPPORTSTATION_SHOTS")
     if not folder:
         return
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
-    QApplication.processEvents()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        QApplication.processEvents()  # a test without an event loop: pending layouts and paints now
+    # Inside an async test, the loop has run Qt's events at the test's last await; running them again here, inside
+    # a task, makes qasync lose the wake-up of other tasks (which then hang).
     Path(folder).mkdir(parents=True, exist_ok=True)
     widget.window().grab().save(str(Path(folder) / f"{name}.png"))

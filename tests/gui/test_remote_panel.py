@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import Qt
 
+from supportstation.gui.remote.remote_panel import run_summary
 from supportstation.remote.host_keys import fingerprint_of
 from supportstation.remote.results import RunState
 from supportstation.remote.workbench import KNOWN_HOSTS_FILE
@@ -196,6 +197,7 @@ async def test_a_100_mb_output_never_stalls_the_window(remote_lab: RemoteLab, ss
         stall_probe.reset()
         started = time.monotonic()
         result = await panel.run("head -c 100000000 /dev/zero | tr '\\0' 'x' | fold -w 99")
+        await until(lambda: panel.output.idle, what="the output shown")
         elapsed = time.monotonic() - started
     finally:
         for pid in server_side:
@@ -206,9 +208,10 @@ async def test_a_100_mb_output_never_stalls_the_window(remote_lab: RemoteLab, ss
     assert result.state is RunState.SUCCEEDED
     shot(panel, "remote_100mb")
     assert result.output.total_bytes == 101_010_101
-    # The target is 50 ms; on this 2-core test machine, with the reader, the recorder and the window
-    # sharing it, the figure is 45-80 ms (reported in the closing note). What must never happen is a felt freeze:
-    # a blocking call on the GUI thread would show here as hundreds of milliseconds.
+    assert panel.output.plain_text().rstrip("\n").endswith("\n" + run_summary(result))
+    # The target is 50 ms: on this 2-core machine, with sshd, the reader, the recorder and the window sharing
+    # it, the figure is 28-45 ms (reported in the closing note). A loaded CI machine can go past it; what must never
+    # happen is a felt freeze: a blocking call on the GUI thread would show here as hundreds of milliseconds.
     assert stall < 200, f"the event loop stalled {stall:.0f} ms"
 
 

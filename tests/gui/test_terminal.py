@@ -305,8 +305,6 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(
     await until(lambda: tab.state == "closed", what="the end of the shell")
     assert "exit code 0" in tab.state_label.text() and tab.reconnect_button.isEnabled()
     await until(lambda: tab.sessions_recorded == 1, what="the record")
-    # Not before: shot() runs Qt's events inside this task, and qasync then drops the wake-up of a task waiting
-    # meanwhile (here the recording's), which never resumes.
     shot(tab, "terminal_closed")
 
     with remote_lab.window.context.database.session() as db:

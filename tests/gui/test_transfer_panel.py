@@ -30,6 +30,7 @@ from supportstation.remote.targets import Target
 from supportstation.storage.models import Attachment, AuditRecord, Ticket, TimelineEvent
 from supportstation.vault import open_vault
 from supportstation.vault.crypto import ScryptParameters
+from tests.gui.conftest import shot
 from tests.servers import sshd as servers
 
 BIG = 1 << 30  # sparse: costs no disk, and takes long enough to be cancelled half-way
@@ -184,6 +185,7 @@ async def test_upload_then_download_attached_to_the_ticket_lands_on_the_timeline
     assert downloaded.read_bytes() == local.read_bytes()
     assert "attached" in panel.transfers.state_text(download)
     assert len(recorded) == 2
+    shot(panel, "transfers_done")
 
     events = file_events(demo_context, ticket_id)
     assert [event.data["direction"] for event in events] == ["upload", "download"]
@@ -212,6 +214,7 @@ async def cancel_half_way(qtbot, panel: TransferPanel, transfer: Transfer) -> No
     # The worker's progress reaches the row through the GUI's timer, with the rate.
     await until(lambda: transfer.latest[0] > 0 and "/s" in panel.transfers.progress_text(transfer))
     assert " of 1.1 GB · " in panel.transfers.progress_text(transfer)
+    shot(panel, f"transfer_{transfer.direction.value}_running")
     button = panel.transfers.cancel_button(transfer)
     assert button is not None
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -222,9 +225,7 @@ async def cancel_half_way(qtbot, panel: TransferPanel, transfer: Transfer) -> No
     assert panel.transfers.cancel_button(transfer) is None
 
 
-# Download and upload are cancelled in tests of their own, each on its own connection: cancelling a download can
-# make the server drop the whole connection (a race in the core's use of paramiko's prefetch, reported), which
-# would fail a transfer running beside it.
+# Download and upload are cancelled in tests of their own, each on its own connection.
 
 
 @pytest.mark.asyncio
