@@ -21,6 +21,7 @@ from supportstation.storage.models import CredentialRef, Host
 from supportstation.vault import open_vault
 from supportstation.vault.crypto import ScryptParameters
 from tests.conftest import ROOT
+from tests.gui.conftest import shot
 
 DATA = ROOT / "tests" / "data" / "hosts"
 SECRET = "S3cret-du-test-GUI"
@@ -61,6 +62,9 @@ def row_of(view: HostsView, name: str) -> int:
 async def test_browse_by_client_and_site_search_and_ask_for_remote_work(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     view = await loaded(main_window)
     assert view.model.rowCount() == 15 and view.summary.text() == "15 of 15 hosts"
+    main_window.navigation.setCurrentRow(1)
+    await asyncio.sleep(0.05)  # the page's layout, then the shot
+    shot(view, "hosts_view")
     root = view.scopes.topLevelItem(0)
     assert root.text(0) == "All clients (15)" and root.childCount() == 5
     mairie = next(root.child(i) for i in range(root.childCount()) if root.child(i).text(0).startswith("Mairie"))
@@ -212,6 +216,7 @@ async def test_import_with_a_preview_then_import(qtbot, main_window: MainWindow)
     assert dialog.model.data(dialog.model.index(row, 1)) == "69"
     assert "Jinja" in dialog.model.data(dialog.model.index(row, 6))
     assert dialog.import_button.text() == "Import 14 hosts"
+    shot(dialog, "hosts_import_preview")
 
     changed = signals(view.changed)
     result = await dialog.run_import()

@@ -59,7 +59,7 @@ def host_columns() -> list[Column[HostRow]]:
     ]
 
 
-COLUMN_WIDTHS = [145, 110, 160, 70, 70, 150, 130, 190, 140]
+COLUMN_WIDTHS = [130, 105, 140, 70, 60, 130, 120, 190, 140]
 # Hidden when the tree on the left already says them.
 CLIENT_COLUMN, SITE_COLUMN = 7, 8
 
@@ -150,7 +150,7 @@ class HostsView(QWidget):
         self.splitter.addWidget(self.scopes)
         self.splitter.addWidget(self.rows)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([265, 1000])
+        self.splitter.setSizes([255, 1000])
 
         titles = QHBoxLayout()
         titles.addWidget(self.heading)
