@@ -120,4 +120,3 @@ class TerminalRecord:
             "end": end_message,
             "host_key_fingerprint": self.host_key_fingerprint,
         }
-
