@@ -59,7 +59,9 @@ def _wait_for_login_collection(timeout: float) -> str | None:
         try:
             with secretstorage.dbus_init() as connection:
                 if secretstorage.check_service_availability(connection):
-                    collection = secretstorage.get_default_collection(connection)
+                    # Not get_default_collection: while the daemon is still making the login collection, that asks
+                    # to create one, through a prompt no one can answer here, and waits for ever.
+                    collection = secretstorage.Collection(connection)  # raises until the default one exists
                     if not collection.is_locked():
                         return None
                     problem = "the default collection is locked"
