@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
 from supportstation.i18n import _
@@ -225,6 +225,7 @@ def append(
     created_at: datetime | None = None,
 ) -> AuditRecord:
     """Adds a record at the end of the chain; the anchor is rewritten once the session's transaction commits.
+    The record returned is not in the session (it was inserted directly).
 
     `output` must already be redacted: only its SHA-256 is kept here, as evidence of what was stored elsewhere.
     A caller that streamed a large output gives the digest it computed along the way as `output_sha256` instead.
@@ -235,7 +236,9 @@ def append(
     # lock serialises them all. The unique sequence remains the backstop against a fork of the chain.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-    last = session.scalars(select(AuditRecord).order_by(AuditRecord.sequence.desc()).limit(1)).one_or_none()
+    # Core statements, not the ORM's unit of work: every recorded run appends, and a fan-out appends 50 at once.
+    connection = session.connection()  # Core directly: the ORM's bulk-insert path costs as much as its flush
+    last = connection.execute(_LAST_RECORD).first()
     record = AuditRecord(
         sequence=1 if last is None else last.sequence + 1,
         created_at=created_at or utc_now(),
@@ -248,12 +251,32 @@ def append(
         previous_hash=GENESIS_HASH if last is None else last.record_hash,
     )
     record.record_hash = compute_hash(record)
-    session.add(record)
-    session.flush()
+    values = {column: getattr(record, column) for column in _RECORD_COLUMNS}
+    record.id = connection.execute(_INSERT_RECORD, values).scalar_one()
     # Anchoring before the commit would leave an anchor ahead of the database if the commit failed.
     anchor.key(create=True)  # fail now, inside the transaction, if the vault cannot hold the key
     _anchor_after_commit(session, anchor, AnchorState(record.sequence, record.record_hash))
     return record
+
+
+# Built once: building a statement costs as much as running it.
+_AUDIT_TABLE = AuditRecord.__table__
+_LAST_RECORD = (
+    select(_AUDIT_TABLE.c.sequence, _AUDIT_TABLE.c.record_hash).order_by(_AUDIT_TABLE.c.sequence.desc()).limit(1)
+)
+_INSERT_RECORD = insert(_AUDIT_TABLE).returning(_AUDIT_TABLE.c.id)
+_RECORD_COLUMNS = (
+    "sequence",
+    "created_at",
+    "actor",
+    "target",
+    "action",
+    "exit_code",
+    "output_sha256",
+    "ticket_id",
+    "previous_hash",
+    "record_hash",
+)
 
 
 def _anchor_after_commit(session: Session, anchor: Anchor, state: AnchorState) -> None:

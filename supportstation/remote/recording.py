@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from supportstation import audit
@@ -33,6 +33,13 @@ from supportstation.remote.ssh import SshConnection
 from supportstation.storage.database import Database
 from supportstation.storage.models import TimelineEvent
 from supportstation.storage.run_models import RemoteRun
+
+_RUNS, _EVENTS = RemoteRun.__table__, TimelineEvent.__table__
+# Built once: building a statement costs about as much as running it.
+_INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_UPDATE_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("row_id"))
+_UPDATE_EVENT = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
 
 FLUSH_INTERVAL = 1.0
 FLUSH_BYTES = 4 * 1024 * 1024  # also flush early when this much is waiting: bounded memory at any speed
@@ -75,39 +82,46 @@ class DatabaseRecorder:
 
     def begin(self, request: RunRequest, result: RunResult, connection: SshConnection | None) -> None:
         context = self.context
+        # Core statements on the session's connection: the ORM's unit of work cost more CPU than the work itself,
+        # and a fan-out records dozens of runs at once.
         with context.database.writing() as session:
-            run = RemoteRun(
-                ticket_id=context.ticket_id,
-                intervention_id=context.intervention_id,
-                host_id=request.target.host_id,
-                actor=context.actor,
-                target=result.target,
-                transport="ssh",
-                command=result.command,
-                action_id=request.action_id,
-                started_at=result.started_at,
-                state=RunState.RUNNING.value,
-                host_key_fingerprint=result.host_key_fingerprint,
-                runner=this_runner(),
-            )
-            session.add(run)
+            database_connection = session.connection()
             if context.ticket_id is not None:
                 record_host_key_acceptance(session, context, connection)
-                event = TimelineEvent(
-                    ticket_id=context.ticket_id,
-                    intervention_id=context.intervention_id,
-                    created_at=result.started_at,
-                    kind="command",
-                    author_id=context.author_id,
-                    summary=_summary(result, request)[:500],
-                )
-                session.add(event)
-                session.flush()
-                run.timeline_event_id = event.id
-                self.event_id = event.id
+                self.event_id = database_connection.execute(
+                    _INSERT_EVENT,
+                    {
+                        "ticket_id": context.ticket_id,
+                        "intervention_id": context.intervention_id,
+                        "created_at": result.started_at,
+                        "kind": "command",
+                        "author_id": context.author_id,
+                        "summary": _summary(result, request)[:500],
+                        "body": "",
+                        "data": {},
+                    },
+                ).scalar_one()
+            run_id = database_connection.execute(
+                _INSERT_RUN,
+                {
+                    "ticket_id": context.ticket_id,
+                    "intervention_id": context.intervention_id,
+                    "host_id": request.target.host_id,
+                    "actor": context.actor,
+                    "target": result.target,
+                    "transport": "ssh",
+                    "command": result.command,
+                    "action_id": request.action_id,
+                    "started_at": result.started_at,
+                    "state": RunState.RUNNING.value,
+                    "host_key_fingerprint": result.host_key_fingerprint,
+                    "runner": this_runner(),
+                    "timeline_event_id": self.event_id,
+                },
+            ).scalar_one()
             session.commit()
-            self.run_id = result.run_id = run.id
-        self._writer = OutputWriter(context.database, run.id, context.outputs_folder)
+            self.run_id = result.run_id = run_id
+        self._writer = OutputWriter(context.database, run_id, context.outputs_folder)
         self._last_flush = time.monotonic()  # the first second of output is counted from the start of the command
 
     def add(self, chunk: Chunk) -> None:
@@ -146,20 +160,30 @@ class DatabaseRecorder:
         # The last chunks, the run's end, its timeline entry and its audit record: one transaction, one fsync.
         with context.database.writing() as session:
             insert_rows(session, rows)
-            run = session.get(RemoteRun, self.run_id)
-            assert run is not None
-            run.stdout_bytes, run.stderr_bytes = writer.sizes[Stream.STDOUT], writer.sizes[Stream.STDERR]
-            run.ended_at = result.ended_at
-            run.state = result.state.value
-            run.exit_code = result.exit_code
-            run.error = " ".join(part for part in (result.error, storage_error) if part)
-            run.output_sha256 = digest
+            database_connection = session.connection()
+            database_connection.execute(
+                _UPDATE_RUN,
+                {
+                    "row_id": self.run_id,
+                    "stdout_bytes": writer.sizes[Stream.STDOUT],
+                    "stderr_bytes": writer.sizes[Stream.STDERR],
+                    "ended_at": result.ended_at,
+                    "state": result.state.value,
+                    "exit_code": result.exit_code,
+                    "error": " ".join(part for part in (result.error, storage_error) if part),
+                    "output_sha256": digest,
+                },
+            )
             if self.event_id is not None:
-                event = session.get(TimelineEvent, self.event_id)
-                if event is not None:
-                    event.summary = _summary(result, self.request)[:500]
-                    event.body = _timeline_body(result)
-                    event.data = _event_data(result, self.request)
+                database_connection.execute(
+                    _UPDATE_EVENT,
+                    {
+                        "row_id": self.event_id,
+                        "summary": _summary(result, self.request)[:500],
+                        "body": _timeline_body(result),
+                        "data": _event_data(result, self.request),
+                    },
+                )
             if context.anchor is not None:
                 audit.append(
                     session,
@@ -196,6 +220,7 @@ def record_host_key_acceptance(session: Session, context: RecordingContext, conn
             data={"host": offered.host_entry, "key_type": offered.key_type, "fingerprint": offered.fingerprint},
         )
     )
+    session.flush()  # now: the entries written next (with Core statements) come after it on the timeline
 
 
 def _summary(result: RunResult, request: RunRequest) -> str:
