@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from supportstation import audit
 from supportstation.clock import utc_now
 from supportstation.i18n import _
@@ -47,17 +49,9 @@ class TerminalRecord:
             return
         with context.database.writing() as session:
             record_host_key_acceptance(session, context, connection)
-            event = TimelineEvent(
-                ticket_id=context.ticket_id,
-                intervention_id=context.intervention_id,
-                created_at=self.started_at,
-                kind=TIMELINE_KIND,
-                author_id=context.author_id,
-                summary=self._summary(None)[:500],
-                body="",
-                data=self._data(None, ""),
-            )
-            session.add(event)
+            event = self._new_event(session)
+            event.summary = self._summary(None)[:500]
+            event.data = self._data(None, "")
             session.commit()
             self.event_id = event.id
 
@@ -79,15 +73,8 @@ class TerminalRecord:
         with context.database.writing() as session:
             if context.ticket_id is not None:
                 event = session.get(TimelineEvent, self.event_id) if self.event_id is not None else None
-                if event is None:  # opened without a ticket's entry, or the entry was removed meanwhile
-                    event = TimelineEvent(
-                        ticket_id=context.ticket_id,
-                        intervention_id=context.intervention_id,
-                        created_at=self.started_at,
-                        kind=TIMELINE_KIND,
-                        author_id=context.author_id,
-                    )
-                    session.add(event)
+                if event is None:  # its entry could not be made at the start, or was removed meanwhile
+                    event = self._new_event(session)
                 event.summary = self._summary(ended_at)[:500]
                 event.body = transcript
                 event.data = {**self._data(ended_at, end_message), "transcript_sha256": digest}
@@ -102,6 +89,20 @@ class TerminalRecord:
                     ticket_id=context.ticket_id,
                 )
             session.commit()
+
+    def _new_event(self, session: Session) -> TimelineEvent:
+        context = self.context
+        assert context.ticket_id is not None
+        event = TimelineEvent(
+            ticket_id=context.ticket_id,
+            intervention_id=context.intervention_id,
+            created_at=self.started_at,
+            kind=TIMELINE_KIND,
+            author_id=context.author_id,
+            body="",
+        )
+        session.add(event)
+        return event
 
     def _summary(self, ended_at: datetime | None, until: datetime | None = None) -> str:
         if ended_at is not None:
