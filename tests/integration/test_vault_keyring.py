@@ -52,13 +52,18 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
 def _wait_for_login_collection(timeout: float) -> str | None:
     """None once the default collection exists and is unlocked, else the last problem seen."""
     import secretstorage
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import Proxy
+    from secretstorage.util import BUS_NAME as SECRETS_NAME
 
     problem = "not tried"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with secretstorage.dbus_init() as connection:
-                if secretstorage.check_service_availability(connection):
+                # Owned, not merely activatable (which check_service_availability also accepts): a call to an
+                # activatable name makes dbus-daemon start a second, locked gnome-keyring that can win the name.
+                if Proxy(message_bus, connection).NameHasOwner(SECRETS_NAME)[0] == 1:
                     # Not get_default_collection: while the daemon is still making the login collection, that asks
                     # to create one, through a prompt no one can answer here, and waits for ever.
                     collection = secretstorage.Collection(connection)  # raises until the default one exists
@@ -66,7 +71,7 @@ def _wait_for_login_collection(timeout: float) -> str | None:
                         return None
                     problem = "the default collection is locked"
                 else:
-                    problem = "org.freedesktop.secrets is not on the bus"
+                    problem = "org.freedesktop.secrets is not owned on the bus yet"
         except Exception as error:  # the daemon is still starting
             problem = f"{type(error).__name__}: {error}"
         time.sleep(0.1)
