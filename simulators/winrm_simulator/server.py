@@ -85,6 +85,12 @@ class WinRMSimulator:
         return self._server.server_address[1]
 
     @property
+    def open_shells(self) -> int:
+        """Shells created and not deleted yet: a client must delete its shells on every path."""
+        with self._lock:
+            return len(self._shells)
+
+    @property
     def url(self) -> str:
         scheme = "https" if self.https else "http"
         return f"{scheme}://127.0.0.1:{self.port}/wsman"
