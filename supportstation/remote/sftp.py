@@ -7,6 +7,7 @@ it wrote on the host. The SHA-256 of what was transferred is computed on the way
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
@@ -182,8 +183,7 @@ def _blocks(reader: paramiko.SFTPFile, size: int, cancel: threading.Event | None
         window = reader.readv([(offset, min(BLOCK, end - offset)) for offset in range(start, end, BLOCK)])
         for block in window:
             if cancel is not None and cancel.is_set():
-                for _rest in window:
-                    pass
+                collections.deque(window, maxlen=0)  # takes the window's remaining answers: none left in flight
                 _check(cancel)
             if not block:  # the file shrank since it was measured
                 return
