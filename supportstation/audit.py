@@ -236,8 +236,9 @@ def append(
     # lock serialises them all. The unique sequence remains the backstop against a fork of the chain.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-    # Core statements, not the ORM's unit of work: every recorded run appends, and a fan-out appends 50 at once.
-    connection = session.connection()  # Core directly: the ORM's bulk-insert path costs as much as its flush
+    # Core statements on the session's connection, not the ORM (whose flush or bulk-insert path costs more than the
+    # work): every recorded run appends, and a fan-out appends 50 at once.
+    connection = session.connection()
     last = connection.execute(_LAST_RECORD).first()
     record = AuditRecord(
         sequence=1 if last is None else last.sequence + 1,

@@ -178,11 +178,8 @@ class TerminalTab(QWidget):
     async def _open_record(self, shell: ShellSession, connection: SshConnection) -> TerminalRecord | None:
         """The session's entry on the timeline, made as it opens; None (and logged) if it could not be made: the
         end of the session tries again."""
-        from supportstation.remote.terminal_recording import TerminalRecord
-
         try:
-            context = await self.session.recording(self.ticket_id)
-            record = TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+            record = await self._new_record(shell)
             await asyncio.to_thread(record.open, connection)
         except Exception:
             log.exception("Could not put the terminal session on %s on the timeline", shell.target_label)
@@ -197,14 +194,17 @@ class TerminalTab(QWidget):
         except Exception:  # tried again at the next interval, and at the end
             log.exception("Could not save the transcript of the terminal on %s", shell.target_label)
 
-    async def _finish_record(self, record: TerminalRecord | None, shell: ShellSession, end: ShellEnd) -> None:
+    async def _new_record(self, shell: ShellSession) -> TerminalRecord:
         from supportstation.remote.terminal_recording import TerminalRecord
 
+        context = await self.session.recording(self.ticket_id)
+        return TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+
+    async def _finish_record(self, record: TerminalRecord | None, shell: ShellSession, end: ShellEnd) -> None:
         assert shell.ended_at is not None
         try:
             if record is None:
-                context = await self.session.recording(self.ticket_id)
-                record = TerminalRecord(context, shell.target_label, shell.started_at, shell.host_key_fingerprint)
+                record = await self._new_record(shell)
             await asyncio.to_thread(record.finish, shell.transcript.text(), shell.ended_at, end.message)
         except Exception as error:  # the shell is over either way; the engineer must see that it was not recorded
             log.exception("Could not record the terminal session on %s", shell.target_label)
