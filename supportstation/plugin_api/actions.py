@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -302,6 +302,17 @@ class Action:
                     ),
                 )
         return {parameter.name: parameter.validate(arguments.get(parameter.name)) for parameter in self.parameters}
+
+    def shell_for(self, shells: Sequence[str]) -> str:
+        """The first of a target's shells (its preferred one first) that this action has a command for."""
+        for shell in shells:
+            if shell in self.commands:
+                return shell
+        raise ActionError(
+            _("Action {id} has no command for {shells}; it has one for: {available}.").format(
+                id=self.id, shells=" or ".join(shells), available=", ".join(self.commands)
+            )
+        )
 
     def command_for(self, shell: str, arguments: Mapping[str, object] | None = None) -> str:
         """The command line for `shell`, each placeholder replaced by its validated value quoted for that shell."""

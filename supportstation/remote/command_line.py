@@ -48,13 +48,31 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--json", action="store_true", help=_("print one JSON object per target instead of the output"))
     group.add_argument("--ticket", metavar="REFERENCE", help=_("record the run on this ticket's timeline"))
     group.add_argument("--limit", type=int, default=10, metavar="N", help=_("at most N targets at once (default: 10)"))
+    windows = parser.add_argument_group(_("WinRM (winrm+https:// and winrm+http:// targets)"))
+    windows.add_argument(
+        "--shell", choices=("powershell", "cmd"), help=_("the language of the command (default: powershell)")
+    )
+    windows.add_argument(
+        "--auth",
+        choices=("ntlm", "kerberos", "credssp", "basic"),
+        help=_("how to log in (default: ntlm; basic only over HTTPS)"),
+    )
+    windows.add_argument("--ca-file", type=Path, metavar="FILE", help=_("verify the host's certificate with this CA"))
+    windows.add_argument(
+        "--cert-fingerprint",
+        metavar="SHA256",
+        help=_("trust exactly the certificate with this SHA-256 fingerprint (pinning)"),
+    )
 
 
 def add_parsers(commands: Any) -> None:
     run = commands.add_parser(
         "run",
-        help=_("run a command on one or more hosts over SSH: run TARGET… -- COMMAND"),
-        description=_("A target is ssh://user@host:port, a host of the inventory, or a Host of ~/.ssh/config."),
+        help=_("run a command on one or more hosts over SSH or WinRM: run TARGET… -- COMMAND"),
+        description=_(
+            "A target is ssh://user@host:port, winrm+https://user@host:5986, winrm+http://user@host:5985, a host "
+            "of the inventory, or a Host of ~/.ssh/config."
+        ),
     )
     run.add_argument("targets", nargs="+", metavar="TARGET")
     run.add_argument("--sudo", action="store_true", help=_("run the command as root through sudo"))

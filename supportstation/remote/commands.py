@@ -23,7 +23,7 @@ from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt, Offe
 from supportstation.remote.results import RunResult, RunState, Stream
 from supportstation.remote.runs import RunHandle, Runner, RunRequest
 from supportstation.remote.ssh import ConnectOptions
-from supportstation.remote.targets import AuthMethod, Target, TargetError
+from supportstation.remote.targets import AuthMethod, Target, TargetError, WinrmOptions, WinrmShell
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_TIMEOUT, EXIT_INTERRUPTED, EXIT_CONNECTION = 124, 130, 255
@@ -70,13 +70,7 @@ class CommandSession:
 
     async def _ask_on_terminal(self, offered: OfferedKey) -> HostKeyDecision:
         async with self._prompt_lock:  # one question at a time during a fan-out
-            print(
-                _(
-                    "The authenticity of host {host} can't be established.\n"
-                    "{key_type} key fingerprint is {fingerprint}."
-                ).format(host=offered.host_entry, key_type=offered.key_type, fingerprint=offered.fingerprint),
-                file=sys.stderr,
-            )
+            print(_describe_offered(offered), file=sys.stderr)
             question = _("Trust it [o]nce, [a]lways, or [N]o? ")
             answer = await asyncio.to_thread(_read_answer, question)
         return {"o": HostKeyDecision.ACCEPT_ONCE, "a": HostKeyDecision.ACCEPT_ALWAYS}.get(
@@ -98,8 +92,23 @@ class CommandSession:
                     target = dataclasses.replace(target, identity_files=tuple(namespace.identity), auth=AuthMethod.AUTO)
                 if namespace.jump:
                     target = dataclasses.replace(target, jump=parse_jump_chain(namespace.jump))
+                if target.winrm is not None:
+                    target = dataclasses.replace(target, winrm=self._winrm_options(target.winrm))
                 found.append(target)
         return found
+
+    def _winrm_options(self, options: WinrmOptions) -> WinrmOptions:
+        """The target's WinRM settings with those given on the command line."""
+        import dataclasses
+
+        namespace = self.namespace
+        given: dict[str, Any] = {
+            "shell": WinrmShell(namespace.shell) if namespace.shell else None,
+            "auth": namespace.auth,
+            "ca_file": namespace.ca_file,
+            "cert_fingerprint": namespace.cert_fingerprint,
+        }
+        return dataclasses.replace(options, **{name: value for name, value in given.items() if value})
 
     async def run_all(self, requests: list[RunRequest]) -> dict[Target, RunResult]:
         handles: list[RunHandle] = []
@@ -130,6 +139,18 @@ class CommandSession:
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
             await self.pool.close()
+
+
+def _describe_offered(offered: Any) -> str:
+    if hasattr(offered, "summary"):  # a WinRM host's TLS certificate
+        return _(
+            "The certificate of {host} is not trusted ({problem}).\n{summary}.\nSHA-256 fingerprint: {fingerprint}"
+        ).format(
+            host=offered.host_entry, problem=offered.problem, summary=offered.summary(), fingerprint=offered.fingerprint
+        )
+    return _(
+        "The authenticity of host {host} can't be established.\n{key_type} key fingerprint is {fingerprint}."
+    ).format(host=offered.host_entry, key_type=offered.key_type, fingerprint=offered.fingerprint)
 
 
 def _read_answer(question: str) -> str:
@@ -280,16 +301,19 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     except ValueError:
         print(_("Error: write parameters as NAME=VALUE."), file=sys.stderr)
         return EXIT_USAGE
-    try:
-        command = action.command_for("sh", arguments)
-    except (ActionError, ParameterError) as error:
-        print(_("Error: {message}").format(message=error), file=sys.stderr)
-        return EXIT_USAGE
     targets = session.targets(namespace.targets)
     timeout = namespace.timeout or action.timeout
-    requests = [
-        RunRequest(target, command, timeout=timeout, sudo=action.needs_sudo, action_id=action.id) for target in targets
-    ]
+    requests = []
+    for target in targets:
+        try:
+            shell = action.shell_for(target.shells)
+            command = action.command_for(shell, arguments)
+        except (ActionError, ParameterError) as error:
+            print(_("Error: {message}").format(message=error), file=sys.stderr)
+            return EXIT_USAGE
+        requests.append(
+            RunRequest(target, command, timeout=timeout, sudo=action.needs_sudo, action_id=action.id, shell=shell)
+        )
     session.stream_output = namespace.raw and not namespace.json
     results = asyncio.run(session.run_all(requests))
     for target, result in results.items():

@@ -5,11 +5,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias
 
+from supportstation.i18n import _
+from supportstation.remote.certificates import CertificatePins
 from supportstation.remote.host_keys import HostKeyPrompt, HostKeyStore, refuse_unknown
+from supportstation.remote.results import ConnectError
 from supportstation.remote.ssh import ConnectOptions, SshConnection, connect_ssh
 from supportstation.remote.targets import Credentials, Target
 from supportstation.remote.threads import in_thread
+
+if TYPE_CHECKING:
+    from supportstation.remote.winrm_connection import WinrmConnection
+
+Connection: TypeAlias = "SshConnection | WinrmConnection"
+PINNED_CERTIFICATES_FILE = "winrm_certificates"
 
 CredentialSource = Callable[[Target], Credentials]
 
@@ -26,21 +36,28 @@ class ConnectionPool:
         prompt: HostKeyPrompt = refuse_unknown,
         credentials: CredentialSource = no_credentials,
         options: ConnectOptions | None = None,
+        certificates: CertificatePins | None = None,
     ) -> None:
         self.host_keys = host_keys
+        # WinRM certificates pinned "always" are kept beside the SSH host keys.
+        self.certificates = certificates or CertificatePins(host_keys.app_file.with_name(PINNED_CERTIFICATES_FILE))
         self.prompt = prompt
         self.credentials = credentials
         self.options = options or ConnectOptions()
-        self._connections: dict[tuple[object, ...], SshConnection] = {}
+        self._connections: dict[tuple[object, ...], Connection] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
-    async def connection(self, target: Target) -> SshConnection:
+    async def connection(self, target: Target) -> Connection:
         key = target.connection_key()
         # One connect at a time per host: ten commands started together share the first one's connection.
         async with self._locks.setdefault(key, asyncio.Lock()):
             existing = self._connections.get(key)
             if existing is not None and existing.active:
                 return existing
+            if target.winrm is not None:
+                connection: Connection = await self._connect_winrm(target)
+                self._connections[key] = connection
+                return connection
             via = None
             if target.jump:
                 # The last hop is reached through the hops before it.
@@ -57,7 +74,23 @@ class ConnectionPool:
             self._connections[key] = connection
             return connection
 
-    def drop(self, target: Target, connection: SshConnection | None = None) -> None:
+    async def _connect_winrm(self, target: Target) -> WinrmConnection:
+        # Imported here: pywinrm and its HTTP stack are loaded only by an engineer who reaches a Windows host.
+        from supportstation.remote.winrm_connection import connect_winrm
+
+        credentials = await in_thread(self.credentials, target)
+        return await connect_winrm(
+            target, pins=self.certificates, prompt=self.prompt, credentials=credentials, options=self.options
+        )
+
+    async def ssh_connection(self, target: Target) -> SshConnection:
+        """For what only SSH offers (SFTP, terminals): a clear error for a WinRM target."""
+        connection = await self.connection(target)
+        if not isinstance(connection, SshConnection):
+            raise ConnectError(_("{host} is reached over WinRM: this needs SSH.").format(host=target.label))
+        return connection
+
+    def drop(self, target: Target, connection: Connection | None = None) -> None:
         """Forgets a dead connection so the next run reconnects. Given `connection`, only if the pool still holds
         that one: another run may already have replaced it with a live connection, which must not be closed."""
         key = target.connection_key()

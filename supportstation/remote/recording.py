@@ -109,7 +109,7 @@ class DatabaseRecorder:
                     "host_id": request.target.host_id,
                     "actor": context.actor,
                     "target": result.target,
-                    "transport": "ssh",
+                    "transport": request.target.transport,
                     "command": result.command,
                     "action_id": request.action_id,
                     "started_at": result.started_at,

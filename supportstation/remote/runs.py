@@ -50,6 +50,11 @@ class RunRequest:
     pty: bool = False
     sudo: bool = False
     action_id: str | None = None
+    shell: str | None = None  # the command's language (sh, powershell, cmd); None: the target's
+
+    @property
+    def language(self) -> str:
+        return self.shell or self.target.shell
 
 
 class RunRecorder(Protocol):
@@ -182,6 +187,10 @@ class Runner:
         handle = RunHandle(request, result, live=live)
         recorder = self.recorder(request) if self.recorder else None
         try:
+            if request.sudo and request.target.winrm is not None:
+                raise ConnectError(
+                    _("sudo is for Linux and Unix hosts: over WinRM a command runs as the account that logs in.")
+                )
             connection = await self.pool.connection(request.target)
         except ConnectError as error:
             result.state, result.error, result.ended_at = RunState.NOT_CONNECTED, str(error), utc_now()
@@ -195,7 +204,9 @@ class Runner:
         command_line = sudo_command(request.command, with_password=bool(credentials.password)) if request.sudo else None
         await connection.session_slots.acquire()
         try:
-            process = await in_thread(connection.start, command_line or request.command, pty=request.pty)
+            process = await in_thread(
+                connection.start, command_line or request.command, pty=request.pty, shell=request.language
+            )
         except ConnectError as error:
             connection.session_slots.release()
             # A refused channel (the server's MaxSessions, 10 by default) leaves the connection up, with other

@@ -60,7 +60,7 @@ async def upload(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> TransferResult:
-    connection = await pool.connection(target)
+    connection = await pool.ssh_connection(target)
     size, digest = await in_thread(_upload, connection.open_sftp, local, remote, progress, cancel, target)
     return TransferResult(target.url, "upload", local, remote, size, digest, connection.fingerprint)
 
@@ -74,7 +74,7 @@ async def download(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> TransferResult:
-    connection = await pool.connection(target)
+    connection = await pool.ssh_connection(target)
     size, digest = await in_thread(_download, connection.open_sftp, remote, local, progress, cancel, target)
     return TransferResult(target.url, "download", local, remote, size, digest, connection.fingerprint)
 
@@ -229,7 +229,7 @@ class RemoteFolder:
 
 async def list_remote(pool: ConnectionPool, target: Target, path: str = "") -> RemoteFolder:
     """The folder's entries; an empty `path` is the login's home folder, where SFTP starts."""
-    connection = await pool.connection(target)
+    connection = await pool.ssh_connection(target)
     return await in_thread(_list, connection.open_sftp, path, target)
 
 

@@ -81,8 +81,14 @@ class SshConnection:
     def active(self) -> bool:
         return self.transport.is_active() and (self.via is None or self.via.active)
 
-    def start(self, command: str, *, pty: bool = False) -> SshProcess:
+    def start(self, command: str, *, pty: bool = False, shell: str = "sh") -> SshProcess:
         """Opens a channel on the shared connection and starts `command` there. Blocking."""
+        if shell != "sh":
+            raise ConnectError(
+                _("{target} runs POSIX shell commands over SSH, not {shell} ones.").format(
+                    target=self.target.label, shell=shell
+                )
+            )
         try:
             channel = self.transport.open_session(timeout=self.options.connect_timeout)
             if pty:

@@ -16,6 +16,8 @@ from urllib.parse import unquote
 from supportstation.i18n import _
 
 DEFAULT_SSH_PORT = 22
+WINRM_HTTPS_PORT = 5986
+WINRM_HTTP_PORT = 5985
 
 
 class AuthMethod(enum.StrEnum):
@@ -24,6 +26,22 @@ class AuthMethod(enum.StrEnum):
     AGENT = "agent"
     PASSWORD = "password"
     KEYBOARD_INTERACTIVE = "keyboard-interactive"
+
+
+class WinrmShell(enum.StrEnum):
+    POWERSHELL = "powershell"
+    CMD = "cmd"
+
+
+@dataclass(frozen=True)
+class WinrmOptions:
+    """How to reach a Windows host over WinRM. No secret here either: the password comes as `Credentials`."""
+
+    https: bool = True
+    auth: str = "ntlm"  # ntlm, kerberos, credssp or basic (HTTPS only)
+    shell: WinrmShell = WinrmShell.POWERSHELL  # what an ad-hoc command is written in
+    ca_file: Path | None = None  # a CA to verify the certificate with, instead of the system's
+    cert_fingerprint: str = ""  # a certificate pinned by its SHA-256, from the command line
 
 
 class TargetError(ValueError):
@@ -41,6 +59,24 @@ class Target:
     jump: tuple[Target, ...] = ()  # ProxyJump chain, first hop first
     name: str = ""  # the inventory name or ssh_config alias the engineer used
     host_id: int | None = field(default=None, compare=False)
+    winrm: WinrmOptions | None = None  # set for a Windows host reached over WinRM instead of SSH
+
+    @property
+    def transport(self) -> str:
+        return "winrm" if self.winrm is not None else "ssh"
+
+    @property
+    def shell(self) -> str:
+        """The language of the commands this target runs: sh over SSH, PowerShell or cmd over WinRM."""
+        return self.winrm.shell.value if self.winrm is not None else "sh"
+
+    @property
+    def shells(self) -> tuple[str, ...]:
+        """The languages this target can run, the one it prefers first."""
+        if self.winrm is None:
+            return ("sh",)
+        other = WinrmShell.CMD if self.winrm.shell is WinrmShell.POWERSHELL else WinrmShell.POWERSHELL
+        return (self.winrm.shell.value, other.value)
 
     @property
     def login(self) -> str:
@@ -49,6 +85,9 @@ class Target:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.winrm is not None:
+            scheme = "winrm+https" if self.winrm.https else "winrm+http"
+            return f"{scheme}://{self.login}@{host}:{self.port}"
         return f"ssh://{self.login}@{host}:{self.port}"
 
     @property
@@ -67,6 +106,7 @@ class Target:
             self.identity_files,
             self.credential_key,
             tuple(hop.connection_key() for hop in self.jump),
+            self.winrm,
         )
 
 
@@ -94,27 +134,42 @@ _HOST_PORT = re.compile(
 )
 
 
+_WINRM_SCHEMES = {"winrm+https": True, "winrm+http": False}
+
+
 def parse_target(text: str, *, default_user: str = "") -> Target:
-    """`ssh://user@host:port`, `user@host:port`, `host`, `[2001:db8::1]:2222`: a Target, or TargetError."""
+    """`ssh://user@host:port`, `user@host:port`, `host`, `[2001:db8::1]:2222`, `winrm+https://user@host:5986`,
+    `winrm+http://user@host`: a Target, or TargetError."""
     raw = text.strip()
-    if raw.lower().startswith("ssh://"):
-        raw = raw[len("ssh://") :].rstrip("/")
-    elif "://" in raw:
-        scheme = raw.split("://", 1)[0]
-        raise TargetError(
-            _("{text}: the scheme {scheme}:// is not supported here; use ssh://").format(text=text, scheme=scheme)
-        )
+    winrm: WinrmOptions | None = None
+    if "://" in raw:
+        scheme, raw = raw.split("://", 1)
+        raw = raw.split("/", 1)[0]  # a /wsman path is the only one there is
+        if scheme.lower() in _WINRM_SCHEMES:
+            winrm = WinrmOptions(https=_WINRM_SCHEMES[scheme.lower()])
+        elif scheme.lower() != "ssh":
+            raise TargetError(
+                _(
+                    "{text}: the scheme {scheme}:// is not supported; use ssh://, winrm+https:// or winrm+http://"
+                ).format(text=text, scheme=scheme)
+            )
     match = _HOST_PORT.match(raw)
     if not raw or match is None:
         raise TargetError(
             _("{text} is not a target: write ssh://user@host:port or the name of a host.").format(text=text)
         )
-    port = int(match["port"]) if match["port"] else DEFAULT_SSH_PORT
+    port = int(match["port"]) if match["port"] else default_port(winrm)
     if not 0 < port < 65536:
         raise TargetError(_("{text}: the port must be between 1 and 65535.").format(text=text))
     user = unquote(match["user"]) if match["user"] else default_user
     host = match["v6"] or match["host"]
-    return Target(host=host, port=port, user=user)
+    return Target(host=host, port=port, user=user, winrm=winrm)
+
+
+def default_port(winrm: WinrmOptions | None) -> int:
+    if winrm is None:
+        return DEFAULT_SSH_PORT
+    return WINRM_HTTPS_PORT if winrm.https else WINRM_HTTP_PORT
 
 
 def parse_jump_chain(text: str) -> tuple[Target, ...]:

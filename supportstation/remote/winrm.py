@@ -125,21 +125,29 @@ class WinrmCommand:
 
     def close(self) -> None:
         """Deletes the shell; an unreachable host keeps it until its idle timeout, which is all that can be done."""
-        with contextlib.suppress(WinRMError, requests.RequestException):
-            self.protocol.close_shell(self.shell_id)
+        close_shell(self.protocol, self.shell_id)
+
+
+def open_shell(protocol: Protocol, endpoint: WinrmEndpoint) -> str:
+    """A new shell (UTF-8 code page, no profile); ConnectError, naming the host, if the host refuses it."""
+    try:
+        return protocol.open_shell(codepage=UTF8_CODE_PAGE, noprofile=True)
+    except Exception as error:
+        raise _connect_error(endpoint, error) from None
+
+
+def close_shell(protocol: Protocol, shell_id: str) -> None:
+    with contextlib.suppress(WinRMError, requests.RequestException):
+        protocol.close_shell(shell_id)
 
 
 def start_command(protocol: Protocol, endpoint: WinrmEndpoint, command_line: str) -> WinrmCommand:
-    """Opens a shell (UTF-8 code page) and starts `command_line` in it; ConnectError, naming the host, if not."""
-    try:
-        shell_id = protocol.open_shell(codepage=UTF8_CODE_PAGE, noprofile=True)
-    except Exception as error:
-        raise _connect_error(endpoint, error) from None
+    """Opens a shell and starts `command_line` in it; ConnectError, naming the host, if not."""
+    shell_id = open_shell(protocol, endpoint)
     try:
         command_id = protocol.run_command(shell_id, command_line)
     except Exception as error:
-        with contextlib.suppress(WinRMError, requests.RequestException):
-            protocol.close_shell(shell_id)
+        close_shell(protocol, shell_id)
         raise _connect_error(endpoint, error) from None
     return WinrmCommand(protocol, endpoint, shell_id, command_id)
 

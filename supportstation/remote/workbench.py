@@ -20,16 +20,19 @@ from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import CredentialSource
 from supportstation.remote.recording import RecordingContext
 from supportstation.remote.targets import (
+    WINRM_HTTP_PORT,
     AuthMethod,
     Credentials,
     Target,
     TargetError,
+    WinrmOptions,
+    default_port,
     parse_jump_chain,
     parse_target,
 )
 from supportstation.settings import EngineerProfile
 from supportstation.storage.database import Database
-from supportstation.storage.enums import CredentialKind
+from supportstation.storage.enums import CredentialKind, HostTransport
 from supportstation.storage.models import Engineer, Host, Intervention, Ticket
 from supportstation.tickets.details import TicketNotFound
 from supportstation.vault import SecretNotFound, Vault, VaultError
@@ -114,9 +117,14 @@ def inventory_target(host: Host) -> Target:
     has_secret = credential is not None and credential.kind is not CredentialKind.SSH_AGENT
     # Expanded here, not when stored: on a team database "~/.ssh/id_client" is each engineer's own file.
     identity_files = tuple(Path(path).expanduser() for path in host.identity_files or ())
+    winrm = None
+    if host.transport is HostTransport.WINRM:
+        # Port 5985 is WinRM's plain HTTP listener; anything else is taken as HTTPS, the default (5986).
+        winrm = WinrmOptions(https=host.port != WINRM_HTTP_PORT)
     return dataclasses.replace(
         target,
-        port=host.port or target.port,
+        winrm=winrm,
+        port=host.port or default_port(winrm),
         user=user,
         auth=auth,
         identity_files=identity_files or target.identity_files,
