@@ -181,7 +181,7 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
         if options.command == "hosts":
             return _with_database(options, app_paths, lambda database: _hosts(namespace, database))
-        if options.command in ("run", "actions", "files"):
+        if options.command in ("run", "actions", "files", "winrm"):
             return _with_database(options, app_paths, lambda database: _remote(namespace, options, app_paths, database))
         if options.command == "audit":
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
@@ -303,6 +303,8 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
             return remote_commands.run_command(session, namespace, namespace.remote_command)
         if options.command == "files":
             return remote_commands.transfer_file(session, namespace)
+        if options.command == "winrm":
+            return remote_commands.diagnose_winrm(session, namespace)
         return remote_commands.run_action(session, namespace)
     except (TargetError, TicketNotFound) as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)

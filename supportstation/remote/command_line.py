@@ -108,6 +108,18 @@ def add_parsers(commands: Any) -> None:
     down.add_argument("local", type=Path, metavar="LOCAL_FILE")
     down.add_argument("--attach", action="store_true", help=_("attach the downloaded file to the --ticket"))
     add_connection_options(down)
+    winrm = commands.add_parser("winrm", help=_("Windows hosts over WinRM: diagnose"))
+    winrm_verbs = winrm.add_subparsers(dest="winrm_command", metavar="ACTION", required=True)
+    diagnose = winrm_verbs.add_parser(
+        "diagnose",
+        help=_("check step by step why a WinRM connection fails, and say how to fix it"),
+        description=_(
+            "Name resolution, TCP port, TLS certificate, the authentication schemes the host offers, then the login "
+            "(only once the certificate is trusted). Exit status 0 when every step passed, 1 otherwise."
+        ),
+    )
+    diagnose.add_argument("target", metavar="TARGET")
+    add_connection_options(diagnose)
 
 
 def split_remote_command(argv: Sequence[str]) -> tuple[list[str], str | None]:

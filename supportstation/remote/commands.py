@@ -423,3 +423,38 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
     else:
         print(_("{size} bytes transferred, SHA-256 {digest}").format(size=transfer.size, digest=transfer.sha256))
     return EXIT_OK
+
+
+# -- WinRM diagnostics ------------------------------------------------------------------------------------------------
+
+
+def diagnose_winrm(session: CommandSession, namespace: argparse.Namespace) -> int:
+    from supportstation.remote.winrm_diagnosis import StepState, diagnose
+
+    target = session.targets([namespace.target])[0]
+    if target.winrm is None:
+        print(
+            _("Error: {target} is not a WinRM target; write winrm+https://user@host:5986 or winrm+http://…").format(
+                target=namespace.target
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    password = session.pool.credentials(target).password
+    marks = {StepState.OK: "✔", StepState.WARNING: "!", StepState.FAILED: "✘", StepState.SKIPPED: "–"}
+    steps = []
+    for step in diagnose(target, password, pins=session.pool.certificates, timeout=namespace.connect_timeout):
+        steps.append(step)
+        if namespace.json:
+            continue
+        print(f"{marks[step.state]} {step.name}: {step.detail}")
+        if step.fix:
+            print("    " + _("To fix: {fix}").format(fix=step.fix))
+        sys.stdout.flush()
+    if namespace.json:
+        rows = [{"step": s.name, "state": s.state.value, "detail": s.detail, "fix": s.fix} for s in steps]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    passed = all(step.state is StepState.OK for step in steps)
+    if passed and not namespace.json:
+        print(_("Every check passed: {target} is reachable over WinRM.").format(target=target.label))
+    return EXIT_OK if passed else EXIT_FAILED
