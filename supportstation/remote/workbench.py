@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from supportstation import audit
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
+from supportstation.remote.certificates import CertificatePins
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import CredentialSource
 from supportstation.remote.recording import RecordingContext
@@ -46,6 +47,13 @@ OUTPUTS_FOLDER = "outputs"
 def host_key_store(app_paths: AppPaths) -> HostKeyStore:
     user_file = Path(os.path.expanduser("~/.ssh/known_hosts"))
     return HostKeyStore(app_paths.data / KNOWN_HOSTS_FILE, user_file)
+
+
+def certificate_pins(app_paths: AppPaths) -> CertificatePins:
+    """The WinRM certificates pinned for good, beside the known hosts (where ConnectionPool looks for them)."""
+    from supportstation.remote.pool import PINNED_CERTIFICATES_FILE
+
+    return CertificatePins(app_paths.data / PINNED_CERTIFICATES_FILE)
 
 
 def vault_credentials(

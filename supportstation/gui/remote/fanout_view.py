@@ -235,7 +235,7 @@ class FanOutView(QWidget):
         self.ticket_id = ticket_id
         self.runs: list[HostRun] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._last_request: tuple[str, Action | None, bool, float | None] | None = None
+        self._last_request: tuple[str, Action | None, bool, float | None, dict[str, object] | None] | None = None
         self.running = False
 
         self.picker = HostPicker()
@@ -315,8 +315,7 @@ class FanOutView(QWidget):
         self.picker.set_hosts(hosts)
 
     def _action_requested(self, action: Action, arguments: dict[str, object]) -> None:
-        command = action.command_for("sh", arguments)
-        self._start(self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout))
+        self._start(self.run("", action=action, arguments=arguments, sudo=action.needs_sudo, timeout=action.timeout))
 
     async def run(
         self,
@@ -326,8 +325,12 @@ class FanOutView(QWidget):
         sudo: bool = False,
         timeout: float | None = None,
         hosts: Sequence[HostTarget] | None = None,
+        arguments: dict[str, object] | None = None,
     ) -> list[HostRun]:
-        """Runs on the checked hosts (or those given); returns the rows once every host has finished."""
+        """Runs on the checked hosts (or those given); returns the rows once every host has finished. An action's
+        command is made for each host's shell (sh, PowerShell or cmd) from `arguments`."""
+        from supportstation.clock import utc_now
+        from supportstation.plugin_api.actions import ActionError
         from supportstation.remote.fanout import fan_out
         from supportstation.remote.runs import RunRequest
 
@@ -336,7 +339,7 @@ class FanOutView(QWidget):
             if not chosen:
                 self.summary.setText(_("Check at least one host."))
             return []
-        self._last_request = (command, action, sudo, timeout)
+        self._last_request = (command, action, sudo, timeout, arguments)
         self.runs = [HostRun(host, state="waiting") for host in chosen]
         by_target = {run.host.target: run for run in self.runs}
         self.model.set_rows(self.runs)
@@ -357,10 +360,28 @@ class FanOutView(QWidget):
             async for chunk in handle:
                 self._received(run, chunk)
 
-        requests = [
-            RunRequest(run.host.target, command, timeout=timeout, sudo=sudo, action_id=action.id if action else None)
-            for run in self.runs
-        ]
+        requests = []
+        for run in self.runs:
+            shell = None
+            if action is not None:
+                try:
+                    shell = action.shell_for(run.host.target.shells)
+                    command = action.command_for(shell, arguments)
+                except ActionError as error:  # e.g. a Linux action on a Windows host checked with the others
+                    unrun = RunResult(target=run.host.target.url, command=action.id, started_at=utc_now())
+                    unrun.state, unrun.error, unrun.ended_at = RunState.NOT_CONNECTED, str(error), utc_now()
+                    run.result = unrun
+                    continue
+            requests.append(
+                RunRequest(
+                    run.host.target,
+                    command,
+                    timeout=timeout,
+                    sudo=sudo,
+                    action_id=action.id if action else None,
+                    shell=shell,
+                )
+            )
         try:
             results = await fan_out(runner, requests, limit=self.limit.value(), watch=watch)
         finally:
@@ -379,8 +400,8 @@ class FanOutView(QWidget):
         failed = [run.host for run in self.runs if run.failed]
         if not failed or self._last_request is None:
             return []
-        command, action, sudo, timeout = self._last_request
-        return await self.run(command, action=action, sudo=sudo, timeout=timeout, hosts=failed)
+        command, action, sudo, timeout, arguments = self._last_request
+        return await self.run(command, action=action, sudo=sudo, timeout=timeout, hosts=failed, arguments=arguments)
 
     def cancel(self) -> None:
         for run in self.runs:

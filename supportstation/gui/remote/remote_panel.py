@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMMAND_HISTORY_FILE = "command_history.json"
+LANGUAGE_NAMES = {"sh": "shell", "powershell": "PowerShell", "cmd": "cmd"}
 STATE_COLOURS = {
     RunState.SUCCEEDED: "#2e7d32",
     RunState.FAILED: "#c62828",
@@ -233,22 +234,33 @@ class RemotePanel(QWidget):
 
     def _host_changed(self) -> None:
         host = self.current_host()
-        enabled = host is not None and host.transport == "ssh"
-        for widget in (self.connect_button, self.library, self.command_box, self.terminal_button):
+        enabled = host is not None and host.transport in ("ssh", "winrm")
+        for widget in (self.connect_button, self.library, self.command_box):
             widget.setEnabled(enabled)
+        # Over WinRM there is no terminal to open and no sudo: a command runs as the account that logs in.
+        over_ssh = host is not None and host.transport == "ssh"
+        self.terminal_button.setEnabled(over_ssh)
+        self.command_box.sudo.setEnabled(over_ssh)
+        if not over_ssh:
+            self.command_box.sudo.setChecked(False)
         self.banner.hide()
         self.forget_key_button.hide()
         if host is None:
             self.connection_label.setText(_("No host on this ticket."))
             return
         self.library.set_system(host.os_family, host.vendor)
-        if host.transport != "ssh":
+        if not enabled:
             self.connection_label.setText(
                 _("{host} is reached over {transport}, which this panel does not handle yet.").format(
                     host=host.label, transport=host.transport
                 )
             )
             return
+        self.command_box.line.setPlaceholderText(
+            _("A {language} command for {host} (Enter runs; Up and Down for the history)").format(
+                language=LANGUAGE_NAMES.get(host.target.shell, host.target.shell), host=host.label
+            )
+        )
         self.connection_label.setText(_("{target}: not connected").format(target=host.target.url))
         self._refresh_files_page()
 
@@ -323,6 +335,9 @@ class RemotePanel(QWidget):
         from supportstation.remote import workbench
 
         store = workbench.host_key_store(self.session.context.paths)
+        if host.target.winrm is not None:
+            self._forget_certificate(host)
+            return
         removed = store.remove(host.target.host, host.target.port)
         if removed:
             self.banner.hide()
@@ -335,6 +350,15 @@ class RemotePanel(QWidget):
                 )
             )
 
+    def _forget_certificate(self, host: HostTarget) -> None:
+        from supportstation.remote import workbench
+
+        pins = workbench.certificate_pins(self.session.context.paths)
+        pins.remove(f"{host.target.host}:{host.target.port}")
+        self.banner.hide()
+        self.forget_key_button.hide()
+        self.connection_label.setText(_("The old certificate was forgotten: connect to check the new one."))
+
     # -- running -----------------------------------------------------------------------------------------------
 
     @property
@@ -345,11 +369,21 @@ class RemotePanel(QWidget):
         self._start(self.run(command, sudo=sudo, timeout=timeout or None))
 
     def _action_requested(self, action: Action, arguments: dict[str, object]) -> None:
-        command = action.command_for("sh", arguments)
-        self._start(self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout))
+        host = self.current_host()
+        if host is None:
+            return
+        shell = action.shell_for(host.target.shells)
+        command = action.command_for(shell, arguments)
+        self._start(self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout, shell=shell))
 
     async def run(
-        self, command: str, *, action: Action | None = None, sudo: bool = False, timeout: float | None = None
+        self,
+        command: str,
+        *,
+        action: Action | None = None,
+        sudo: bool = False,
+        timeout: float | None = None,
+        shell: str | None = None,
     ) -> RunResult | None:
         """Runs on the chosen host with its output shown live; the result, or None when it could not start."""
         from supportstation.remote.runs import RunRequest
@@ -365,7 +399,8 @@ class RemotePanel(QWidget):
             await self.session.connection(host.target)
             runner = await self.session.runner(self.ticket_id)
             action_id = action.id if action else None
-            self.handle = await runner.start(RunRequest(host.target, command, timeout, sudo=sudo, action_id=action_id))
+            request = RunRequest(host.target, command, timeout, sudo=sudo, action_id=action_id, shell=shell)
+            self.handle = await runner.start(request)
         except ConnectError as error:
             self.show_connection_error(error)
             self._set_running(False, _("Not run: {error}").format(error=error))
@@ -464,6 +499,10 @@ class RemotePanel(QWidget):
             layout.removeWidget(existing)
             existing.deleteLater()
         if host is None or host.transport != "ssh":
+            if host is not None:
+                notice = QLabel(_("File transfers with Windows hosts over WinRM are not in this panel yet."))
+                notice.setWordWrap(True)
+                layout.addWidget(notice)
             return
         panel = TransferPanel(self.session, host.target, self.ticket_id)
         panel.recorded.connect(self.recorded)

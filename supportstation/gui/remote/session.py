@@ -96,6 +96,7 @@ class RemoteSession(QObject):
 
         pool = await self.pool()
         self._labels[known_hosts_name(target.host, target.port)] = target.label
+        self._labels[f"{target.host}:{target.port}"] = target.label  # how a WinRM certificate names its host
         self.connection_state.emit(target, "connecting")
         try:
             connection = await pool.connection(target)

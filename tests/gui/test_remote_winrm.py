@@ -1,0 +1,92 @@
+"""A Windows host in the remote-action panel, against the WS-Management simulator (no Windows host can run here):
+its certificate shown and pinned, a PowerShell command with live output, and the run on the ticket's timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from supportstation.remote.results import RunState
+from tests.gui.conftest import RemoteLab, shot
+from tests.gui.test_remote_panel import ticket_panel, until
+
+if not os.environ.get("CI"):  # on the CI machine the simulator must be there (tools/bootstrap installs it)
+    pytest.importorskip("winrm_simulator", reason="tools/bootstrap --test installs simulators/")
+from winrm_simulator import Response, WinRMSimulator, make_cert_pair
+
+WINDOWS_USER, WINDOWS_PASSWORD = "Administrateur", "W1ndows!"
+
+
+@pytest.fixture
+def windows(tmp_path: Path) -> Iterator[WinRMSimulator]:
+    certs = make_cert_pair(tmp_path / "certs")
+    with WinRMSimulator(users={WINDOWS_USER: WINDOWS_PASSWORD}, https=certs) as simulator:
+        yield simulator
+
+
+def add_windows_host(lab: RemoteLab, simulator: WinRMSimulator) -> int:
+    from supportstation.storage.enums import CredentialKind, HostTransport
+    from supportstation.storage.models import CredentialRef, Host, Ticket
+
+    context = lab.window.context
+    context.vault.store("lab/windows", WINDOWS_PASSWORD)
+    with context.database.session() as session:
+        ticket = session.get(Ticket, lab.ticket_id)
+        credential = CredentialRef(
+            label="windows admin", kind=CredentialKind.PASSWORD, username=WINDOWS_USER, vault_key="lab/windows"
+        )
+        host = Host(
+            client_id=ticket.client_id,
+            name="srv-files",
+            address="127.0.0.1",
+            port=simulator.port,
+            os_family="windows",
+            transport=HostTransport.WINRM,
+            credential=credential,
+        )
+        session.add(host)
+        ticket.hosts.append(host)
+        session.commit()
+        return host.id
+
+
+@pytest.mark.asyncio
+async def test_a_windows_host_pinned_then_a_powershell_command_on_the_timeline(
+    remote_lab: RemoteLab, windows: WinRMSimulator
+) -> None:
+    host_id = add_windows_host(remote_lab, windows)
+    table = "Status  Name     DisplayName\r\n------  ----     -----------\r\nRunning Spooler  Spouleur d'impression\r\n"
+    windows.powershell_responses[re.compile(r"Get-Service Spooler")] = Response(stdout=table)
+    workspace, panel = await ticket_panel(remote_lab)
+    panel.select_host(host_id)
+    assert panel.command_box.isEnabled() and not panel.terminal_button.isEnabled()
+    assert not panel.command_box.sudo.isEnabled()
+    assert "PowerShell" in panel.command_box.line.placeholderText()
+
+    connecting = asyncio.ensure_future(panel.connect())
+    session = remote_lab.window.remote
+    await until(lambda: session.last_key_dialog is not None, what="the certificate question")
+    dialog = session.last_key_dialog
+    shot(dialog, "winrm_certificate_dialog")
+    der = ssl.PEM_cert_to_DER_cert(windows.https.cert.read_text())
+    assert hashlib.sha256(der).hexdigest().upper()[:2] in dialog.fingerprint.text()
+    assert dialog.windowTitle() == "Untrusted certificate" and dialog.refuse_button.isDefault()
+    dialog.always_button.click()
+    assert await connecting
+    assert "connected" in panel.connection_label.text() and "winrm+https://" in panel.connection_label.text()
+
+    result = await panel.run("Get-Service Spooler")
+    assert result is not None and result.state is RunState.SUCCEEDED, result and result.error
+    assert "Spouleur d'impression" in panel.output.plain_text()
+    assert "Get-Service Spooler" in windows.powershell_scripts[-1]
+    shot(panel, "winrm_powershell_command")
+    await until(lambda: "srv-files $ Get-Service Spooler" in workspace.timeline.toPlainText(), what="the timeline")
+    assert "TLS certificate" in workspace.timeline.toPlainText()  # the pinned certificate, as evidence
+    assert windows.open_shells == 0
