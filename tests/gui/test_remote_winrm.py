@@ -68,7 +68,7 @@ async def test_a_windows_host_pinned_then_a_powershell_command_on_the_timeline(
     panel.select_host(host_id)
     assert panel.command_box.isEnabled() and not panel.terminal_button.isEnabled()
     assert not panel.command_box.sudo.isEnabled()
-    assert "PowerShell" in panel.command_box.line.placeholderText()
+    assert "PowerShell" in panel.command_box.line.placeholderText() and panel.command_box.prompt.text() == "PS>"
 
     connecting = asyncio.ensure_future(panel.connect())
     session = remote_lab.window.remote

@@ -66,7 +66,8 @@ class CommandBox(QWidget):
         self.run_button.clicked.connect(self._run)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("$"))
+        self.prompt = QLabel("$")  # PS> for PowerShell, > for cmd: the language the line is read in
+        layout.addWidget(self.prompt)
         layout.addWidget(self.line, 1)
         layout.addWidget(self.sudo)
         layout.addWidget(self.timeout)

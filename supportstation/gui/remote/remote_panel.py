@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 COMMAND_HISTORY_FILE = "command_history.json"
 LANGUAGE_NAMES = {"sh": "shell", "powershell": "PowerShell", "cmd": "cmd"}
+PROMPTS = {"sh": "$", "powershell": "PS>", "cmd": ">"}
 STATE_COLOURS = {
     RunState.SUCCEEDED: "#2e7d32",
     RunState.FAILED: "#c62828",
@@ -256,6 +257,7 @@ class RemotePanel(QWidget):
                 )
             )
             return
+        self.command_box.prompt.setText(PROMPTS.get(host.target.shell, "$"))
         self.command_box.line.setPlaceholderText(
             _("A {language} command for {host} (Enter runs; Up and Down for the history)").format(
                 language=LANGUAGE_NAMES.get(host.target.shell, host.target.shell), host=host.label
