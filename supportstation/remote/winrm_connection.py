@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import threading
 from dataclasses import dataclass, field
 
@@ -35,6 +34,7 @@ from supportstation.remote.threads import in_thread
 from supportstation.remote.winrm import (
     WinrmCommand,
     WinrmEndpoint,
+    close_session,
     close_shell,
     open_protocol,
     open_shell,
@@ -87,8 +87,12 @@ class WinrmConnection:
         except ScriptTooLong as error:
             raise ConnectError(str(error)) from None
         protocol = self._take()
-        # On failure the protocol is not given back: it may be half-way through an NTLM exchange or on a dead socket.
-        started = start_command(protocol, self.endpoint, line)
+        try:
+            started = start_command(protocol, self.endpoint, line)
+        except ConnectError:
+            # Not given back: it may be half-way through an NTLM exchange or on a dead socket.
+            close_session(protocol)
+            raise
         return WinrmProcess(self, protocol, started, powershell=shell == WinrmShell.POWERSHELL)
 
     def _take(self) -> Protocol:
@@ -109,8 +113,7 @@ class WinrmConnection:
             self._closed = True
             idle, self._idle = self._idle, []
         for protocol in idle:
-            with contextlib.suppress(Exception):  # the HTTP session's sockets; nothing is left on the host
-                protocol.transport.close_session()
+            close_session(protocol)
 
 
 class WinrmProcess:
@@ -175,7 +178,9 @@ class WinrmProcess:
             return
         self._closed = True
         self.command.close()
-        if not self._broken:
+        if self._broken:
+            close_session(self.protocol)
+        else:
             self.connection._give_back(self.protocol)
 
 

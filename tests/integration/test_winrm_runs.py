@@ -206,3 +206,27 @@ def test_the_cli_runs_on_a_windows_host_and_records_it_on_the_ticket(tmp_path: P
     verified = supportstation(tmp_path, "audit", "verify", "--json")
     assert verified.returncode == 0 and json.loads(verified.stdout)["intact"]
     assert TEST_PASSWORD not in verified.stdout + ran.stderr + wrong.stderr
+
+
+@pytest.mark.asyncio
+async def test_the_pin_holds_for_every_connection_not_only_the_first(tmp_path: Path, https_sim, certs) -> None:  # type: ignore[no-untyped-def]
+    """pywinrm rebuilds its HTTP session after one is closed: the rebuilt one must compare the certificate too, or
+    a certificate swapped in the middle of an intervention would be talked to unchecked."""
+    import dataclasses
+
+    target = target_of(https_sim)
+    assert target.winrm is not None
+    pinned = dataclasses.replace(target, winrm=dataclasses.replace(target.winrm, cert_fingerprint=sha256_of(certs)))
+    pool = pool_for(tmp_path)
+    runner = Runner(pool)
+    first = await runner.run(RunRequest(pinned, "echo one"))
+    assert first.state is RunState.SUCCEEDED, first.error
+    other = make_cert_pair(tmp_path / "other")
+    https_sim._server.socket.context.load_cert_chain(other.cert, other.key)  # the next handshakes present it
+    connection = await pool.connection(pinned)
+    for protocol in connection._idle:
+        protocol.transport.close_session()  # as after a dropped connection: the next command opens a new one
+    second = await runner.run(RunRequest(pinned, "echo two"))
+    await pool.close()
+    assert second.state is RunState.NOT_CONNECTED and "other than the one pinned" in second.error
+    assert https_sim.command_lines == ["echo one"]
