@@ -1,0 +1,162 @@
+"""Windows diagnostics for SupportStation: services, disks, event log errors, pending restart, updates, network, uptime.
+
+The action ids are stable: procedures and the audit trail refer to them. Every command is a short PowerShell script
+that works in Windows PowerShell 5.1 and PowerShell 7, selects only the properties its parser reads and ends in
+ConvertTo-Json, so the parsers read data rather than text formatted for a console in the host's language. The engine
+sends a script as base64 on one command line, which cmd.exe limits to 8191 characters: keep them short. In the
+templates, PowerShell's own braces are doubled, as `str.format` needs. Titles, descriptions, categories and labels are
+English; SupportStation translates them when it shows them.
+"""
+
+from __future__ import annotations
+
+from supportstation.plugin_api import Action, Parameter, ParameterType, hookimpl
+from supportstation_windows_diag import parsers
+
+__version__ = "0.1.0"
+SUPPORTSTATION_API = 1
+
+_TO_JSON = " | ConvertTo-Json -Depth 3 -Compress"
+
+STOPPED_AUTO_SERVICES = Action(
+    id="windows.stopped_auto_services",
+    title="Stopped automatic services",
+    description="Services set to start automatically that are not running, with the exit code they stopped with.",
+    category="Services",
+    commands={
+        "powershell": "Get-CimInstance Win32_Service -Filter \"StartMode='Auto' AND State<>'Running'\""
+        " | Select-Object Name, DisplayName, State, StartMode, ExitCode" + _TO_JSON
+    },
+    os_families=("windows",),
+    parser=parsers.parse_stopped_auto_services,
+)
+
+DISK_SPACE = Action(
+    id="windows.disk_space",
+    title="Disk space",
+    description="Size and free space of each local fixed disk.",
+    category="Storage",
+    commands={
+        "powershell": "Get-CimInstance Win32_LogicalDisk -Filter 'DriveType=3'"
+        " | Select-Object DeviceID, VolumeName, FileSystem, Size, FreeSpace" + _TO_JSON
+    },
+    os_families=("windows",),
+    parser=parsers.parse_disk_space,
+    timeout=30,
+)
+
+EVENT_ERRORS = Action(
+    id="windows.event_errors",
+    title="Recent errors in the event log",
+    description="Critical and error events of the System and Application logs, most recent first (200 at most).",
+    category="Logs",
+    commands={
+        "powershell": "$hours = [int]{hours}\n"
+        "$filter = @{{LogName = 'System', 'Application'; Level = 1, 2; StartTime = (Get-Date).AddHours(-$hours)}}\n"
+        # Get-WinEvent reports "No events were found" as an error when none match: silenced, and collected first so
+        # that the script's last statement succeeds and PowerShell exits with 0.
+        f"$events = @(Get-WinEvent -FilterHashtable $filter -MaxEvents {parsers.EVENT_LIMIT}"
+        " -ErrorAction SilentlyContinue)\n"
+        "$events | Select-Object TimeCreated, LogName, ProviderName, Id, Level, LevelDisplayName, Message" + _TO_JSON
+    },
+    os_families=("windows",),
+    parameters=(
+        Parameter(
+            "hours",
+            ParameterType.INTEGER,
+            "Hours to look back",
+            default=24,
+            pattern=r"[1-9][0-9]?|[1-6][0-9]{2}|7[01][0-9]|720",  # 1 to 720 (30 days)
+        ),
+    ),
+    parser=parsers.parse_event_errors,
+    timeout=90,
+)
+
+# The three places Windows records that it needs a restart; reading them needs no elevation.
+_PENDING_REBOOT_SCRIPT = (
+    r"""$reasons = @()
+$key = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion'
+if (Test-Path "$key\Component Based Servicing\RebootPending") {{ $reasons += 'ComponentBasedServicing' }}
+if (Test-Path "$key\WindowsUpdate\Auto Update\RebootRequired") {{ $reasons += 'WindowsUpdate' }}
+$session = 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager'
+$renames = Get-ItemProperty $session -Name PendingFileRenameOperations -ErrorAction SilentlyContinue
+if ($renames.PendingFileRenameOperations) {{ $reasons += 'PendingFileRenameOperations' }}
+[pscustomobject]@{{RebootPending = $reasons.Count -gt 0; Reasons = $reasons}}"""
+    + _TO_JSON
+)
+
+PENDING_REBOOT = Action(
+    id="windows.pending_reboot",
+    title="Pending restart",
+    description="Whether Windows waits for a restart: servicing, Windows Update, or files to replace at restart.",
+    category="Updates",
+    commands={"powershell": _PENDING_REBOOT_SCRIPT},
+    os_families=("windows",),
+    parser=parsers.parse_pending_reboot,
+    timeout=30,
+)
+
+LAST_UPDATES = Action(
+    id="windows.last_updates",
+    title="Last installed updates",
+    description="The 20 most recently installed Windows updates (hotfixes), newest first.",
+    category="Updates",
+    commands={
+        "powershell": "Get-HotFix | Sort-Object InstalledOn -Descending"
+        " | Select-Object -First 20 HotFixID, Description, InstalledOn, InstalledBy" + _TO_JSON
+    },
+    os_families=("windows",),
+    parser=parsers.parse_last_updates,
+)
+
+NETWORK_CONFIG = Action(
+    id="windows.network_config",
+    title="Network configuration",
+    description="Each connected network interface with its IPv4 addresses, default gateway, DNS servers and DHCP.",
+    category="Network",
+    commands={
+        "powershell": "Get-NetIPConfiguration | ForEach-Object {{ [pscustomobject]@{{\n"
+        "  InterfaceAlias = $_.InterfaceAlias\n"
+        "  IPv4Address = @($_.IPv4Address | ForEach-Object IPAddress)\n"
+        "  PrefixLength = @($_.IPv4Address | ForEach-Object PrefixLength)\n"
+        "  Gateway = @($_.IPv4DefaultGateway | ForEach-Object NextHop)\n"
+        # AddressFamily 2 is IPv4 (23 is IPv6).
+        "  DnsServers = @($_.DNSServer | Where-Object AddressFamily -eq 2 | ForEach-Object ServerAddresses)\n"
+        # As a string, the enum's name ("Enabled"): as a number its meaning would depend on the module's version.
+        "  Dhcp = [string]$_.NetIPv4Interface.Dhcp\n"
+        "}} }}" + _TO_JSON
+    },
+    os_families=("windows",),
+    parser=parsers.parse_network_config,
+    timeout=30,
+)
+
+UPTIME = Action(
+    id="windows.uptime",
+    title="Uptime",
+    description="The Windows edition and version, when the machine last started and how long it has been up.",
+    category="System",
+    commands={
+        "powershell": "Get-CimInstance Win32_OperatingSystem"
+        " | Select-Object CSName, Caption, Version, LastBootUpTime, LocalDateTime, CurrentTimeZone" + _TO_JSON
+    },
+    os_families=("windows",),
+    parser=parsers.parse_uptime,
+    timeout=20,
+)
+
+ACTIONS = (
+    UPTIME,
+    STOPPED_AUTO_SERVICES,
+    DISK_SPACE,
+    EVENT_ERRORS,
+    PENDING_REBOOT,
+    LAST_UPDATES,
+    NETWORK_CONFIG,
+)
+
+
+@hookimpl
+def supportstation_actions() -> list[Action]:
+    return list(ACTIONS)

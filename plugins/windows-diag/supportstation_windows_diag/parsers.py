@@ -1,0 +1,450 @@
+"""Parsers from the PowerShell scripts' JSON output to tables.
+
+Every script ends in `ConvertTo-Json`, whose output differs between Windows PowerShell 5.1 and PowerShell 7 and with
+the number of objects in the pipeline; the helpers at the top absorb those differences, so each parser only picks its
+fields. They read numeric and language-neutral fields (Level, StartMode, sizes) and never localised words: a French
+Windows writes "Erreur" where an English one writes "Error". Column headers and notes are English and unformatted:
+the GUI translates them. Anything a parser cannot read raises ParseError, and SupportStation shows the raw output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from supportstation.plugin_api import ParseError, Table
+
+BOM = "\ufeff"
+_EXCERPT = 200  # characters of unreadable output quoted in a ParseError
+_CELL = 200  # characters of an event message shown in a table cell
+
+# -- shapes of ConvertTo-Json's output ------------------------------------------------------------------------------
+
+
+def decode_output(data: bytes) -> str:
+    """Output bytes as text: UTF-8 when they are valid UTF-8, else the OEM code page of a Western European Windows.
+
+    The scripts' prelude switches the console to UTF-8, but a host where it did not take effect (a constrained
+    language mode, an old shell) writes in its OEM code page, cp850 on a French or German Windows. cp850 decodes any
+    byte, so the fallback never fails; text that is valid UTF-8 is almost never cp850 by accident.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp850")
+
+
+def _unwrap(value: object) -> object:
+    """A value without Windows PowerShell 5.1's wrappers: an array that went through a PSObject is serialised as
+    {"value": [...], "Count": n}, and a DateTime with extended properties (Get-HotFix's InstalledOn, Get-Date) as
+    {"value": "/Date(...)/", "DateTime": "<long date in the host's language>"}."""
+    if isinstance(value, Mapping) and "value" in value and set(value) <= {"value", "Count", "DateTime", "DisplayHint"}:
+        return value["value"]
+    return value
+
+
+def json_records(text: str) -> list[dict[str, object]]:
+    """The objects ConvertTo-Json wrote: nothing at all for an empty pipeline, a bare object for one item, an array
+    for several. A UTF-8 byte order mark (written by Windows PowerShell once the console is switched to UTF-8) and
+    CRLF line ends are ignored."""
+    cleaned = text.replace(BOM, "").replace("\r\n", "\n").strip()
+    if not cleaned:
+        return []
+    try:
+        data = json.loads(cleaned)
+    except ValueError as error:
+        raise ParseError(
+            f"Expected the JSON of ConvertTo-Json, but the output is not valid JSON ({error}); it starts with: "
+            f"{cleaned[:_EXCERPT]!r}"
+        ) from None
+    data = _unwrap(data)
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        return data
+    raise ParseError(f"Expected a JSON object or an array of objects, found: {cleaned[:_EXCERPT]!r}")
+
+
+def as_list(value: object) -> list[object]:
+    """A property that holds zero, one or several values: PowerShell writes null, a bare value or an array."""
+    value = _unwrap(value)
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [item for item in value if item is not None and item != ""]
+    return [value]
+
+
+def text(value: object) -> str:
+    """A property as cell text: null is empty."""
+    value = _unwrap(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def integer(value: object, what: str) -> int | None:
+    """A number PowerShell wrote as a JSON number or, from some providers, as a string; None for null."""
+    value = _unwrap(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"Expected a number for {what}, found {value!r}.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise ParseError(f"Expected a number for {what}, found {value!r}.")
+
+
+# -- dates -----------------------------------------------------------------------------------------------------------
+
+# Windows PowerShell 5.1 (JavaScriptSerializer): milliseconds since 1970 UTC, written "\/Date(…)\/" in the JSON text,
+# which json.loads reads as "/Date(…)/"; the WCF form adds the host's offset ("/Date(…+0100)/"), the instant staying
+# UTC. The backslashes are allowed too, for text that was unescaped twice or not at all.
+_MS_DATE = re.compile(r"\\?/Date\((?P<ms>-?\d+)(?P<offset>[+-]\d{4})?\)\\?/")
+# WMI's DMTF form, from Get-WmiObject rather than Get-CimInstance: yyyymmddHHMMSS.ffffff and the offset in minutes.
+_DMTF_DATE = re.compile(r"(?P<stamp>\d{14})\.(?P<micro>\d{6})(?P<offset>[+-]\d{3})")
+# PowerShell 7 writes the round-trip form with seven decimals, which datetime.fromisoformat cuts to six.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def windows_date(value: object) -> datetime | None:
+    """A DateTime as ConvertTo-Json writes it, in any PowerShell version; None for null or empty.
+
+    The result is aware when the text says its offset or is 5.1's UTC milliseconds (then in UTC, or in the offset
+    given with them), and naive for PowerShell 7's DateTimes of unspecified kind, such as Get-HotFix's InstalledOn.
+    """
+    value = _unwrap(value)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ParseError(f"Expected a date, found {value!r}.")
+    stripped = value.strip()
+    match = _MS_DATE.fullmatch(stripped)
+    if match:
+        moment = datetime.fromtimestamp(int(match["ms"]) / 1000, UTC)
+        offset = match["offset"]
+        if offset:
+            sign = -1 if offset[0] == "-" else 1
+            zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+            moment = moment.astimezone(zone)
+        return moment
+    match = _DMTF_DATE.fullmatch(stripped)
+    if match:
+        local = datetime.strptime(match["stamp"], "%Y%m%d%H%M%S").replace(microsecond=int(match["micro"]))
+        return local.replace(tzinfo=timezone(timedelta(minutes=int(match["offset"]))))
+    if _ISO_DATE.fullmatch(stripped):
+        try:
+            return datetime.fromisoformat(stripped)
+        except ValueError:
+            pass
+    raise ParseError(f"Expected a date (/Date(…)/ or ISO 8601), found {value!r}.")
+
+
+def format_time(moment: datetime | None) -> str:
+    """A time as the table shows it, with its offset when known, so that 5.1's UTC times are not taken for local."""
+    if moment is None:
+        return ""
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.utcoffset()
+    if offset is None:
+        return shown
+    if not offset:
+        return f"{shown} UTC"
+    return f"{shown} {moment.strftime('%z')[:3]}:{moment.strftime('%z')[3:]}"
+
+
+def local_day(moment: datetime | None) -> date | None:
+    """The calendar day of a date-only value (an install date: midnight, host time).
+
+    Windows PowerShell 5.1 gives it as UTC milliseconds without the host's offset, so midnight in Paris reads as
+    23:00 the day before; the nearest midnight is the day the host meant, for any offset within ±12 hours.
+    """
+    if moment is None:
+        return None
+    if moment.utcoffset() == timedelta(0):
+        return (moment + timedelta(hours=12)).date()
+    return moment.date()
+
+
+def format_duration(elapsed: timedelta) -> str:
+    """Days, hours and minutes: "3 d 04:12"."""
+    minutes = max(0, int(elapsed.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{days} d {hours:02d}:{minutes:02d}"
+
+
+def first_line(message: str, limit: int = _CELL) -> str:
+    """The first non-blank line of a (CRLF) event message, cut to `limit` characters: the table shows a summary."""
+    line = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+# -- windows.stopped_auto_services: Win32_Service ---------------------------------------------------------------------
+
+SERVICE_COLUMNS = ("Name", "Display name", "State", "Exit code")
+NO_STOPPED_SERVICE_NOTE = "Every service that starts automatically is running."
+SERVICE_EXIT_NOTE = (
+    "A service that stopped with exit code 0 usually stopped on purpose (trigger or delayed start); "
+    "another exit code is a failure."
+)
+_AUTOMATIC = ("auto", "automatic", "2")  # Win32_Service's StartMode; Get-Service's StartType word or enum number
+
+
+def parse_stopped_auto_services(output: str) -> Table:
+    rows = []
+    for service in json_records(output):
+        if "Name" not in service:
+            raise ParseError("Expected services with a Name, found an object without one.")
+        start_mode = text(service.get("StartMode", service.get("StartType", "Auto"))).lower()
+        state = text(service.get("State")).lower()
+        if start_mode not in _AUTOMATIC or state == "running":
+            continue  # the script's WQL filter already did this; another source of services may not have
+        exit_code = integer(service.get("ExitCode"), "the exit code")
+        rows.append(
+            (
+                text(service["Name"]),
+                text(service.get("DisplayName")),
+                text(service.get("State")),
+                "" if exit_code is None else str(exit_code),
+            )
+        )
+    rows.sort(key=lambda row: row[0].casefold())
+    notes = (SERVICE_EXIT_NOTE,) if rows else (NO_STOPPED_SERVICE_NOTE,)
+    return Table(SERVICE_COLUMNS, tuple(rows), notes)
+
+
+# -- windows.disk_space: Win32_LogicalDisk ----------------------------------------------------------------------------
+
+DISK_COLUMNS = ("Drive", "Label", "File system", "Size (GB)", "Free (GB)", "Free %")
+LOW_FREE_PERCENT = 10
+LOW_SPACE_NOTE = "At least one disk has less than 10% free space."
+NO_DISK_NOTE = "No local fixed disk was found."
+_GIB = 1024**3  # Explorer's "GB" are binary: the same unit lets the customer compare with what they see
+
+
+def _gigabytes(count: int | None) -> str:
+    return "-" if count is None else f"{count / _GIB:.1f}"
+
+
+def parse_disk_space(output: str) -> Table:
+    rows, low = [], False
+    for disk in json_records(output):
+        size = integer(disk.get("Size"), "a disk size")
+        free = integer(disk.get("FreeSpace"), "a disk's free space")
+        if size and free is not None:
+            free_percent = 100 * free / size
+            low = low or free_percent < LOW_FREE_PERCENT
+            shown_percent = f"{free_percent:.0f}%"
+        else:
+            shown_percent = "-"  # a drive without a medium, or a volume that would not say
+        rows.append(
+            (
+                text(disk.get("DeviceID")),
+                text(disk.get("VolumeName")),
+                text(disk.get("FileSystem")),
+                _gigabytes(size),
+                _gigabytes(free),
+                shown_percent,
+            )
+        )
+    notes = []
+    if low:
+        notes.append(LOW_SPACE_NOTE)
+    if not rows:
+        notes.append(NO_DISK_NOTE)
+    return Table(DISK_COLUMNS, tuple(rows), tuple(notes))
+
+
+# -- windows.event_errors: Get-WinEvent -------------------------------------------------------------------------------
+
+EVENT_COLUMNS = ("Time", "Log", "Source", "Event ID", "Level", "Message")
+EVENT_LIMIT = 200  # the script's -MaxEvents
+LEVEL_NAMES = {1: "Critical", 2: "Error", 3: "Warning", 4: "Information"}
+NO_EVENT_NOTE = "No error was logged in this period."
+EVENT_LIMIT_NOTE = "Only the 200 most recent entries are shown: shorten the period to see the others."
+CRITICAL_NOTE = "Critical events were logged (unexpected shutdowns, crashes): read them first."
+NO_MESSAGE = "(no message: the source's message file is missing on this host)"
+
+
+def parse_event_errors(output: str) -> Table:
+    rows: list[tuple[datetime | None, tuple[str, ...]]] = []
+    critical = False
+    for event in json_records(output):
+        level = integer(event.get("Level"), "the event level")
+        critical = critical or level == 1
+        # The host's own word ("Erreur" on a French Windows) is shown as it is; the number says what it means.
+        level_name = text(event.get("LevelDisplayName")) or LEVEL_NAMES.get(level or 0, text(level))
+        moment = windows_date(event.get("TimeCreated"))
+        message = text(event.get("Message"))
+        row = (
+            format_time(moment),
+            text(event.get("LogName")),
+            text(event.get("ProviderName")),
+            text(event.get("Id")),
+            level_name,
+            first_line(message) if message.strip() else NO_MESSAGE,
+        )
+        rows.append((moment, row))
+    notes = []
+    if critical:
+        notes.append(CRITICAL_NOTE)
+    if len(rows) >= EVENT_LIMIT:
+        notes.append(EVENT_LIMIT_NOTE)
+    if not rows:
+        notes.append(NO_EVENT_NOTE)
+    # Get-WinEvent does not promise an order across two logs: one list, newest first, is what the engineer reads.
+    ordered = sorted(rows, key=lambda item: _sort_key(item[0]), reverse=True)
+    return Table(EVENT_COLUMNS, tuple(row for _moment, row in ordered), tuple(notes))
+
+
+def _sort_key(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- windows.pending_reboot: the registry keys that say a restart is needed -------------------------------------------
+
+REBOOT_COLUMNS = ("Reason", "Pending")
+REBOOT_REASONS = {
+    "ComponentBasedServicing": "Component Based Servicing (Windows features and updates)",
+    "WindowsUpdate": "Windows Update",
+    "PendingFileRenameOperations": "Files to replace at restart (PendingFileRenameOperations)",
+}
+REBOOT_PENDING_NOTE = "A restart is pending: plan one before installing or troubleshooting further."
+NO_REBOOT_NOTE = "No restart is pending."
+
+
+def parse_pending_reboot(output: str) -> Table:
+    records = json_records(output)
+    if len(records) != 1:
+        raise ParseError(f"Expected one object with RebootPending and Reasons, found {len(records)}.")
+    [record] = records
+    if "RebootPending" not in record:
+        raise ParseError("Expected an object with RebootPending and Reasons, found one without RebootPending.")
+    reasons = [text(reason) for reason in as_list(record.get("Reasons"))]
+    pending = text(record["RebootPending"]).lower() in ("yes", "true", "1") or bool(reasons)
+    rows = [(label, "Yes" if key in reasons else "No") for key, label in REBOOT_REASONS.items()]
+    rows += [(reason, "Yes") for reason in reasons if reason not in REBOOT_REASONS]
+    return Table(REBOOT_COLUMNS, tuple(rows), (REBOOT_PENDING_NOTE if pending else NO_REBOOT_NOTE,))
+
+
+# -- windows.last_updates: Get-HotFix ---------------------------------------------------------------------------------
+
+UPDATE_COLUMNS = ("Update", "Description", "Installed on", "Installed by")
+NO_UPDATE_NOTE = "Windows lists no installed update."
+OLD_UPDATES_DAYS = 60
+OLD_UPDATES_NOTE = "No update was installed in the last 60 days: Windows Update may be failing or turned off."
+
+
+def parse_last_updates(output: str, *, today: date | None = None) -> Table:
+    rows: list[tuple[date | None, tuple[str, ...]]] = []
+    for update in json_records(output):
+        day = local_day(windows_date(update.get("InstalledOn")))
+        row = (
+            text(update.get("HotFixID")),
+            text(update.get("Description")),
+            day.isoformat() if day else "",
+            text(update.get("InstalledBy")),
+        )
+        rows.append((day, row))
+    # The script sorts already, but Windows PowerShell sorts an unknown date first: re-sort, undated ones last.
+    rows.sort(key=lambda item: item[0] or date.min, reverse=True)
+    notes = []
+    days = [day for day, _row in rows if day]
+    today = today or datetime.now(UTC).date()
+    if not rows:
+        notes.append(NO_UPDATE_NOTE)
+    elif days and (today - max(days)).days > OLD_UPDATES_DAYS:
+        notes.append(OLD_UPDATES_NOTE)
+    return Table(UPDATE_COLUMNS, tuple(row for _day, row in rows), tuple(notes))
+
+
+# -- windows.network_config: Get-NetIPConfiguration -------------------------------------------------------------------
+
+NETWORK_COLUMNS = ("Interface", "IPv4 address", "Default gateway", "DNS servers", "DHCP")
+APIPA_NOTE = "An interface has a 169.254.x.x address: it asked for one by DHCP and got no answer."
+NO_GATEWAY_NOTE = "No interface has a default gateway: only the local network can be reached."
+NO_INTERFACE_NOTE = "No connected network interface was found."
+_DHCP = {"1": "Yes", "enabled": "Yes", "true": "Yes", "0": "No", "disabled": "No", "false": "No"}
+
+
+def parse_network_config(output: str) -> Table:
+    rows, apipa, gateways = [], False, False
+    for interface in json_records(output):
+        addresses = [text(address) for address in as_list(interface.get("IPv4Address"))]
+        prefixes = [text(prefix) for prefix in as_list(interface.get("PrefixLength"))]
+        if len(prefixes) != len(addresses):
+            prefixes = [""] * len(addresses)  # one list shorter than the other: show the addresses alone
+        shown = [
+            f"{address}/{prefix}" if prefix else address for address, prefix in zip(addresses, prefixes, strict=True)
+        ]
+        apipa = apipa or any(address.startswith("169.254.") for address in addresses)
+        gateway = [text(hop) for hop in as_list(interface.get("Gateway"))]
+        gateways = gateways or bool(gateway)
+        dhcp = text(interface.get("Dhcp"))
+        rows.append(
+            (
+                text(interface.get("InterfaceAlias")),
+                ", ".join(shown),
+                ", ".join(gateway),
+                ", ".join(text(server) for server in as_list(interface.get("DnsServers"))),
+                _DHCP.get(dhcp.lower(), dhcp),
+            )
+        )
+    notes = []
+    if apipa:
+        notes.append(APIPA_NOTE)
+    if rows and not gateways:
+        notes.append(NO_GATEWAY_NOTE)
+    if not rows:
+        notes.append(NO_INTERFACE_NOTE)
+    return Table(NETWORK_COLUMNS, tuple(rows), tuple(notes))
+
+
+# -- windows.uptime: Win32_OperatingSystem ----------------------------------------------------------------------------
+
+UPTIME_COLUMNS = ("Computer", "System", "Version", "Last boot", "Up for")
+LONG_UPTIME_DAYS = 30
+LONG_UPTIME_NOTE = "Up for more than 30 days: installed updates may be waiting for a restart."
+
+
+def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
+    records = json_records(output)
+    if len(records) != 1:
+        raise ParseError(f"Expected one Win32_OperatingSystem object, found {len(records)}.")
+    [system] = records
+    booted = windows_date(system.get("LastBootUpTime"))
+    if booted is None:
+        raise ParseError("Expected LastBootUpTime in the Win32_OperatingSystem object, found none.")
+    # The host's own clock, read in the same query, rather than this machine's, which may be minutes or zones apart.
+    current = windows_date(system.get("LocalDateTime")) or now or datetime.now(UTC)
+    offset = integer(system.get("CurrentTimeZone"), "the time zone offset")  # minutes east of UTC
+    if offset is not None:
+        zone = timezone(timedelta(minutes=offset))
+        # 5.1 gives UTC: show the boot in the host's time; a naive time is the host's local time.
+        booted = booted.astimezone(zone) if booted.tzinfo else booted.replace(tzinfo=zone)
+        current = current if current.tzinfo else current.replace(tzinfo=zone)
+    if (current.tzinfo is None) != (booted.tzinfo is None):
+        current, booted = current.replace(tzinfo=None), booted.replace(tzinfo=None)
+    elapsed = current - booted
+    row = (
+        text(system.get("CSName")),
+        text(system.get("Caption")).strip(),
+        text(system.get("Version")),
+        format_time(booted),
+        format_duration(elapsed),
+    )
+    notes = (LONG_UPTIME_NOTE,) if elapsed > timedelta(days=LONG_UPTIME_DAYS) else ()
+    return Table(UPTIME_COLUMNS, (row,), notes)
