@@ -90,3 +90,15 @@ async def test_a_windows_host_pinned_then_a_powershell_command_on_the_timeline(
     await until(lambda: "srv-files $ Get-Service Spooler" in workspace.timeline.toPlainText(), what="the timeline")
     assert "TLS certificate" in workspace.timeline.toPlainText()  # the pinned certificate, as evidence
     assert windows.open_shells == 0
+
+    # A windows-diag action, when the plugin is installed: its JSON shown as a table.
+    if not panel.library.select("windows.disk_space"):
+        pytest.skip("install plugins/windows-diag (tools/bootstrap does)")
+    disks = (Path(__file__).parents[1] / "data" / "windows_diag" / "disks.array.null_label.ps51.json").read_text()
+    windows.powershell_responses[re.compile(r"Win32_LogicalDisk")] = Response(stdout=disks)
+    panel.last_result = None
+    panel.library.run_button.click()
+    await until(lambda: panel.last_result is not None and not panel.running, what="the action")
+    assert panel.last_result.state is RunState.SUCCEEDED
+    assert panel.results.isTabEnabled(1) and panel.table.model.rowCount() == 3
+    shot(panel, "winrm_action_table")
