@@ -102,3 +102,22 @@ async def test_a_windows_host_pinned_then_a_powershell_command_on_the_timeline(
     assert panel.last_result.state is RunState.SUCCEEDED
     assert panel.results.isTabEnabled(1) and panel.table.model.rowCount() == 3
     shot(panel, "winrm_action_table")
+
+
+@pytest.mark.asyncio
+async def test_a_failed_windows_connection_is_explained_by_the_diagnostics(
+    remote_lab: RemoteLab, windows: WinRMSimulator
+) -> None:
+    host_id = add_windows_host(remote_lab, windows)
+    remote_lab.window.context.vault.store("lab/windows", "not the password")
+    pinned = hashlib.sha256(ssl.PEM_cert_to_DER_cert(windows.https.cert.read_text())).hexdigest()
+    (remote_lab.window.context.paths.data / "winrm_certificates").write_text(f"127.0.0.1:{windows.port} {pinned}\n")
+    _workspace, panel = await ticket_panel(remote_lab)
+    panel.select_host(host_id)
+    assert not await panel.connect()
+    assert "wrong user name or password" in panel.banner.text() and panel.diagnose_button.isVisibleTo(panel)
+    steps = await panel.diagnose()
+    assert [step.state.value for step in steps] == ["ok", "ok", "ok", "ok", "failed"]
+    assert "LocalAccountTokenFilterPolicy" in panel.banner.text() and "Pinned" in panel.banner.text()
+    await asyncio.sleep(0.1)  # the banner grows at the next layout pass
+    shot(panel, "winrm_diagnosis")

@@ -5,6 +5,7 @@ parsed table, files and terminals. In a ticket's workspace every run is recorded
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -132,11 +133,17 @@ class RemotePanel(QWidget):
         self.forget_key_button = QPushButton(_("Forget the old key…"))
         self.forget_key_button.hide()
         self.forget_key_button.clicked.connect(self._forget_key_clicked)
+        self.diagnose_button = QPushButton(_("Diagnose…"))
+        self.diagnose_button.setObjectName("diagnose")
+        self.diagnose_button.setToolTip(_("Check step by step why the connection fails, and how to fix it."))
+        self.diagnose_button.hide()
+        self.diagnose_button.clicked.connect(lambda: self._start(self.diagnose()))
         top = QHBoxLayout()
         top.addWidget(QLabel(_("Host:")))
         top.addWidget(self.host_combo)
         top.addWidget(self.connection_label, 1)
         top.addWidget(self.forget_key_button)
+        top.addWidget(self.diagnose_button)
         top.addWidget(self.connect_button)
 
         self.banner = QLabel()
@@ -246,6 +253,7 @@ class RemotePanel(QWidget):
             self.command_box.sudo.setChecked(False)
         self.banner.hide()
         self.forget_key_button.hide()
+        self.diagnose_button.hide()
         if host is None:
             self.connection_label.setText(_("No host on this ticket."))
             return
@@ -278,6 +286,7 @@ class RemotePanel(QWidget):
             )
             self.banner.hide()
             self.forget_key_button.hide()
+            self.diagnose_button.hide()
         else:
             self.connection_label.setText(
                 "<span style='color:#c62828'>●</span> " + _("{target}: not connected").format(target=host.target.url)
@@ -305,6 +314,39 @@ class RemotePanel(QWidget):
         self.banner.setText(str(error))
         self.banner.show()
         self.forget_key_button.setVisible(changed)
+        host = self.current_host()
+        self.diagnose_button.setVisible(host is not None and host.target.winrm is not None)
+
+    async def diagnose(self) -> list[Any]:
+        """The WinRM diagnostics for the chosen host, run in a worker thread and shown in the banner, step by step."""
+        from supportstation.remote.winrm_diagnosis import StepState, diagnose
+
+        host = self.current_host()
+        if host is None or host.target.winrm is None:
+            return []
+        self.diagnose_button.setEnabled(False)
+        self.banner.setStyleSheet("background: #f4f6f8; color: #1f2933; padding: 8px; border-radius: 3px;")
+        self.banner.setText(_("Diagnosing the connection to {host}…").format(host=host.label))
+        try:
+            pool = await self.session.pool()
+            password = (await asyncio.to_thread(pool.credentials, host.target)).password
+            steps = await asyncio.to_thread(lambda: list(diagnose(host.target, password, pins=pool.certificates)))
+        finally:
+            self.diagnose_button.setEnabled(True)
+        marks = {
+            StepState.OK: "<span style='color:#2e7d32'>✔</span>",
+            StepState.WARNING: "<span style='color:#b26a00'>!</span>",
+            StepState.FAILED: "<span style='color:#c62828'>✘</span>",
+            StepState.SKIPPED: "–",
+        }
+        lines = []
+        for step in steps:
+            line = f"{marks[step.state]} <b>{html.escape(step.name)}</b>: {html.escape(step.detail)}"
+            if step.fix:
+                line += "<br>&nbsp;&nbsp;&nbsp;&nbsp;" + html.escape(_("To fix: {fix}").format(fix=step.fix))
+            lines.append(line)
+        self.banner.setText("<br>".join(lines))
+        return steps
 
     def _forget_key_clicked(self) -> None:
         from PySide6.QtWidgets import QMessageBox
