@@ -27,16 +27,11 @@ if not os.environ.get("CI"):  # on the CI machine both must be there (tools/boot
     pytest.importorskip("winrm_simulator", reason="tools/bootstrap --test installs simulators/")
     pytest.importorskip("supportstation_windows_diag", reason="pip install --no-deps -e plugins/windows-diag")
 import supportstation_windows_diag as windows_diag
-from winrm_simulator import CertPair, Response, WinRMSimulator, make_cert_pair
+from winrm_simulator import CertPair, Response, WinRMSimulator
 
 USER = "admin"
 DATA = ROOT / "tests" / "data" / "windows_diag"
 ACTIONS = {action.id: action for action in windows_diag.ACTIONS}
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
-    return make_cert_pair(tmp_path_factory.mktemp("winrm-certs"))
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ step that explains it with its fix. The password is never sent to a host whose c
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import socket
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,12 +19,9 @@ if not os.environ.get("CI"):  # on the CI machine the simulator must be there (t
     pytest.importorskip("winrm_simulator", reason="tools/bootstrap --test installs simulators/")
 from winrm_simulator import CertPair, WinRMSimulator, make_cert_pair
 
+from tests.integration.conftest import sha256_of
+
 USER, PASSWORD = "admin", "Secr3t!"
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
-    return make_cert_pair(tmp_path_factory.mktemp("winrm-certs"))
 
 
 @pytest.fixture
@@ -52,10 +47,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def sha256_of(certs: CertPair) -> str:
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(certs.cert.read_text())).hexdigest()
 
 
 def test_a_healthy_host_passes_every_step(https_sim: WinRMSimulator, certs: CertPair) -> None:

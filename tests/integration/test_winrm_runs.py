@@ -5,10 +5,8 @@ live output and readable PowerShell errors, cancel, wrong passwords, and sealed 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import re
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,22 +24,15 @@ if not os.environ.get("CI"):  # on the CI machine the simulator must be there (t
 from winrm_simulator import CertPair, Response, WinRMSimulator, make_cert_pair
 from winrm_simulator.powershell import clixml_error
 
+from tests.integration.conftest import sha256_of
+
 USER, PASSWORD = "admin", "Secr3t!"
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
-    return make_cert_pair(tmp_path_factory.mktemp("winrm-certs"))
 
 
 @pytest.fixture
 def https_sim(certs: CertPair) -> Iterator[WinRMSimulator]:
     with WinRMSimulator(users={USER: PASSWORD}, https=certs, auth=("basic", "ntlm")) as simulator:
         yield simulator
-
-
-def sha256_of(certs: CertPair) -> str:
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(certs.cert.read_text())).hexdigest()
 
 
 def target_of(simulator: WinRMSimulator, shell: WinrmShell = WinrmShell.CMD) -> Target:

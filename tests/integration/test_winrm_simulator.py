@@ -32,11 +32,6 @@ from winrm_simulator import CertPair, Response, WinRMSimulator, make_cert_pair
 USERS = {"admin": "Secr3t!"}
 
 
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
-    return make_cert_pair(tmp_path_factory.mktemp("winrm-certs"))
-
-
 @pytest.fixture
 def https_sim(certs: CertPair) -> Iterator[WinRMSimulator]:
     with WinRMSimulator(users=USERS, https=certs) as sim:

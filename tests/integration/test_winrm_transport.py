@@ -4,9 +4,7 @@ HTTP, Basic over HTTPS only) with errors that name the host and never the passwo
 
 from __future__ import annotations
 
-import hashlib
 import os
-import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +18,9 @@ if not os.environ.get("CI"):  # on the CI machine the simulator must be there (t
     pytest.importorskip("winrm_simulator", reason="tools/bootstrap --test installs simulators/")
 from winrm_simulator import CertPair, WinRMSimulator, make_cert_pair
 
+from tests.integration.conftest import sha256_of
+
 USER, PASSWORD = "admin", "Secr3t!"
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> CertPair:
-    return make_cert_pair(tmp_path_factory.mktemp("winrm-certs"))
 
 
 @pytest.fixture
@@ -49,11 +44,6 @@ def run_to_end(command: WinrmCommand, deadline_s: float = 20) -> tuple[list[byte
     finally:
         command.close()
     return stdout, stderr
-
-
-def fingerprint_of(certs: CertPair) -> str:
-    der = ssl.PEM_cert_to_DER_cert(certs.cert.read_text())
-    return hashlib.sha256(der).hexdigest()
 
 
 def test_output_arrives_while_the_command_runs_and_the_shell_is_deleted(https_sim: WinRMSimulator, certs) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +71,7 @@ def test_cancel_stops_the_command_at_the_next_receive(https_sim: WinRMSimulator,
 def test_a_pinned_certificate_replaces_the_ca_and_a_different_one_gets_nothing_sent(  # type: ignore[no-untyped-def]
     https_sim: WinRMSimulator, certs
 ) -> None:
-    pinned = endpoint(https_sim, pinned_sha256=fingerprint_of(certs))
+    pinned = endpoint(https_sim, pinned_sha256=sha256_of(certs))
     stdout, _ = run_to_end(start_command(open_protocol(pinned), pinned, "echo pinned"))
     assert b"".join(stdout) == b"pinned\n"
     sent_before = len(https_sim.command_lines)

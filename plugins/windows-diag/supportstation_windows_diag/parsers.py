@@ -9,6 +9,7 @@ the GUI translates them. Anything a parser cannot read raises ParseError, and Su
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -143,10 +144,8 @@ def windows_date(value: object) -> datetime | None:
         local = datetime.strptime(match["stamp"], "%Y%m%d%H%M%S").replace(microsecond=int(match["micro"]))
         return local.replace(tzinfo=timezone(timedelta(minutes=int(match["offset"]))))
     if _ISO_DATE.fullmatch(stripped):
-        try:
+        with contextlib.suppress(ValueError):  # shaped like ISO 8601 but no real date (month 13): said below
             return datetime.fromisoformat(stripped)
-        except ValueError:
-            pass
     raise ParseError(f"Expected a date (/Date(…)/ or ISO 8601), found {value!r}.")
 
 
