@@ -91,6 +91,13 @@ class Target:
         return f"ssh://{self.login}@{host}:{self.port}"
 
     @property
+    def wsman_url(self) -> str:
+        """The WS-Management endpoint of a WinRM target, as pywinrm takes it."""
+        scheme = "https" if self.winrm is None or self.winrm.https else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}/wsman"
+
+    @property
     def label(self) -> str:
         """What the engineer calls it: the inventory name when there is one."""
         return self.name or self.url

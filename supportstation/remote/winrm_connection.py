@@ -222,9 +222,8 @@ async def connect_winrm(
             if decision is HostKeyDecision.ACCEPT_ALWAYS:
                 await in_thread(pins.pin, offered)
             pinned = offered.sha256
-    host = f"[{target.host}]" if ":" in target.host else target.host
     endpoint = WinrmEndpoint(
-        url=f"{'https' if winrm.https else 'http'}://{host}:{target.port}/wsman",
+        url=target.wsman_url,
         username=target.login,
         password=credentials.password,
         auth=winrm.auth,

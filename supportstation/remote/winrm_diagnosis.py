@@ -229,9 +229,7 @@ def _endpoint(target: Target, timeout: float) -> Iterator[Step]:
     """An unauthenticated request to /wsman: a WinRM service answers 401 and names the schemes it accepts."""
     assert target.winrm is not None
     name = _("WinRM service and authentication")
-    scheme = "https" if target.winrm.https else "http"
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    url = f"{scheme}://{host}:{target.port}/wsman"
+    url = target.wsman_url
     try:
         answer = _unauthenticated_post(url, timeout)
     except requests.Timeout:
@@ -354,10 +352,8 @@ def _login(target: Target, password: str | None, trust: Trust) -> Iterator[Step]
             _("Store the password in the vault, or give it with --password-env."),
         )
         return
-    scheme = "https" if target.winrm.https else "http"
-    host = f"[{target.host}]" if ":" in target.host else target.host
     endpoint = WinrmEndpoint(
-        url=f"{scheme}://{host}:{target.port}/wsman",
+        url=target.wsman_url,
         username=target.login,
         password=password,
         auth=target.winrm.auth,
