@@ -23,6 +23,7 @@ from typing import Literal
 
 from . import auth, soap
 from .certs import CertPair
+from .files import FileService
 from .handler import Handler, Server
 from .powershell import Response, find_response, script_of
 from .shells import Command, Shell
@@ -47,6 +48,7 @@ class WinRMSimulator:
 
     `powershell_responses` maps a script (exact text) or a compiled pattern (searched) to a `Response`;
     `powershell_scripts` records every decoded script and `command_lines` every command line, in order.
+    With `files_root`, SupportStation's file-transfer scripts are carried out on that folder (see files.py).
     NTLM over plain HTTP uses WinRM message encryption; over HTTPS it is plain SOAP inside TLS, as with Windows.
     """
 
@@ -57,12 +59,15 @@ class WinRMSimulator:
         auth: tuple[AuthScheme, ...] = ("basic", "ntlm"),
         port: int = 0,
         machine: str = "WIN-SIMULATOR",
+        files_root: Path | None = None,
     ) -> None:
         self.users = dict(users)
         self.https = https
         self.auth = auth
         self.machine = machine
         self.faults = Faults()
+        # The host's drives for SupportStation's file-transfer scripts (files.py); None answers them as unknown.
+        self.files = FileService(files_root) if files_root is not None else None
         self.powershell_responses: dict[str | re.Pattern[str], Response] = {}
         self.powershell_scripts: list[str] = []
         self.command_lines: list[str] = []
@@ -255,7 +260,8 @@ class WinRMSimulator:
             with self._lock:
                 self.powershell_scripts.append(script)
                 response = find_response(self.powershell_responses, script)
-            command = Command.recorded(command_line, response)
+            run = self.files.handler(script, shell.owner) if self.files is not None else None
+            command = Command.scripted(command_line, run) if run else Command.recorded(command_line, response)
         else:
             command = Command.spawned(command_line, shell.cwd, shell.env)
         with self._lock:

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Command:
         self._chunks: list[tuple[str, bytes]] = []
         self._exit_code: int | None = None
         self._done = False
+        self._input: ScriptInput | None = None
 
     @classmethod
     def recorded(cls, command_line: str, response: Response) -> Command:
@@ -52,6 +54,28 @@ class Command:
                 command._chunks.append((name, raw))
         command._finish(response.exit_code)
         return command
+
+    @classmethod
+    def scripted(cls, command_line: str, run: ScriptRun) -> Command:
+        """A command carried out by Python standing in for a PowerShell script (see files.py): `run` reads the input
+        the client Sends, line by line, writes output that Receives take as it comes, and returns the exit code."""
+        command = cls(command_line)
+        command._input = ScriptInput()
+        threading.Thread(target=command._run_script, args=(run,), daemon=True, name="winrm-sim-script").start()
+        return command
+
+    def _run_script(self, run: ScriptRun) -> None:
+        assert self._input is not None
+        try:
+            code = run(self._input, self._write)
+        except ScriptKilled:
+            code = 1
+        self._finish(code)
+
+    def _write(self, stream: str, data: bytes) -> None:
+        with self._changed:
+            self._chunks.append((stream, data))
+            self._changed.notify_all()
 
     @classmethod
     def spawned(cls, command_line: str, cwd: str | None, env: dict[str, str]) -> Command:
@@ -115,6 +139,9 @@ class Command:
             return Output(chunks, self._exit_code if self._done and not self._chunks else None)
 
     def send(self, data: bytes, end: bool) -> None:
+        if self._input is not None:
+            self._input.feed(data, end)
+            return
         if self.process is None or self.process.stdin is None:
             return
         try:
@@ -128,6 +155,9 @@ class Command:
 
     def signal(self, code: str) -> None:
         """ctrl_c interrupts; terminate (and anything else) kills the whole process group."""
+        if self._input is not None:
+            self._input.kill()
+            return
         if self.process is None or self.process.poll() is not None:
             return
         sig = signal.SIGINT if code.endswith("/ctrl_c") else signal.SIGKILL
@@ -136,6 +166,53 @@ class Command:
 
     def kill(self) -> None:
         self.signal("terminate")
+
+
+class ScriptKilled(Exception):
+    """Raised inside a scripted command's reading when the client sent Signal terminate."""
+
+
+class ScriptInput:
+    """What the client Sends to a scripted command, read line by line as PowerShell's `$input` reads stdin."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._buffer = b""
+        self._ended = False
+        self._killed = False
+
+    def feed(self, data: bytes, end: bool) -> None:
+        with self._changed:
+            self._buffer += data
+            self._ended = self._ended or end
+            self._changed.notify_all()
+
+    def kill(self) -> None:
+        with self._changed:
+            self._killed = True
+            self._changed.notify_all()
+
+    def check(self) -> None:
+        if self._killed:
+            raise ScriptKilled
+
+    def lines(self) -> Iterator[bytes]:
+        """Lines without their CR LF, until the input ends; ScriptKilled once terminated."""
+        while True:
+            with self._changed:
+                while b"\n" not in self._buffer and not self._ended and not self._killed:
+                    self._changed.wait(0.2)
+                self.check()
+                if b"\n" in self._buffer:
+                    line, self._buffer = self._buffer.split(b"\n", 1)
+                elif self._buffer:
+                    line, self._buffer = self._buffer, b""
+                else:
+                    return
+            yield line.rstrip(b"\r")
+
+
+ScriptRun = Callable[[ScriptInput, Callable[[str, bytes], None]], int]
 
 
 @dataclass

@@ -362,7 +362,7 @@ def format_table(table: Any) -> str:
 
 
 def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int:
-    from supportstation.remote import sftp
+    from supportstation.remote import transfers
     from supportstation.remote.recording import record_transfer
     from supportstation.remote.results import ConnectError
 
@@ -383,10 +383,10 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
         loop.add_signal_handler(signal.SIGINT, cancel.set)
         try:
             if namespace.files_command == "upload":
-                return await sftp.upload(
+                return await transfers.upload(
                     session.pool, target, namespace.local, namespace.remote, progress=progress, cancel=cancel
                 )
-            return await sftp.download(
+            return await transfers.download(
                 session.pool, target, namespace.remote, namespace.local, progress=progress, cancel=cancel
             )
         finally:
@@ -395,13 +395,13 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
 
     try:
         transfer = asyncio.run(work())
-    except sftp.TransferCancelled as error:
+    except transfers.TransferCancelled as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_INTERRUPTED
     except ConnectError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_CONNECTION
-    except sftp.TransferError as error:
+    except transfers.TransferError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_FAILED
     if show_progress:

@@ -28,8 +28,8 @@ from supportstation.remote.output_store import (
 )
 from supportstation.remote.results import Chunk, RunResult, RunState, Stream, state_label
 from supportstation.remote.runs import RunRequest
-from supportstation.remote.sftp import TransferResult
 from supportstation.remote.ssh import SshConnection
+from supportstation.remote.transfers import TransferResult
 from supportstation.storage.database import Database
 from supportstation.storage.models import TimelineEvent
 from supportstation.storage.run_models import RemoteRun

@@ -1,5 +1,6 @@
-"""File transfer over SFTP, on the host's shared SSH connection: progress, cancel, and no half files left behind;
-and listing a remote folder, so the engineer can browse instead of typing paths.
+"""File transfer over SFTP on the host's shared SSH connection (callers go through `remote.transfers`): progress,
+cancel, and no half files left behind; and listing a remote folder, so the engineer can browse instead of typing
+paths.
 
 A download goes to `NAME.partial` and is renamed when complete; an upload that is cancelled or fails removes what
 it wrote on the host. The SHA-256 of what was transferred is computed on the way, for the timeline and the audit.
@@ -15,7 +16,6 @@ import posixpath
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,32 +23,19 @@ import paramiko
 
 from supportstation.i18n import _
 from supportstation.remote.pool import ConnectionPool
-from supportstation.remote.results import RemoteError
 from supportstation.remote.targets import Target
 from supportstation.remote.threads import in_thread
+from supportstation.remote.transfers import (
+    Progress,
+    RemoteEntry,
+    RemoteFolder,
+    TransferError,
+    TransferResult,
+    check_cancel,
+)
 
 BLOCK = 256 * 1024
 PREFETCH_WINDOW = 4 * 1024 * 1024  # requested ahead at a time in a download: what a cancel waits for
-Progress = Callable[[int, int], None]  # bytes done, bytes in all
-
-
-class TransferError(RemoteError):
-    """A transfer that failed; the message names the host, the path and the reason."""
-
-
-class TransferCancelled(TransferError):
-    """Stopped by the engineer; nothing half-written is left on either side."""
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    target: str
-    direction: str  # "upload" or "download"
-    local: Path
-    remote: str
-    size: int
-    sha256: str
-    host_key_fingerprint: str
 
 
 async def upload(
@@ -79,11 +66,6 @@ async def download(
     return TransferResult(target.url, "download", local, remote, size, digest, connection.fingerprint)
 
 
-def _check(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise TransferCancelled(_("The transfer was cancelled."))
-
-
 def _upload(
     open_sftp: Callable[[], paramiko.SFTPClient],
     local: Path,
@@ -112,7 +94,7 @@ def _upload(
                 with writer:
                     writer.set_pipelined(True)  # do not wait for each block's acknowledgement
                     while block := reader.read(BLOCK):
-                        _check(cancel)
+                        check_cancel(cancel)
                         writer.write(block)
                         digest.update(block)
                         done += len(block)
@@ -184,13 +166,13 @@ def _blocks(reader: paramiko.SFTPFile, size: int, cancel: threading.Event | None
         for block in window:
             if cancel is not None and cancel.is_set():
                 collections.deque(window, maxlen=0)  # takes the window's remaining answers: none left in flight
-                _check(cancel)
+                check_cancel(cancel)
             if not block:  # the file shrank since it was measured
                 return
             yield block
     reader.seek(size)
     while block := reader.read(BLOCK):
-        _check(cancel)
+        check_cancel(cancel)
         yield block
 
 
@@ -206,25 +188,6 @@ def _remove_quietly(sftp: paramiko.SFTPClient, remote: str) -> None:
 
 
 # -- browsing the remote side --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RemoteEntry:
-    """One name in a remote folder, as `ls -l` would show it; a link says what it points to (a folder or not)."""
-
-    name: str
-    path: str
-    size: int
-    modified: datetime | None  # UTC; None when the server did not say
-    is_dir: bool
-    is_link: bool
-    permissions: str  # "drwxr-xr-x"
-
-
-@dataclass(frozen=True)
-class RemoteFolder:
-    path: str  # absolute, as the server resolved it
-    entries: tuple[RemoteEntry, ...]  # folders first, then files, each by name regardless of case
 
 
 async def list_remote(pool: ConnectionPool, target: Target, path: str = "") -> RemoteFolder:
@@ -246,7 +209,8 @@ def _list(open_sftp: Callable[[], paramiko.SFTPClient], path: str, target: Targe
         with contextlib.suppress(OSError, paramiko.SSHException, EOFError):
             sftp.close()
     entries.sort(key=lambda entry: (not entry.is_dir, entry.name.casefold(), entry.name))
-    return RemoteFolder(resolved, tuple(entries))
+    parent = None if resolved == "/" else posixpath.dirname(resolved.rstrip("/")) or "/"
+    return RemoteFolder(resolved, tuple(entries), parent)
 
 
 def _entry(sftp: paramiko.SFTPClient, folder: str, attributes: paramiko.SFTPAttributes) -> RemoteEntry:
@@ -268,27 +232,5 @@ def _entry(sftp: paramiko.SFTPClient, folder: str, attributes: paramiko.SFTPAttr
         is_dir=is_dir,
         is_link=is_link,
         permissions=stat.filemode(mode) if mode else "",
+        hidden=attributes.filename.startswith("."),
     )
-
-
-# -- where a download goes -------------------------------------------------------------------------------------
-
-
-def safe_local_name(name: str) -> str:
-    """A remote name usable as a file name here: the host chooses it, and must not be able to write elsewhere
-    (`../x`) nor give a name Windows refuses (`a:b`, `aux?`)."""
-    cleaned = "".join("_" if char in '<>:"/\\|?*' or ord(char) < 32 else char for char in name)
-    cleaned = cleaned.strip().rstrip(".")
-    return cleaned if cleaned and cleaned not in (".", "..") else "download"
-
-
-def free_local_path(folder: Path, name: str, taken: frozenset[Path]) -> Path:
-    """`folder/name`, or `name (1).ext`, `name (2).ext`… when taken: a download never replaces a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    candidate = folder / name
-    stem, suffix = Path(name).stem, Path(name).suffix
-    number = 0
-    while candidate in taken or candidate.exists() or candidate.with_name(candidate.name + ".partial").exists():
-        number += 1
-        candidate = folder / f"{stem} ({number}){suffix}"
-    return candidate

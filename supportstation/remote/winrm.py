@@ -139,6 +139,13 @@ class WinrmCommand:
             self.done, self.exit_code = True, code
         return stdout, stderr
 
+    def send(self, data: bytes, *, end: bool = False) -> None:
+        """One Send: `data` on the command's standard input, and end-of-input with `end`."""
+        try:
+            self.protocol.send_command_input(self.shell_id, self.command_id, data, end=end)
+        except Exception as error:
+            raise _connect_error(self.endpoint, error) from None
+
     def terminate(self) -> None:
         """Signal terminate: Windows stops the command (and what it started in the shell)."""
         with contextlib.suppress(WinRMError, requests.RequestException):

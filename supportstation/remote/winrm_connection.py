@@ -171,7 +171,15 @@ class WinrmProcess:
         raise ConnectError(_("Commands on Windows hosts take no input here."))
 
     def close_input(self) -> None:
-        """Windows commands get no input: there is nothing to close."""
+        """Commands run from the panel get no input: nothing to close, and no Send to spend a round trip on."""
+
+    def send_input(self, data: bytes, *, end: bool = False) -> None:
+        """Feeds a script that reads its input (a file upload). ConnectionError when the host is lost."""
+        try:
+            self.command.send(data, end=end)
+        except ConnectError as error:
+            self._broken = True
+            raise ConnectionError(str(error)) from None
 
     def close(self) -> None:
         if self._closed:

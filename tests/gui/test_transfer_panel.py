@@ -25,8 +25,8 @@ from supportstation.gui.remote.transfer_list import Direction, Transfer, Transfe
 from supportstation.gui.remote.transfer_panel import TransferPanel
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import ConnectionPool
-from supportstation.remote.sftp import free_local_path, safe_local_name
 from supportstation.remote.targets import Target
+from supportstation.remote.transfers import free_local_path, safe_local_name
 from supportstation.storage.models import Attachment, AuditRecord, Ticket, TimelineEvent
 from supportstation.vault import open_vault
 from supportstation.vault.crypto import ScryptParameters

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from supportstation.remote import sftp
+from supportstation.remote import sftp, transfers
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import ConnectionPool
 from supportstation.remote.targets import Target
@@ -82,7 +82,7 @@ async def test_a_cancelled_upload_leaves_nothing_on_the_host(
             cancel.set()
 
     remote = remote_folder / "big.bin"
-    with pytest.raises(sftp.TransferCancelled):
+    with pytest.raises(transfers.TransferCancelled):
         await sftp.upload(pool, target, local, str(remote), progress=halfway, cancel=cancel)
     assert not remote.exists()
 
@@ -101,7 +101,7 @@ async def test_a_cancelled_download_leaves_no_partial_file(
         seen.append(done)
         cancel.set()
 
-    with pytest.raises(sftp.TransferCancelled):
+    with pytest.raises(transfers.TransferCancelled):
         await sftp.download(pool, target, str(remote_folder / "source.bin"), local, progress=progress, cancel=cancel)
     assert not local.exists() and not local.with_name("copy.bin.partial").exists()
     # Honoured within the window requested ahead, not after the whole file.
@@ -115,12 +115,12 @@ async def test_a_cancelled_download_leaves_no_partial_file(
 async def test_errors_name_the_path_and_the_reason(
     tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
 ) -> None:
-    with pytest.raises(sftp.TransferError, match=r"/no/such/file.*(No such file|not found)"):
+    with pytest.raises(transfers.TransferError, match=r"/no/such/file.*(No such file|not found)"):
         await sftp.download(pool, target, "/no/such/file", tmp_path / "x")
     assert not (tmp_path / "x").exists()
     local = tmp_path / "small.txt"
     local.write_text("x")
-    with pytest.raises(sftp.TransferError, match=r"/root/forbidden.txt.*(Permission denied|denied)"):
+    with pytest.raises(transfers.TransferError, match=r"/root/forbidden.txt.*(Permission denied|denied)"):
         await sftp.upload(pool, target, local, "/root/forbidden.txt")
-    with pytest.raises(sftp.TransferError, match="Cannot read"):
+    with pytest.raises(transfers.TransferError, match="Cannot read"):
         await sftp.upload(pool, target, tmp_path / "missing.txt", str(remote_folder / "m.txt"))

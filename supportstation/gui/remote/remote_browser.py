@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import posixpath
 from typing import Any
 
 import shiboken6
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from supportstation.i18n import _
 from supportstation.remote.results import ConnectError
-from supportstation.remote.sftp import RemoteEntry, RemoteFolder, TransferError, list_remote
 from supportstation.remote.targets import Target
+from supportstation.remote.transfers import RemoteEntry, RemoteFolder, TransferError, list_remote
 
 from ..table_model import Column, RowsTableModel
 from ..units import format_size
@@ -65,7 +64,8 @@ class RemoteBrowser(QWidget):
                                                 _("Refresh"), self.refresh)  # fmt: skip
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("remotePath")
-        self.path_edit.setPlaceholderText(_("Remote folder, e.g. /var/log"))
+        example = _("Remote folder, e.g. C:\\Windows\\Logs") if target.winrm else _("Remote folder, e.g. /var/log")
+        self.path_edit.setPlaceholderText(example)
         self.path_edit.returnPressed.connect(lambda: self.go_to_later(self.path_edit.text().strip()))
         self.hidden_box = QCheckBox(_("Hidden files"))
         self.hidden_box.toggled.connect(self._show_folder)
@@ -151,9 +151,9 @@ class RemoteBrowser(QWidget):
         return task
 
     def go_up(self) -> asyncio.Task[Any] | None:
-        if self.folder is None or self.folder.path == "/":
+        if self.folder is None or self.folder.parent is None:
             return None
-        return self.go_to_later(posixpath.dirname(self.folder.path.rstrip("/")) or "/")
+        return self.go_to_later(self.folder.parent)
 
     def refresh(self) -> asyncio.Task[Any] | None:
         """Lists the folder shown again (after an upload into it, or when the host changed it)."""
@@ -195,7 +195,7 @@ class RemoteBrowser(QWidget):
         folder = self.folder
         if folder is None:
             return
-        shown = [entry for entry in folder.entries if self.hidden_box.isChecked() or not entry.name.startswith(".")]
+        shown = [entry for entry in folder.entries if self.hidden_box.isChecked() or not entry.hidden]
         self.model.set_rows(shown)
         self.path_edit.setText(folder.path)
         self.status.setStyleSheet("")
@@ -215,7 +215,7 @@ class RemoteBrowser(QWidget):
         self._set_buttons()
 
     def _set_buttons(self) -> None:
-        self.up_button.setEnabled(self.folder is not None and self.folder.path != "/")
+        self.up_button.setEnabled(self.folder is not None and self.folder.parent is not None)
 
     def _activated(self, index: QModelIndex) -> None:
         entry = self.model.row_at(index.row())

@@ -1,16 +1,16 @@
 """Files between the laptop and one host: browse the remote side, upload (button or drag and drop), download, and
 see every transfer's progress, cancel it, and how it ended.
 
-The bytes move in worker threads (`remote.sftp`); each finished transfer is put on the ticket's timeline, with its
-SHA-256, and in the audit log (`remote.recording.record_transfer`), a download attached to the ticket when asked.
-Transfers to one host run a few at a time: each takes one of the sessions OpenSSH allows per connection.
+The bytes move in worker threads (`remote.transfers`: SFTP, or PowerShell over WinRM); each finished transfer is put
+on the ticket's timeline, with its SHA-256, and in the audit log (`remote.recording.record_transfer`), a download
+attached to the ticket when asked. Transfers to one host run a few at a time: each takes one of the sessions the host
+allows per connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import posixpath
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from supportstation.i18n import _
-from supportstation.remote import sftp
+from supportstation.remote import transfers as remote_files
 from supportstation.remote.results import ConnectError
 from supportstation.remote.targets import Target
 
@@ -44,8 +44,8 @@ from .transfer_list import Direction, Transfer, TransferList, TransferState
 
 if TYPE_CHECKING:
     from supportstation.remote.pool import ConnectionPool
-    from supportstation.remote.sftp import RemoteEntry, TransferResult
     from supportstation.remote.ssh import SshConnection
+    from supportstation.remote.transfers import RemoteEntry, TransferResult
 
 log = logging.getLogger(__name__)
 
@@ -191,12 +191,12 @@ class TransferPanel(QWidget):
         sizes = await asyncio.to_thread(_local_sizes, paths)
         transfers = []
         for path, size in zip(paths, sizes, strict=True):
-            remote = posixpath.join(folder.path, path.name)
+            remote = folder.child(path.name)
             transfer = Transfer(Direction.UPLOAD, path.name, str(path), f"{self.target.label}:{remote}", size)
 
             async def send(pool: ConnectionPool, transfer: Transfer = transfer, path: Path = path,
                            remote: str = remote) -> TransferResult:  # fmt: skip
-                return await sftp.upload(
+                return await remote_files.upload(
                     pool, self.target, path, remote, progress=transfer.progress, cancel=transfer.cancel
                 )
 
@@ -241,10 +241,10 @@ class TransferPanel(QWidget):
 
             async def fetch(pool: ConnectionPool, transfer: Transfer = transfer,
                             entry: RemoteEntry = entry) -> TransferResult:  # fmt: skip
-                local = await self._claim_local_path(folder, sftp.safe_local_name(entry.name))
+                local = await self._claim_local_path(folder, remote_files.safe_local_name(entry.name))
                 transfer.destination = str(local)
                 try:
-                    return await sftp.download(
+                    return await remote_files.download(
                         pool, self.target, entry.path, local, progress=transfer.progress, cancel=transfer.cancel
                     )
                 finally:
@@ -258,9 +258,9 @@ class TransferPanel(QWidget):
         async with self._claim_lock:  # two downloads of the same name must not pick the same free one
             taken = frozenset(self._claimed)
             try:
-                local = await asyncio.to_thread(sftp.free_local_path, folder, name, taken)
+                local = await asyncio.to_thread(remote_files.free_local_path, folder, name, taken)
             except OSError as error:
-                raise sftp.TransferError(
+                raise remote_files.TransferError(
                     _("Cannot write to {folder}: {reason}").format(folder=folder, reason=error.strerror or error)
                 ) from error
             self._claimed.add(local)
@@ -316,9 +316,9 @@ class TransferPanel(QWidget):
                 connection = await self.session.connection(self.target)
                 async with connection.session_slots:
                     result = await work(await self.session.pool())
-            except sftp.TransferCancelled:
+            except remote_files.TransferCancelled:
                 transfer.state = TransferState.CANCELLED
-            except (sftp.TransferError, ConnectError) as error:
+            except (remote_files.TransferError, ConnectError) as error:
                 transfer.state, transfer.message = TransferState.FAILED, str(error)
             except EOFError:  # paramiko's word for a connection that went away under the transfer
                 transfer.state = TransferState.FAILED
