@@ -95,7 +95,9 @@ def add_parsers(commands: Any) -> None:
     )
     running.add_argument("--raw", action="store_true", help=_("print the raw output instead of the parsed table"))
     add_connection_options(running)
-    files = commands.add_parser("files", help=_("copy files to or from a host over SFTP: upload, download"))
+    files = commands.add_parser(
+        "files", help=_("copy files to or from a host (SFTP, or PowerShell over WinRM): upload, download")
+    )
     directions = files.add_subparsers(dest="files_command", metavar="ACTION", required=True)
     up = directions.add_parser("upload", help=_("files upload TARGET LOCAL_FILE REMOTE_PATH"))
     up.add_argument("target", metavar="TARGET")

@@ -26,9 +26,9 @@ from supportstation.remote.output_store import (
     output_digest,
     stored_chunks,
 )
+from supportstation.remote.pool import Connection
 from supportstation.remote.results import Chunk, RunResult, RunState, Stream, state_label
 from supportstation.remote.runs import RunRequest
-from supportstation.remote.ssh import SshConnection
 from supportstation.remote.transfers import TransferResult
 from supportstation.storage.database import Database
 from supportstation.storage.models import TimelineEvent
@@ -80,7 +80,7 @@ class DatabaseRecorder:
 
     # -- RunRecorder (called from the run's reader thread) --
 
-    def begin(self, request: RunRequest, result: RunResult, connection: SshConnection | None) -> None:
+    def begin(self, request: RunRequest, result: RunResult, connection: Connection | None) -> None:
         context = self.context
         # Core statements on the session's connection: the ORM's unit of work cost more CPU than the work itself,
         # and a fan-out records dozens of runs at once.
@@ -200,7 +200,7 @@ class DatabaseRecorder:
     # -- helpers --
 
 
-def record_host_key_acceptance(session: Session, context: RecordingContext, connection: SshConnection | None) -> None:
+def record_host_key_acceptance(session: Session, context: RecordingContext, connection: Connection | None) -> None:
     """Puts the engineer's acceptance of a new host key on the ticket's timeline, once: on the first run, transfer or
     terminal that used the connection (the key is asked for before anything says which ticket it is for)."""
     if connection is None or connection.key_decision is None or context.ticket_id is None:
@@ -330,7 +330,7 @@ def record_transfer(
     transfer: TransferResult,
     *,
     attach: bool = False,
-    connection: SshConnection | None = None,
+    connection: Connection | None = None,
 ) -> None:
     """A file transfer on the ticket's timeline (and, for a download, the file attached when asked) and in the
     audit log, with the SHA-256 of the bytes transferred."""

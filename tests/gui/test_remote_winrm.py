@@ -1,5 +1,6 @@
 """A Windows host in the remote-action panel, against the WS-Management simulator (no Windows host can run here):
-its certificate shown and pinned, a PowerShell command with live output, and the run on the ticket's timeline."""
+its certificate shown and pinned, a PowerShell command with live output, the run on the ticket's timeline, and files
+browsed, uploaded and downloaded in the Files tab."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ WINDOWS_USER, WINDOWS_PASSWORD = "Administrateur", "W1ndows!"
 @pytest.fixture
 def windows(tmp_path: Path) -> Iterator[WinRMSimulator]:
     certs = make_cert_pair(tmp_path / "certs")
-    with WinRMSimulator(users={WINDOWS_USER: WINDOWS_PASSWORD}, https=certs) as simulator:
+    (tmp_path / "drives" / "C" / "Users" / WINDOWS_USER / "Desktop").mkdir(parents=True)
+    files = {"files_root": tmp_path / "drives"}
+    with WinRMSimulator(users={WINDOWS_USER: WINDOWS_PASSWORD}, https=certs, **files) as simulator:
         yield simulator
 
 
@@ -121,3 +124,45 @@ async def test_a_failed_windows_connection_is_explained_by_the_diagnostics(
     assert "LocalAccountTokenFilterPolicy" in panel.banner.text() and "Pinned" in panel.banner.text()
     await asyncio.sleep(0.1)  # the banner grows at the next layout pass
     shot(panel, "winrm_diagnosis")
+
+
+@pytest.mark.asyncio
+async def test_the_files_tab_browses_uploads_and_downloads_on_a_windows_host(
+    remote_lab: RemoteLab, windows: WinRMSimulator, tmp_path: Path
+) -> None:
+    from supportstation.gui.remote.transfer_list import TransferState
+    from supportstation.gui.remote.transfer_panel import TransferPanel
+
+    host_id = add_windows_host(remote_lab, windows)
+    pinned = hashlib.sha256(ssl.PEM_cert_to_DER_cert(windows.https.cert.read_text())).hexdigest()
+    (remote_lab.window.context.paths.data / "winrm_certificates").write_text(f"127.0.0.1:{windows.port} {pinned}\n")
+    home = tmp_path / "drives" / "C" / "Users" / WINDOWS_USER
+    (home / "Desktop" / "rapport-disque.txt").write_text("C: 7 % libre\r\n", encoding="utf-8")
+    (home / "NTUSER.DAT").write_bytes(b"\0" * 4096)
+    _workspace, panel = await ticket_panel(remote_lab)
+    panel.select_host(host_id)
+    panel.pages.setCurrentWidget(panel.files_page)
+    files = panel.files_page.layout().itemAt(0).widget()
+    assert isinstance(files, TransferPanel)
+    files.download_folder = tmp_path / "downloads"
+    await files.start()
+    browser = files.browser
+    await until(lambda: browser.folder is not None, what="the home folder listing")
+    assert browser.folder.path == f"C:\\Users\\{WINDOWS_USER}" and "C:\\" in browser.path_edit.placeholderText()
+    assert await browser.go_to(browser.folder.child("Desktop")) is not None, browser.error
+    assert browser.up_button.isEnabled()
+
+    local = tmp_path / "collecte.ps1"
+    local.write_bytes(os.urandom(400_000))
+    (upload,) = await files.upload([local])
+    await files.settled()
+    assert upload.state is TransferState.DONE, upload.message
+    assert (home / "Desktop" / "collecte.ps1").read_bytes() == local.read_bytes()
+    browser.select_names("rapport-disque.txt")
+    (download,) = await files.download(browser.selected_entries())
+    await files.settled()
+    assert download.state is TransferState.DONE, download.message
+    assert (files.download_folder / "rapport-disque.txt").read_bytes() == b"C: 7 % libre\r\n"
+    await asyncio.sleep(0.1)
+    shot(panel, "winrm_files_tab")
+    assert windows.open_shells == 0

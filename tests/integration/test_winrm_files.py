@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -249,3 +250,35 @@ def test_the_upload_script_quotes_the_path_for_powershell() -> None:
     line = encoded_command(script)
     assert decoded_script(line).endswith(script)
     assert base64.b64decode(line.rsplit(" ", 1)[-1])
+
+
+def test_the_cli_copies_files_both_ways_and_records_them_on_the_ticket(tmp_path, simulator, drives, certs) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_remote_cli import TICKET, supportstation, timeline
+    from tests.servers.sshd import TEST_PASSWORD  # the password the CLI is given in LOGIN_PASSWORD
+
+    simulator.users[USER] = TEST_PASSWORD  # Basic reads the table as it is; the CLI logs in with Basic here
+    target = [f"winrm+https://{USER}@127.0.0.1:{simulator.port}", "--auth", "basic"]
+    options = ["--password-env", "LOGIN_PASSWORD", "--cert-fingerprint", sha256_of(certs), "--ticket", TICKET]
+    local = tmp_path / "fix.ps1"
+    data = payload(local, 5000)
+
+    up = supportstation(tmp_path, "files", "upload", *target, str(local), r"C:\Temp\fix.ps1", *options, "--json")
+    assert up.returncode == 0, up.stderr
+    assert json.loads(up.stdout)["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (drives / "C" / "Temp" / "fix.ps1").read_bytes() == data
+
+    down = supportstation(
+        tmp_path, "files", "download", *target, r"C:\Temp\fix.ps1", str(tmp_path / "back.ps1"), *options, "--attach"
+    )
+    assert down.returncode == 0, down.stderr
+    assert (tmp_path / "back.ps1").read_bytes() == data
+    missing = supportstation(tmp_path, "files", "download", *target, r"C:\Temp\none.txt", str(tmp_path / "n"), *options)
+    assert missing.returncode == 1 and "Could not find file" in missing.stderr
+    assert TEST_PASSWORD not in up.stdout + up.stderr + down.stdout + down.stderr + missing.stderr
+
+    events = timeline(tmp_path)
+    summaries = [str(event["summary"]) for event in events if event["kind"] == "file_transfer"]
+    assert len(summaries) == 2, summaries
+    assert summaries[0].startswith("Uploaded fix.ps1") and r"C:\Temp\fix.ps1" in summaries[0]
+    assert summaries[1].startswith("Downloaded") and "back.ps1" in summaries[1]
+    assert any(event["kind"] == "attachment" for event in events)

@@ -542,11 +542,7 @@ class RemotePanel(QWidget):
         if existing is not None:
             layout.removeWidget(existing)
             existing.deleteLater()
-        if host is None or host.transport != "ssh":
-            if host is not None:
-                notice = QLabel(_("File transfers with Windows hosts over WinRM are not in this panel yet."))
-                notice.setWordWrap(True)
-                layout.addWidget(notice)
+        if host is None:
             return
         panel = TransferPanel(self.session, host.target, self.ticket_id)
         panel.recorded.connect(self.recorded)

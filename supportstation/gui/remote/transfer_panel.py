@@ -43,8 +43,7 @@ from .session import RemoteSession
 from .transfer_list import Direction, Transfer, TransferList, TransferState
 
 if TYPE_CHECKING:
-    from supportstation.remote.pool import ConnectionPool
-    from supportstation.remote.ssh import SshConnection
+    from supportstation.remote.pool import Connection, ConnectionPool
     from supportstation.remote.transfers import RemoteEntry, TransferResult
 
 log = logging.getLogger(__name__)
@@ -311,7 +310,7 @@ class TransferPanel(QWidget):
             transfer.started_at = time.monotonic()
             self._show(transfer)
             result: TransferResult | None = None
-            connection: SshConnection | None = None
+            connection: Connection | None = None
             try:
                 connection = await self.session.connection(self.target)
                 async with connection.session_slots:
@@ -342,7 +341,7 @@ class TransferPanel(QWidget):
         if result is not None and into_folder is not None and shown is not None and shown.path == into_folder:
             self.browser.refresh()  # the uploaded file appears where the engineer is looking
 
-    async def _record(self, result: TransferResult, attach: bool, connection: SshConnection | None) -> str:
+    async def _record(self, result: TransferResult, attach: bool, connection: Connection | None) -> str:
         """Puts the transfer on the timeline and in the audit log; returns a note for the row."""
         from supportstation.remote.recording import record_transfer
 

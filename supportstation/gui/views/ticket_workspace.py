@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -190,7 +191,8 @@ class TicketWorkspace(QWidget):
             self.last_refusal = warn(self, _("Not done"), str(refusal))
             return None
         finally:
-            self._set_busy(False)
+            if shiboken6.isValid(self):  # a workspace closed meanwhile has no buttons left to enable
+                self._set_busy(False)
         self.show_detail(detail)
         if action is not None:
             self.changed.emit()
