@@ -153,9 +153,30 @@ async def _main(window, context: AppContext, options: cli.Options, timer: StageT
         return cli.EXIT_OK
 
     window.greet()
-    await closed
-    await window.remote.close()
+    if context.is_demo and context.database is not None:
+        await _start_stand_ins(window, context)
+    try:
+        await closed
+        await window.remote.close()
+    finally:
+        if context.stand_ins is not None:
+            await asyncio.to_thread(context.stand_ins.stop)
     return cli.EXIT_OK
+
+
+async def _start_stand_ins(window, context: AppContext) -> None:  # type: ignore[no-untyped-def]
+    """The demo's simulated hosts: started in a worker thread, said in the status bar, and the queue reloaded since
+    the demo host's address changed. A failure leaves the demo as it is, with the reason logged."""
+    from supportstation import demo_hosts
+
+    assert context.database is not None
+    try:
+        context.stand_ins = await asyncio.to_thread(demo_hosts.start, context.paths, context.database)
+    except Exception:
+        log.exception("The demo's simulated hosts did not start")
+        return
+    window.show_stand_ins(context.stand_ins)
+    await window.refresh()
 
 
 def _open_database(context: AppContext):  # type: ignore[no-untyped-def]

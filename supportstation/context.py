@@ -10,6 +10,7 @@ from supportstation.paths import AppPaths
 from supportstation.settings import Settings
 
 if TYPE_CHECKING:
+    from supportstation.demo_hosts import StandIns
     from supportstation.storage.database import Database
     from supportstation.vault import Vault
 
@@ -32,6 +33,7 @@ class AppContext:
     vault: Vault | None = None  # opened on first need (see gui/vault_access.py)
     # Problems found during start-up that the user should read once the window is up.
     start_up_problems: list[str] = field(default_factory=list)
+    stand_ins: StandIns | None = None  # the demo's simulated hosts, while they run (see demo_hosts.py)
 
     @property
     def is_demo(self) -> bool:

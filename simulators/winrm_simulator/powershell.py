@@ -83,3 +83,16 @@ def not_recognized(script: str) -> Response:
         " ",
     ]
     return Response(stderr=clixml_error(lines), exit_code=1)
+
+
+def cmd_response(table: dict[str, Response], command_line: str) -> Response:
+    """A recorded answer to a cmd line (looked up by the whole line, then its first word, case-insensitively), or
+    cmd.exe's own words for a program it cannot find."""
+    line = command_line.strip()
+    first = line.split()[0] if line else ""
+    for key in (line.lower(), first.lower()):
+        for known, response in table.items():
+            if known.lower() == key:
+                return response
+    message = f"'{first}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+    return Response(stderr=message, exit_code=1)

@@ -25,7 +25,7 @@ from . import auth, soap
 from .certs import CertPair
 from .files import FileService
 from .handler import Handler, Server
-from .powershell import Response, find_response, script_of
+from .powershell import Response, cmd_response, find_response, script_of
 from .shells import Command, Shell
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class WinRMSimulator:
         port: int = 0,
         machine: str = "WIN-SIMULATOR",
         files_root: Path | None = None,
+        run_commands: bool = True,
     ) -> None:
         self.users = dict(users)
         self.https = https
@@ -68,6 +69,10 @@ class WinRMSimulator:
         self.faults = Faults()
         # The host's drives for SupportStation's file-transfer scripts (files.py); None answers them as unknown.
         self.files = FileService(files_root) if files_root is not None else None
+        # False: cmd lines are answered from `cmd_responses` instead of running through /bin/sh (the demo runs on the
+        # engineer's own laptop, where a stand-in must not execute what is typed for a Windows host).
+        self.run_commands = run_commands
+        self.cmd_responses: dict[str, Response] = {}
         self.powershell_responses: dict[str | re.Pattern[str], Response] = {}
         self.powershell_scripts: list[str] = []
         self.command_lines: list[str] = []
@@ -103,7 +108,11 @@ class WinRMSimulator:
     def start(self) -> WinRMSimulator:
         if "ntlm" in self.auth:
             self._install_ntlm_users()
-        server = Server(("127.0.0.1", self._requested_port), Handler)
+        try:
+            server = Server(("127.0.0.1", self._requested_port), Handler)
+        except OSError:
+            self._restore_ntlm_users()  # the port is taken: leave the process as it was
+            raise
         server.simulator = self
         if self.https:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -262,6 +271,8 @@ class WinRMSimulator:
                 response = find_response(self.powershell_responses, script)
             run = self.files.handler(script, shell.owner) if self.files is not None else None
             command = Command.scripted(command_line, run) if run else Command.recorded(command_line, response)
+        elif not self.run_commands:
+            command = Command.recorded(command_line, cmd_response(self.cmd_responses, command_line))
         else:
             command = Command.spawned(command_line, shell.cwd, shell.env)
         with self._lock:

@@ -28,6 +28,7 @@ from supportstation.i18n import _
 from supportstation.tickets.running import RunningIntervention, running_intervention
 
 if TYPE_CHECKING:
+    from supportstation.demo_hosts import StandIns
     from supportstation.storage.database import Database
 
     from .dialogs.import_dialog import ImportDialog
@@ -146,11 +147,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.database_label = QLabel()
         self.network_label = QLabel()
+        self.stand_ins_label = QLabel()  # the demo's simulated hosts, said so
+        self.stand_ins_label.setObjectName("standIns")
+        self.stand_ins_label.hide()
         self.intervention_label = QLabel()
         self.intervention_label.setObjectName("runningIntervention")
         self.intervention_label.linkActivated.connect(lambda link: self.open_ticket(int(link)))
-        for label in (self.intervention_label, self.database_label, self.network_label):
+        for label in (self.stand_ins_label, self.intervention_label, self.database_label, self.network_label):
             label.setContentsMargins(10, 0, 10, 0)
+        self.statusBar().addPermanentWidget(self.stand_ins_label)
         self.statusBar().addPermanentWidget(self.intervention_label)
         self.statusBar().addPermanentWidget(self.database_label)
         self.statusBar().addPermanentWidget(self.network_label)
@@ -223,6 +228,11 @@ class MainWindow(QMainWindow):
         self.context.database = database
         backend = "SQLite" if database.is_sqlite else "PostgreSQL"
         self._show_database_state(backend)
+
+    def show_stand_ins(self, stand_ins: StandIns) -> None:
+        self.stand_ins_label.setText("⚠ " + stand_ins.notice)
+        self.stand_ins_label.setToolTip(stand_ins.details)
+        self.stand_ins_label.show()
 
     def database_failed(self, message: str) -> None:
         self._show_database_state(_("unavailable"))

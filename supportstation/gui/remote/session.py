@@ -83,6 +83,11 @@ class RemoteSession(QObject):
                 if vault is None:
                     raise VaultUnavailable(_("The vault is locked: no password or key can be read to log in."))
                 self.vault = vault
+                if self.context.stand_ins is not None and self.context.stand_ins.secrets:
+                    from supportstation.demo_hosts import offer_secrets
+
+                    # The demo's simulated hosts log in with a password the vault may not have yet.
+                    await asyncio.to_thread(offer_secrets, vault, self.context.stand_ins.secrets)
                 self._pool = ConnectionPool(
                     workbench.host_key_store(self.context.paths),
                     prompt=self._ask_about_key,
