@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help=_("check that no audit record was altered or deleted (exit status 1 if one was)")
     )
     audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    from supportstation.procedures import commands as procedure_commands
     from supportstation.remote import command_line as remote_command_line
     from supportstation.remote import host_commands
     from supportstation.tickets import commands as ticket_commands
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     ticket_commands.add_parser(commands)
     host_commands.add_parser(commands)
     remote_command_line.add_parsers(commands)
+    procedure_commands.add_parser(commands)
     return parser
 
 
@@ -185,6 +187,8 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _with_database(options, app_paths, lambda database: _remote(namespace, options, app_paths, database))
         if options.command == "audit":
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
+        if options.command == "procedures":
+            return _procedures(namespace, options, app_paths)
     except DatabaseError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_ERROR
@@ -309,6 +313,16 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
     except (TargetError, TicketNotFound) as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _procedures(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths) -> int:
+    from supportstation.procedures import commands as procedure_commands
+
+    if namespace.procedures_command == "validate":
+        return procedure_commands.validate(namespace)
+    if namespace.target:  # a host of the inventory is looked up in the database
+        return _with_database(options, app_paths, lambda database: procedure_commands.preview(namespace, database))
+    return procedure_commands.preview(namespace, None)
 
 
 def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:

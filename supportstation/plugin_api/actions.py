@@ -191,7 +191,7 @@ class Table:
                 )
 
 
-def _placeholders(template: str) -> list[str]:
+def template_placeholders(template: str) -> list[str]:
     """The parameter names a template refers to; ValueError for anything but plain `{name}` placeholders."""
     try:
         fields = [(name, spec, conversion) for _text, name, spec, conversion in string.Formatter().parse(template)]
@@ -267,7 +267,7 @@ class Action:
                     )
                 )
             try:
-                unknown = sorted(set(_placeholders(template)) - set(names))
+                unknown = sorted(set(template_placeholders(template)) - set(names))
             except ValueError as error:
                 raise ValueError(
                     _("Action {id}, {shell} command: {error}").format(id=self.id, shell=shell, error=error)
