@@ -19,12 +19,13 @@ from sqlalchemy import select
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
 from supportstation.storage.database import Database
-from supportstation.storage.models import Host
+from supportstation.storage.enums import CredentialKind
+from supportstation.storage.models import CredentialRef, Host
 
 log = logging.getLogger(__name__)
 
 WINDOWS_HOST = "srv-dossiers"
-LOGIN_SECRET = "demo/intervention"  # the demo hosts' credential in the vault (see demo.py)
+LOGIN_SECRET = "demo/winrm-simulator"  # the simulated host's own credential in the vault
 # Not a secret: it opens a simulator on the loopback interface, and the demo says it on screen.
 DEMO_PASSWORD = "demo-tilleuls"
 SIMULATOR_NOTE = "Simulateur WinRM de la démo (127.0.0.1), pas un vrai Windows. Mot de passe : demo-tilleuls."
@@ -77,6 +78,14 @@ def _point_host(database: Database, name: str, address: str, port: int) -> None:
         if host is None:  # the engineer deleted it from the demo: nothing to point
             return
         host.address, host.port = address, port
+        if host.credential is None or host.credential.vault_key != LOGIN_SECRET:
+            # A login of its own: the demo password must never be tried on the other demo hosts' real addresses.
+            host.credential = CredentialRef(
+                label="Simulateur WinRM (démo)",
+                kind=CredentialKind.PASSWORD,
+                username="support",
+                vault_key=LOGIN_SECRET,
+            )
         if SIMULATOR_NOTE not in (host.notes or ""):
             host.notes = (SIMULATOR_NOTE + "\n" + (host.notes or "")).strip()
 

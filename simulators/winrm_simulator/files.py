@@ -4,7 +4,7 @@ drives.
 No PowerShell runs here, so the three scripts of `supportstation.remote.winrm_files` (upload, download, list a
 folder) are recognised by their first comment line and carried out in Python, following the line protocol those
 scripts speak: the upload reads base64 lines from the input the client Sends, writes `NAME.part`, and keeps it only if
-size and SHA-256 match; the download writes `size`, base64 lines of 147,456 bytes and `sha256`; the listing answers
+size and SHA-256 match; the download writes `size`, base64 lines of 73,728 bytes and `sha256`; the listing answers
 JSON shaped as ConvertTo-Json writes it. Error texts are the .NET messages a Windows host gives.
 
 This checks the client's side of the protocol (chunking, Sends, progress, hashes, cancel, errors), not the
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .shells import ScriptInput, ScriptRun
+from .shells import ScriptInput, ScriptKilled, ScriptRun
 
 Write = Callable[[str, bytes], None]
 
@@ -130,9 +130,8 @@ class FileService:
         except OSError as error:
             part.unlink(missing_ok=True)
             return _say(write, f"error {error.strerror}", 1)
-        except BaseException:
-            part.unlink(missing_ok=True)  # Signal terminate: PowerShell dies with its part file open
-            raise
+        except ScriptKilled:
+            raise  # Signal terminate: PowerShell dies with its part file open, and the file stays, as on Windows
         actual = hasher.hexdigest()
         if str(written) != values.get("size") or actual != values.get("sha256"):
             part.unlink(missing_ok=True)
@@ -161,7 +160,7 @@ class FileService:
                 return _say(write, f"toolarge {size}", 3)
             write("stdout", f"size {size}\r\n".encode())
             hasher = hashlib.sha256()
-            while block := file.read(147_456):
+            while block := file.read(73_728):
                 stdin.check()
                 hasher.update(block)
                 write("stdout", base64.b64encode(block) + b"\r\n")

@@ -66,11 +66,15 @@ class Command:
 
     def _run_script(self, run: ScriptRun) -> None:
         assert self._input is not None
+        code = 1
         try:
             code = run(self._input, self._write)
         except ScriptKilled:
-            code = 1
-        self._finish(code)
+            pass
+        except Exception as error:  # a stand-in's own bug: the command must still end, or the client waits forever
+            self._write("stderr", f"simulator error: {error!r}\r\n".encode())
+        finally:
+            self._finish(code)
 
     def _write(self, stream: str, data: bytes) -> None:
         with self._changed:

@@ -5,7 +5,9 @@ WS-Management has no file transfer. An upload sends the file as base64 lines, on
 script that writes them to `NAME.part`, computes the SHA-256 as it goes, and moves the part into place only when size
 and hash match what the laptop computed; a download is a script that writes a `size` line, base64 lines and a
 `sha256` line, which the laptop checks against its own hash before renaming `NAME.partial`. A cancel reaches the
-upload script as a `cancel` line, on which it deletes its part file; a download is stopped by Signal terminate.
+upload script as a `cancel` line, on which it deletes its part file; a download is stopped by Signal terminate. The
+upload script reads its input with `[Console]::In.ReadLine()`, a line at a time as it arrives: PowerShell's `$input`
+would hand the script nothing until the whole file had been sent, and keep all of it in memory meanwhile.
 
 Files are limited to 50 MB: each byte crosses as base64 inside base64 inside SOAP, one HTTP round trip per chunk,
 which is fine for logs, scripts and installers of drivers, not for disk images.
@@ -24,6 +26,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,10 +51,10 @@ if TYPE_CHECKING:
     from supportstation.remote.winrm_connection import WinrmConnection, WinrmProcess
 
 SIZE_LIMIT = 50 * 1024 * 1024
-# Raw bytes per line: a multiple of 3, so every line is base64 on its own; 196,608 characters once encoded, and
-# about 262 KB once the Send wraps them in base64 again: well inside Windows' default 500 KB envelope
-# (MaxEnvelopeSizekb).
-CHUNK = 147_456
+# Raw bytes per line: a multiple of 3, so every line is base64 on its own; 98,304 characters once encoded, and about
+# 131 KB once the Send wraps them in base64 again: inside the 150 KB envelope (MaxEnvelopeSizekb) of WinRM 2.0, which
+# older hosts still have, and well inside the 500 KB of later versions.
+CHUNK = 73_728
 LONGEST_LINE = 2 * CHUNK  # anything longer is not the protocol: refused instead of filling memory
 READ_BLOCK = 1024 * 1024
 
@@ -62,14 +65,16 @@ $size = {size}
 $sha256 = '{sha256}'
 $ErrorActionPreference = 'Stop'
 $out = [Console]::Out
-if (-not [System.IO.Path]::IsPathRooted($path)) {{ $path = Join-Path $env:USERPROFILE $path }}
-$part = $path + '.part'
+$part = $null
 $file = $null
 try {{
+    if (-not [System.IO.Path]::IsPathRooted($path)) {{ $path = Join-Path $env:USERPROFILE $path }}
+    $part = $path + '.part'
     $file = [System.IO.File]::Open($part, 'Create', 'Write', 'None')
     $hasher = [System.Security.Cryptography.SHA256]::Create()
     $written = 0
-    foreach ($line in $input) {{
+    # Read line by line as the laptop sends: `$input` would only be handed over once the whole input had arrived.
+    while ($null -ne ($line = [Console]::In.ReadLine())) {{
         if ($line -eq 'cancel') {{
             $file.Dispose(); $file = $null
             Remove-Item -LiteralPath $part -Force
@@ -87,13 +92,15 @@ try {{
         Remove-Item -LiteralPath $part -Force
         $out.WriteLine("mismatch $written $actual"); exit 3
     }}
-    if ([System.IO.File]::Exists($path)) {{ [System.IO.File]::Replace($part, $path, $null) }}
+    # A $null argument would reach .NET as "" (an invalid backup path): NullString passes a real null.
+    $noBackup = [System.Management.Automation.Language.NullString]::Value
+    if ([System.IO.File]::Exists($path)) {{ [System.IO.File]::Replace($part, $path, $noBackup) }}
     else {{ [System.IO.File]::Move($part, $path) }}
     $out.WriteLine("ok $written $actual")
 }} catch {{
     if ($file) {{ $file.Dispose() }}
-    Remove-Item -LiteralPath $part -Force -ErrorAction SilentlyContinue
-    $out.WriteLine('error ' + $_.Exception.GetBaseException().Message); exit 1
+    if ($part) {{ Remove-Item -LiteralPath $part -Force -ErrorAction SilentlyContinue }}
+    $out.WriteLine('error ' + ($_.Exception.GetBaseException().Message -replace '\\s+', ' ')); exit 1
 }}
 """
 
@@ -102,9 +109,9 @@ $path = {path}
 $limit = {limit}
 $ErrorActionPreference = 'Stop'
 $out = [Console]::Out
-if (-not [System.IO.Path]::IsPathRooted($path)) {{ $path = Join-Path $env:USERPROFILE $path }}
 $file = $null
 try {{
+    if (-not [System.IO.Path]::IsPathRooted($path)) {{ $path = Join-Path $env:USERPROFILE $path }}
     $file = [System.IO.File]::Open($path, 'Open', 'Read', 'ReadWrite')
     if ($file.Length -gt $limit) {{ $out.WriteLine("toolarge $($file.Length)"); exit 3 }}
     $out.WriteLine("size $($file.Length)")
@@ -117,7 +124,7 @@ try {{
     [void]$hasher.TransformFinalBlock((New-Object byte[] 0), 0, 0)
     $out.WriteLine('sha256 ' + [System.BitConverter]::ToString($hasher.Hash).Replace('-', '').ToLowerInvariant())
 }} catch {{
-    $out.WriteLine('error ' + $_.Exception.GetBaseException().Message); exit 1
+    $out.WriteLine('error ' + ($_.Exception.GetBaseException().Message -replace '\\s+', ' ')); exit 1
 }} finally {{
     if ($file) {{ $file.Dispose() }}
 }}
@@ -127,6 +134,8 @@ _LIST = """# SupportStation: list a folder (transfer protocol 1)
 $path = {path}
 $ErrorActionPreference = 'Stop'
 try {{
+    # The invariant culture: some cultures write another calendar's year, or another time separator.
+    $invariant = [Globalization.CultureInfo]::InvariantCulture
     if ($path -eq '') {{ $path = $env:USERPROFILE }}
     elseif (-not [System.IO.Path]::IsPathRooted($path)) {{ $path = Join-Path $env:USERPROFILE $path }}
     $folder = Get-Item -LiteralPath $path -Force
@@ -134,7 +143,7 @@ try {{
     $entries = @(Get-ChildItem -LiteralPath $folder.FullName -Force -ErrorAction SilentlyContinue | ForEach-Object {{
         @{{ name = $_.Name; path = $_.FullName; dir = $_.PSIsContainer
             size = $(if ($_.PSIsContainer) {{ 0 }} else {{ $_.Length }})
-            modified = $_.LastWriteTimeUtc.ToString('yyyy-MM-ddTHH:mm:ssZ')
+            modified = $_.LastWriteTimeUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', $invariant)
             link = [bool]($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint)
             hidden = [bool]($_.Attributes -band [System.IO.FileAttributes]::Hidden)
             mode = [string]$_.Mode }}
@@ -144,7 +153,7 @@ try {{
     $listing = @{{ path = $folder.FullName; parent = $parent; entries = $entries }}
     [Console]::Out.WriteLine((ConvertTo-Json -Compress -Depth 4 -InputObject $listing))
 }} catch {{
-    $failure = @{{ error = $_.Exception.GetBaseException().Message }}
+    $failure = @{{ error = ($_.Exception.GetBaseException().Message -replace '\\s+', ' ') }}
     [Console]::Out.WriteLine((ConvertTo-Json -Compress -InputObject $failure))
     exit 1
 }}
@@ -224,11 +233,14 @@ def _upload(
     process = _start(connection, upload_script(remote, size, expected))
     try:
         sent = _send_file(process, local, size, progress, cancel)
-        lines = _answer_lines(process)
+        # Read to the end even after a cancel: the script deletes its part file on the `cancel` line, and closing
+        # the shell first would kill it before it could.
+        answer = _answer(process)
     finally:
         process.close()
-    answer = lines[-1] if lines else ""
-    word, _space, rest = answer.partition(" ")
+    lines = answer.lines
+    last = lines[-1] if lines else ""
+    word, _space, rest = last.partition(" ")
     if word == "cancelled" or (cancel is not None and cancel.is_set() and word != "ok"):
         raise TransferCancelled(_("The transfer was cancelled."))
     if word == "error":
@@ -243,7 +255,7 @@ def _upload(
         )
     received = rest.split()
     if word != "ok" or len(received) != 2 or received != [str(size), sent]:
-        raise _unexpected(label, remote, lines, process.exit_code)
+        raise _unexpected(label, remote, lines, process.exit_code, answer.errors)
     return size, sent
 
 
@@ -281,8 +293,9 @@ def _send_file(
                 if progress is not None:
                     progress(done, size)
     except OSError as error:
-        with contextlib.suppress(ConnectionError):
+        with contextlib.suppress(ConnectionError, ConnectError, TransferError):
             process.send_input(b"cancel\r\n", end=True)
+            _answer(process)  # the script deletes its part file; wait for it to have done so
         raise TransferError(
             _("Cannot read {path}: {reason}").format(path=local, reason=error.strerror or error)
         ) from error
@@ -311,10 +324,11 @@ def _download(
     size: int | None = None
     done = 0
     announced = ""
+    errors: list[str] = []
     process = _start(connection, download_script(remote))
     try:
         with partial.open("wb") as writer:
-            for line in _stdout_lines(process, label, remote, cancel):
+            for line in _stdout_lines(process, label, remote, cancel, errors):
                 word, _space, rest = line.partition(" ")
                 if size is None:
                     if word == "size" and rest.isdigit():
@@ -326,7 +340,7 @@ def _download(
                         raise TransferError(
                             _("{target}: {path}: {reason}").format(target=label, path=remote, reason=rest)
                         )
-                    raise _unexpected(label, remote, [line], process.exit_code)
+                    raise _unexpected(label, remote, [line], process.exit_code, "".join(errors))
                 if word == "sha256":
                     announced = rest.strip()
                     continue
@@ -344,7 +358,7 @@ def _download(
             writer.flush()
             os.fsync(writer.fileno())
         if size is None or process.exit_code != 0:
-            raise _unexpected(label, remote, [], process.exit_code)
+            raise _unexpected(label, remote, [], process.exit_code, "".join(errors))
         if done != size or announced != digest.hexdigest():
             raise TransferError(
                 _(
@@ -366,8 +380,11 @@ def _download(
     return done, digest.hexdigest()
 
 
-def _stdout_lines(process: WinrmProcess, label: str, remote: str, cancel: threading.Event | None) -> Iterator[str]:
-    """The script's standard output, line by line, as Receives bring it; a cancel terminates the script."""
+def _stdout_lines(
+    process: WinrmProcess, label: str, remote: str, cancel: threading.Event | None, errors: list[str]
+) -> Iterator[str]:
+    """The script's standard output, line by line, as Receives bring it; a cancel terminates the script. Standard
+    error's text is appended to `errors`."""
     pending = b""
     while True:
         if cancel is not None and cancel.is_set():
@@ -382,6 +399,8 @@ def _stdout_lines(process: WinrmProcess, label: str, remote: str, cancel: thread
         for stream, data in pieces:
             if stream is Stream.STDOUT:
                 pending += data
+            else:
+                errors.append(data.decode("utf-8", "replace"))
         *complete, pending = pending.split(b"\n")
         if len(pending) > LONGEST_LINE:
             raise _unexpected(label, remote, [pending[:80].decode("ascii", "replace")], None)
@@ -398,15 +417,16 @@ def _list(connection: WinrmConnection, path: str) -> RemoteFolder:
     label = connection.target.label
     process = _start(connection, listing_script(path))
     try:
-        lines = _answer_lines(process)
+        output = _answer(process)
     finally:
         process.close()
+    lines = output.lines
     try:
         answer = json.loads(lines[-1]) if lines else None
     except json.JSONDecodeError:
         answer = None
     if not isinstance(answer, dict):
-        raise _unexpected(label, path or "~", lines, process.exit_code)
+        raise _unexpected(label, path or "~", lines, process.exit_code, output.errors)
     if "error" in answer:
         raise TransferError(
             _("{target}: {path}: {reason}").format(target=label, path=path or "~", reason=answer["error"])
@@ -454,10 +474,20 @@ def _start(connection: WinrmConnection, script: str) -> WinrmProcess:
     return connection.start(script, shell=WinrmShell.POWERSHELL)
 
 
-def _answer_lines(process: WinrmProcess) -> list[str]:
-    """Every line the script wrote on standard output, read until it ends (its answers are a line or two)."""
+@dataclass
+class ScriptAnswer:
+    lines: list[str]  # standard output, line by line
+    errors: str = ""  # the end of standard error: PowerShell's own errors, decoded from CLIXML
+
+
+def _answer(process: WinrmProcess, cancel: threading.Event | None = None) -> ScriptAnswer:
+    """Everything the script wrote, read until it ends (its answers are a line or two)."""
     data = b""
+    errors = b""
     while True:
+        if cancel is not None and cancel.is_set():
+            process.terminate()
+            raise TransferCancelled(_("The transfer was cancelled."))
         try:
             pieces = process.read(0)
         except ConnectionError as error:
@@ -465,9 +495,11 @@ def _answer_lines(process: WinrmProcess) -> list[str]:
         if pieces is None:
             break
         data += b"".join(chunk for stream, chunk in pieces if stream is Stream.STDOUT)
+        errors = (errors + b"".join(chunk for stream, chunk in pieces if stream is Stream.STDERR))[-4096:]
         if len(data) > 64 * 1024 * 1024:
             break  # a listing of a huge folder is still far below this; anything above is not the protocol
-    return [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    return ScriptAnswer(lines, errors.decode("utf-8", "replace").strip())
 
 
 def _too_large(name: str, size: int) -> TransferError:
@@ -479,8 +511,8 @@ def _too_large(name: str, size: int) -> TransferError:
     )
 
 
-def _unexpected(label: str, path: str, lines: list[str], exit_code: int | None) -> TransferError:
-    said = " / ".join(lines)[:200] or _("nothing")
+def _unexpected(label: str, path: str, lines: list[str], exit_code: int | None, errors: str = "") -> TransferError:
+    said = " / ".join([*lines, *errors.splitlines()[-3:]])[:300] or _("nothing")
     return TransferError(
         _("{target}: {path}: the host did not answer as the transfer script does (exit {code}; said: {said}).").format(
             target=label, path=path, code=exit_code if exit_code is not None else "?", said=said

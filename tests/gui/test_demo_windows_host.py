@@ -19,6 +19,7 @@ from tests.gui.test_remote_panel import ticket_panel, until
 
 if not os.environ.get("CI"):  # on the CI machine the simulator must be there (tools/bootstrap installs it)
     pytest.importorskip("winrm_simulator", reason="tools/bootstrap --test installs simulators/")
+    pytest.importorskip("supportstation_windows_diag", reason="tools/bootstrap installs plugins/windows-diag")
 
 
 @pytest.fixture
@@ -57,16 +58,18 @@ async def test_the_demo_windows_server_answers_like_a_windows_host(
     assert context.vault.exists(demo_hosts.LOGIN_SECRET)  # the demo password, offered since the vault had none
     assert f"127.0.0.1:{port}" in (context.paths.data / "winrm_certificates").read_text()
 
-    if panel.library.select("windows.stopped_auto_services"):
-        panel.library.run_button.click()
-        await until(lambda: panel.last_result is not None and not panel.running, what="the action")
-        assert panel.last_result.state is RunState.SUCCEEDED
-        assert panel.table.model.rowCount() >= 3
+    assert panel.library.select("windows.stopped_auto_services")
+    panel.library.run_button.click()
+    await until(lambda: panel.last_result is not None and not panel.running, what="the action")
+    assert panel.last_result.state is RunState.SUCCEEDED
+    assert panel.table.model.rowCount() >= 3
     result = await panel.run("Get-Service")
     assert result is not None and result.state is RunState.SUCCEEDED, result and result.error
     assert "Spouleur d'impression" in panel.output.plain_text()
-    cmd = await panel.run("rm -rf /tmp/never")  # a cmd-looking line: recorded answers only, nothing runs here
-    assert cmd is not None
+    marker = tmp_path / "ran"
+    unknown = await panel.run(f"touch {marker}")  # answered as PowerShell would; nothing runs on the laptop
+    assert unknown is not None and unknown.state is RunState.FAILED
+    assert "is not recognized" in panel.output.plain_text() and not marker.exists()
 
     panel.pages.setCurrentWidget(panel.files_page)
     files = panel.files_page.layout().itemAt(0).widget()

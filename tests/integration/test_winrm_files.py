@@ -4,7 +4,6 @@ are carried out by the simulator's stand-in (simulators/winrm_simulator/files.py
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import json
@@ -248,8 +247,7 @@ def test_the_upload_script_quotes_the_path_for_powershell() -> None:
     from supportstation.remote.powershell import encoded_command
 
     line = encoded_command(script)
-    assert decoded_script(line).endswith(script)
-    assert base64.b64decode(line.rsplit(" ", 1)[-1])
+    assert decoded_script(line).endswith(script) and len(line) < 8191
 
 
 def test_the_cli_copies_files_both_ways_and_records_them_on_the_ticket(tmp_path, simulator, drives, certs) -> None:  # type: ignore[no-untyped-def]
