@@ -28,7 +28,7 @@ WINDOWS_HOST = "srv-dossiers"
 LOGIN_SECRET = "demo/winrm-simulator"  # the simulated host's own credential in the vault
 # Not a secret: it opens a simulator on the loopback interface, and the demo says it on screen.
 DEMO_PASSWORD = "demo-tilleuls"
-SIMULATOR_NOTE = "Simulateur WinRM de la démo (127.0.0.1), pas un vrai Windows. Mot de passe : demo-tilleuls."
+SIMULATOR_NOTE = f"Simulateur WinRM de la démo (127.0.0.1), pas un vrai Windows. Mot de passe : {DEMO_PASSWORD}."
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from supportstation.i18n import _
 from supportstation.plugin_api.actions import ParameterError, ParameterType, Value, argument_text
-from supportstation.procedures.model import Procedure, Step
+from supportstation.procedures.model import Procedure, Step, text_in
 from supportstation.remote.quoting import QuotingError, quote_for
 
 SECRET_MASK = "••••••"
@@ -80,14 +80,14 @@ def preview(
     procedure: Procedure, values: Mapping[str, Value], shells: Sequence[str], language: str = "en"
 ) -> list[PreviewLine]:
     """What each step would do on a host with `shells`: the exact commands, quoted; secrets masked."""
-    from supportstation.procedures.model import text_in
-
     raw = frozenset(spec.name for spec in procedure.parameters if spec.raw)
     masked = {spec.name: SECRET_MASK for spec in procedure.parameters if spec.type is ParameterType.SECRET}
     later: dict[str, str] = {}
     lines = []
+    plain_values = {name: argument_text(value) for name, value in values.items()}
     for step in procedure.steps:
         shown = {**masked, **later}
+        as_text = {**plain_values, **shown}  # for texts that are read, not run: notes and transfer paths
         if step.run is not None:
             shell = shell_for(step, shells)
             if shell is None:
@@ -103,13 +103,10 @@ def preview(
             lines.append(PreviewLine(step.id, step.kind, "", _("action {id}").format(id=step.action.id)))
         elif step.transfer is not None:
             transfer = step.transfer
-            remote = transfer.remote.format_map({**{k: argument_text(v) for k, v in values.items()}, **shown})
-            local = transfer.local.format_map({**{k: argument_text(v) for k, v in values.items()}, **shown})
+            remote, local = transfer.remote.format_map(as_text), transfer.local.format_map(as_text)
             lines.append(PreviewLine(step.id, step.kind, "", f"{transfer.direction} {remote} ⇄ {local}"))
         elif step.note is not None:
-            text = text_in(step.note, language).format_map(
-                {**{k: argument_text(v) for k, v in values.items()}, **shown}
-            )
+            text = text_in(step.note, language).format_map(as_text)
             lines.append(PreviewLine(step.id, step.kind, "", text))
         else:
             described = step.instruction or (step.confirm.text if step.confirm else None)
