@@ -273,7 +273,7 @@ def this_runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _runner_is_gone(runner: str) -> bool:
+def runner_is_gone(runner: str) -> bool:
     computer, _sep, pid = runner.rpartition(":")
     if computer != socket.gethostname() or not pid.isdigit():
         return False  # another computer's run: only that computer can tell
@@ -297,7 +297,7 @@ def recover_interrupted(
 
     with database.writing() as session:
         candidates = session.scalars(select(RemoteRun).where(RemoteRun.state == RunState.RUNNING.value)).all()
-        runs = [run for run in candidates if _runner_is_gone(run.runner)]
+        runs = [run for run in candidates if runner_is_gone(run.runner)]
         for run in runs:
             run.state = RunState.CONNECTION_LOST.value
             run.ended_at = utc_now()

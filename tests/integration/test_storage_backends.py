@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from supportstation import demo
 from supportstation.storage import DatabaseError, connect, schema
+from supportstation.storage import procedure_models, run_models  # noqa: F401  (their tables are compared too)
 from supportstation.storage.enums import TicketStatus
 from supportstation.storage.models import Base, Client, Host, Site, Ticket, TimelineEvent
 
