@@ -42,6 +42,11 @@ class AppPaths:
         return self.data / "demo" / DEMO_DATABASE_FILE
 
     @property
+    def procedures_folder(self) -> Path:
+        """The engineer's own procedures: one YAML file each, a folder that can be kept in git."""
+        return self.data / "procedures"
+
+    @property
     def backups(self) -> Path:
         return self.data / "backups"
 

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 import pluggy
 
@@ -195,6 +196,23 @@ class PluginRegistry:
             else:
                 self._actions[action.id] = action
                 self._action_owners[action.id] = plugin_name
+
+    def procedure_paths(self) -> list[tuple[str, Path]]:
+        """(plugin name, file) for each procedure file the plugins ship, in load order."""
+        found: list[tuple[str, Path]] = []
+        for plugin_name, result in self._call_each("supportstation_procedures"):
+            if not isinstance(result, list | tuple) or not all(isinstance(item, Path) for item in result):
+                self._fail(
+                    plugin_name,
+                    _("supportstation_procedures returned {type} instead of a list of paths.").format(
+                        type=type(result).__name__
+                    ),
+                )
+                continue
+            for path in result:
+                files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+                found += [(plugin_name, file) for file in files]
+        return found
 
     def find_action(self, action_id: str) -> Action | None:
         """The action with this id, or None when no loaded plugin contributes it."""

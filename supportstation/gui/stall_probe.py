@@ -12,6 +12,8 @@ from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
 
 log = logging.getLogger(__name__)
 
+NOTICEABLE_MS = 100.0  # a pause a user typing or scrolling starts to feel
+
 
 class StallProbe(QObject):
     def __init__(self, interval_ms: int = 5, report_over_ms: float | None = None, parent: QObject | None = None):
@@ -25,10 +27,12 @@ class StallProbe(QObject):
         self._report_over_ms = report_over_ms
         self.longest_gap_ms = 0.0
         self.ticks = 0
+        self.stalls: list[float] = []  # every gap over NOTICEABLE_MS, to tell a busy machine's hiccup from a block
 
     def start(self) -> None:
         self.longest_gap_ms = 0.0
         self.ticks = 0
+        self.stalls = []
         self._clock.start()
         self._timer.start()
 
@@ -38,6 +42,7 @@ class StallProbe(QObject):
 
     def reset(self) -> None:
         self.longest_gap_ms = 0.0
+        self.stalls = []
         self._clock.restart()
 
     def _tick(self) -> None:
@@ -48,5 +53,7 @@ class StallProbe(QObject):
         stall = max(0.0, gap - self._interval_ms)
         if stall > self.longest_gap_ms:
             self.longest_gap_ms = stall
+        if stall > NOTICEABLE_MS:
+            self.stalls.append(stall)
         if self._report_over_ms is not None and stall > self._report_over_ms:
             log.warning("The interface did not respond for %.0f ms", stall)

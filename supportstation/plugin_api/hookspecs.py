@@ -12,11 +12,13 @@ plugin API version it was written for in a module attribute, and implements hook
         return [...]
 
 A plugin that declares another version, or none, is not loaded: API_VERSION changes when a hook or a contribution
-type changes in a way that would break existing plugins. Hooks still to come: procedures, report sections,
-transports, host fact collectors and GUI panels.
+type changes in a way that would break existing plugins. Hooks still to come: report sections, transports, host
+fact collectors and GUI panels.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pluggy
 
@@ -38,4 +40,13 @@ def supportstation_actions() -> list[Action]:  # type: ignore[empty-body]
 
     Called once per plugin; the list may be empty. An action id another plugin already contributed is refused (the
     first one loaded keeps it), and so is a result that is not a list of Action.
+    """
+
+
+@hookspec
+def supportstation_procedures() -> list[Path]:  # type: ignore[empty-body]
+    """The procedure files (YAML) this plugin ships, or folders holding them (their `*.yaml` files are read).
+
+    Each file is checked like any procedure; a broken one is listed with its problems and cannot be run, and the
+    plugin's other procedures are still offered.
     """

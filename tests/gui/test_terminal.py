@@ -395,8 +395,10 @@ async def test_a_flood_of_output_never_stalls_the_interface(remote_lab: RemoteLa
     )
     assert screen_has(tab, "200000")()
     assert len(terminal.screen.scrollback) == 5000  # the scrollback kept its last lines and no more
-    # A turn of the loop feeds the emulator for a few milliseconds; what is left of the gap is the machine's load.
-    assert stall_probe.longest_gap_ms < 500
+    # A turn of the loop feeds the emulator for a few milliseconds. Fed in one go, the flood would hold the loop for
+    # seconds; on a loaded 2-core machine the scheduler alone sometimes takes a few hundred ms, once or twice.
+    assert stall_probe.longest_gap_ms < 1500
+    assert len([stall for stall in stall_probe.stalls if stall > 250]) <= 3, stall_probe.stalls
     # The interface answered throughout: the probe ran about every 5 ms.
     assert stall_probe.ticks > elapsed * 1000 / 5 / 3
     await type_line(qtbot, tab, "echo still''-alive")

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+# Imported for their tables, which the migrations must build too.
+import supportstation.storage.procedure_models
+import supportstation.storage.run_models  # noqa: F401
 from supportstation import demo
 from supportstation.storage import DatabaseError, connect, schema
-from supportstation.storage import procedure_models, run_models  # noqa: F401  (their tables are compared too)
 from supportstation.storage.enums import TicketStatus
 from supportstation.storage.models import Base, Client, Host, Site, Ticket, TimelineEvent
 
