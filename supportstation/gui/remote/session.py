@@ -21,6 +21,7 @@ from ..vault_access import unlocked_vault
 
 if TYPE_CHECKING:
     from supportstation.plugin_api.actions import Action
+    from supportstation.plugins import PluginRegistry
     from supportstation.remote.host_keys import HostKeyDecision, OfferedKey
     from supportstation.remote.pool import ConnectionPool
     from supportstation.remote.recording import RecordingContext
@@ -53,6 +54,7 @@ class RemoteSession(QObject):
         self._question_lock = asyncio.Lock()
         self.last_key_dialog: HostKeyDialog | None = None  # for tests: the question on screen
         self.actions: list[Action] = []
+        self.registry: PluginRegistry | None = None  # once `load_actions` has run: plugins' procedures, actions
         self._labels: dict[str, str] = {}  # known_hosts name -> what the engineer calls the host, for the question
         self.plugin_failures: list[str] = []
         share_with_window()  # remote work's threads leave this window's thread its share of the interpreter
@@ -67,6 +69,7 @@ class RemoteSession(QObject):
             return registry
 
         registry = await asyncio.to_thread(load)
+        self.registry = registry
         self.actions = registry.all_actions()
         self.plugin_failures = [f"{failure.name}: {failure.error}" for failure in registry.failures]
         for failure in self.plugin_failures:

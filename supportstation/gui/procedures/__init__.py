@@ -1,0 +1,1 @@
+"""The procedures screens: the library and its editor, and the runner in a ticket."""
