@@ -320,9 +320,51 @@ def _procedures(namespace: argparse.Namespace, options: Options, app_paths: path
 
     if namespace.procedures_command == "validate":
         return procedure_commands.validate(namespace)
+    if namespace.procedures_command == "runs":
+        from supportstation.procedures import run_commands
+
+        return _with_database(options, app_paths, lambda database: run_commands.list_runs(namespace, database))
+    if namespace.procedures_command in ("run", "resume"):
+        return _with_database(
+            options, app_paths, lambda database: _procedure_run(namespace, options, app_paths, database)
+        )
     if namespace.target:  # a host of the inventory is looked up in the database
         return _with_database(options, app_paths, lambda database: procedure_commands.preview(namespace, database))
     return procedure_commands.preview(namespace, None)
+
+
+def _procedure_run(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
+    from supportstation.procedures import run_commands
+    from supportstation.remote import commands as remote_commands
+    from supportstation.remote.recording import recover_interrupted
+    from supportstation.remote.targets import TargetError
+    from supportstation.tickets.details import TicketNotFound
+
+    vault = _unlocked_vault(app_paths)
+    if vault is None:
+        return EXIT_ERROR
+    profile = settings.load(app_paths.settings_file).settings.profile
+    if namespace.procedures_command == "resume" and not namespace.ticket:
+        namespace.ticket = _ticket_of_run(database, namespace.run_id)  # a resumed run goes on recording where it was
+    try:
+        session = remote_commands.CommandSession(namespace, database, app_paths, vault, profile, demo=options.demo)
+        recover_interrupted(database, session.recording.anchor, session.recording.outputs_folder)
+        if namespace.procedures_command == "run":
+            return run_commands.run(session, namespace, vault, app_paths)
+        return run_commands.resume(session, namespace, vault)
+    except (TargetError, TicketNotFound) as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _ticket_of_run(database: Any, run_id: int) -> str | None:
+    from supportstation.storage.models import Ticket
+    from supportstation.storage.procedure_models import ProcedureRun
+
+    with database.session() as session:
+        run = session.get(ProcedureRun, run_id)
+        ticket = session.get(Ticket, run.ticket_id) if run is not None and run.ticket_id else None
+        return ticket.reference if ticket is not None else None
 
 
 def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:

@@ -34,7 +34,7 @@ def check_result(expect: Expect, result: RunResult) -> list[CheckResult]:
     """Every expectation of `expect` applied to `result`; a command that did not run fails one check saying why."""
     if result.exit_code is None or result.state not in (RunState.SUCCEEDED, RunState.FAILED):
         reason = result.error or state_label(result.state)
-        return [CheckResult(_("the command ran to its end"), False, reason)]
+        return [CheckResult(_("the command ran"), False, reason)]
     checks = [_exit_code(expect.exit_codes, result.exit_code)]
     for stream_name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
         must = getattr(expect, f"{stream_name}_matches")

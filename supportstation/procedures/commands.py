@@ -15,7 +15,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(commands: Any) -> None:
-    procedures = commands.add_parser("procedures", help=_("procedures (runbooks): validate, preview"))
+    procedures = commands.add_parser("procedures", help=_("procedures (runbooks): validate, preview, run, resume"))
     verbs = procedures.add_subparsers(dest="procedures_command", metavar="ACTION", required=True)
     validate = verbs.add_parser(
         "validate", help=_("check procedure files; each problem with its file, line and field (exit status 1)")
@@ -31,6 +31,51 @@ def add_parser(commands: Any) -> None:
         "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help=_("a parameter (may be repeated)")
     )
     preview.add_argument("--json", action="store_true", help=_("print the steps as JSON"))
+    from supportstation.remote.command_line import add_connection_options
+
+    run = verbs.add_parser(
+        "run",
+        help=_("run a procedure on hosts, without questions: steps that need an answer stop the run cleanly"),
+        description=_(
+            "FILE is a procedure file or the id of a procedure of the library. A step that needs the engineer "
+            "(an instruction, a prompt, a consent) takes its answer from --yes and --answer; without one the run "
+            "stops and waits, and `procedures resume RUN_ID` continues it. Exit status: 0 when every step passed, "
+            "1 when a step failed, 3 when the run waits for an answer, 2 for a usage error."
+        ),
+    )
+    run.add_argument("file", metavar="FILE|ID")
+    run.add_argument(
+        "--target", action="append", default=[], required=True, metavar="TARGET", help=_("a host (may be repeated)")
+    )
+    run.add_argument(
+        "-p", "--param", action="append", default=[], metavar="NAME=VALUE", help=_("a parameter (may be repeated)")
+    )
+    _answer_options(run)
+    add_connection_options(run)
+    resume = verbs.add_parser(
+        "resume", help=_("continue a procedure run that waits, failed, paused or was interrupted")
+    )
+    resume.add_argument("run_id", type=int, metavar="RUN_ID")
+    decision = resume.add_mutually_exclusive_group()
+    decision.add_argument("--retry", action="store_true", help=_("run the failed or interrupted step again"))
+    decision.add_argument("--skip", metavar="REASON", help=_("skip the step the run waits on, for this reason"))
+    decision.add_argument("--abort", metavar="REASON", help=_("end the run for good, for this reason"))
+    _answer_options(resume)
+    add_connection_options(resume)
+    runs = verbs.add_parser("runs", help=_("list procedure runs that can go on (or every run of a ticket)"))
+    runs.add_argument("--ticket", metavar="REFERENCE", help=_("the runs of this ticket, finished ones too"))
+    runs.add_argument("--json", action="store_true", help=_("print the runs as JSON"))
+
+
+def _answer_options(parser: Any) -> None:
+    parser.add_argument("--yes", action="store_true", help=_("acknowledge the instructions"))
+    parser.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="STEP=VALUE",
+        help=_("the answer to a prompt step, or for a consent step NAME,INITIALS of the person who agrees"),
+    )
 
 
 def validate(namespace: argparse.Namespace) -> int:

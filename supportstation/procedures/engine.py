@@ -138,6 +138,7 @@ class ProcedureEngine:
         self.waiting: Waiting | None = None
         self._pause = False
         self._abort = False
+        self._interrupt = False
         self._handles: list[RunHandle] = []
         self._cancel_transfer = threading.Event()
         self._secret_names = {spec.name for spec in procedure.parameters if spec.type is ParameterType.SECRET}
@@ -289,6 +290,12 @@ class ProcedureEngine:
             record = await self._execute(index, step)
             if self._abort:
                 return None
+            if self._interrupt:
+                self._interrupt = False
+                if record.state is not StepStatus.PASSED:
+                    record.state, record.reason = StepStatus.FAILED, _("stopped by the engineer")
+                    await self._finish_step(record, next_step=index)
+                    return await self._wait(Waiting(index, step, Need.DECISION, record.reason))
             if record.state is StepStatus.FAILED:
                 on_failure = step.run.on_failure if step.run is not None else "stop"
                 if on_failure != "continue":
@@ -303,6 +310,13 @@ class ProcedureEngine:
     def pause(self) -> None:
         """Stop before the next step (the step running now finishes first)."""
         self._pause = True
+
+    def interrupt(self) -> None:
+        """Stop the step running now (its commands are cancelled): the run then waits for a retry, skip or abort."""
+        self._interrupt = True
+        self._cancel_transfer.set()
+        for handle in self._handles:
+            handle.cancel()
 
     # -- the engineer's answers --
 
@@ -353,6 +367,7 @@ class ProcedureEngine:
     async def retry(self) -> None:
         """Run the failed (or interrupted) step again."""
         self._expect(Need.DECISION)
+        self._cancel_transfer.clear()
         self.waiting = None
         await self._set_state(RunStatus.RUNNING)
 
@@ -548,7 +563,7 @@ class ProcedureEngine:
 
         async def watch(handle: RunHandle) -> None:
             self._handles.append(handle)
-            if self._abort:
+            if self._abort or self._interrupt:
                 handle.cancel()
             label = handle.request.target.label
             async for chunk in handle:

@@ -251,7 +251,7 @@ def run_command(session: CommandSession, namespace: argparse.Namespace, command:
 # -- actions ----------------------------------------------------------------------------------------------------------
 
 
-def _registry() -> Any:
+def plugin_registry() -> Any:
     from supportstation.plugins import PluginRegistry
 
     registry = PluginRegistry()
@@ -262,7 +262,7 @@ def _registry() -> Any:
 
 
 def list_actions(namespace: argparse.Namespace) -> int:
-    actions = sorted(_registry().all_actions(), key=lambda action: (action.category, action.id))
+    actions = sorted(plugin_registry().all_actions(), key=lambda action: (action.category, action.id))
     if namespace.json:
         rows = [
             {
@@ -289,7 +289,7 @@ def list_actions(namespace: argparse.Namespace) -> int:
 def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     from supportstation.plugin_api.actions import ActionError, ParameterError, ParseError
 
-    action = _registry().find_action(namespace.action)
+    action = plugin_registry().find_action(namespace.action)
     if action is None:
         print(
             _("Error: no action has the id {id}; see: supportstation actions list").format(id=namespace.action),
