@@ -419,7 +419,7 @@ class ProcedureEngine:
         assert run is not None
         requests: list[RunRequest] = []
         rows: dict[str, dict[str, Any]] = {}
-        for target in self._targets_for(run.hosts):
+        for target in self.targets_for(run.hosts):
             row: dict[str, Any] = {"target": target.label}
             rows[target.url] = row
             shell = shell_for(step, target.shells)
@@ -473,7 +473,7 @@ class ProcedureEngine:
             for name, value in action_step.arguments.items()
         }
         requests, rows = [], {}
-        for target in self._targets_for(action_step.hosts):
+        for target in self.targets_for(action_step.hosts):
             rows[target.url] = {"target": target.label, "action": action.id}
             try:
                 shell = action.shell_for(target.shells)
@@ -515,7 +515,7 @@ class ProcedureEngine:
         assert transfer is not None
         values = self._text_values()
         remote, local_text = transfer.remote.format_map(values), transfer.local.format_map(values)
-        targets = self._targets_for(transfer.hosts)
+        targets = self.targets_for(transfer.hosts)
         rows = []
         for target in targets:
             local = self._local_path(local_text, transfer.direction, target if len(targets) > 1 else None)
@@ -583,7 +583,7 @@ class ProcedureEngine:
         except Exception:
             log.exception("The procedure run's observer failed on %s", event)
 
-    def _targets_for(self, hosts: str) -> list[Target]:
+    def targets_for(self, hosts: str) -> list[Target]:
         if hosts == "ticket":
             return self.targets[:1]
         if hosts == "all":

@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from supportstation.i18n import _
-from supportstation.plugin_api.actions import ParameterError, ParameterType, Value, argument_text
+from supportstation.plugin_api.actions import (
+    ParameterError,
+    ParameterType,
+    Value,
+    argument_text,
+    template_placeholders,
+)
 from supportstation.procedures.model import Procedure, Step, text_in
 from supportstation.remote.quoting import QuotingError, quote_for
 
@@ -58,6 +64,22 @@ def render(
         filled.setdefault(name, text)
     # format_map reads the template only; the quoted values are inserted as they are and never parsed again.
     return template.format_map(filled)
+
+
+def display_command(procedure: Procedure, step: Step, shell: str, values: Mapping[str, Value]) -> str:
+    """The command of `step` for `shell` as the engineer may see it while the run goes on: quoted as it runs,
+    secrets masked, and a variable not captured yet shown as `⟨name⟩`."""
+    assert step.run is not None
+    template = step.run.commands()[shell]
+    secrets = {spec.name for spec in procedure.parameters if spec.type is ParameterType.SECRET}
+    secrets |= {s.prompt.variable for s in procedure.steps if s.prompt is not None and s.prompt.secret}
+    shown = {name: SECRET_MASK for name in secrets}
+    shown |= {name: f"⟨{name}⟩" for name in template_placeholders(template) if name not in values}
+    raw = frozenset(spec.name for spec in procedure.parameters if spec.raw)
+    try:
+        return render(template, shell, values, raw=raw, shown=shown)
+    except QuotingError as error:
+        return f"{template}  ({error})"
 
 
 def shell_for(step: Step, shells: Sequence[str]) -> str | None:

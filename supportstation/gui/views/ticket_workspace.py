@@ -39,6 +39,7 @@ from supportstation.tickets.labels import status_label
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
 from ..messages import warn
+from ..procedures.run_panel import ProcedureRunPanel
 from ..remote.remote_panel import RemotePanel
 from ..remote.session import RemoteSession
 from ..ticket_header import header_html
@@ -72,6 +73,8 @@ class TicketWorkspace(QWidget):
         self.ticket_id = ticket_id
         self.remote = remote
         self.remote_panel: RemotePanel | None = None
+        self.procedure_panel: ProcedureRunPanel | None = None
+        self.procedure_task: asyncio.Task[Any] | None = None
         self.remote_hosts_task: asyncio.Task[Any] | None = None
         self.detail: TicketDetail | None = None
         self._expanded: set[int] = set()
@@ -132,6 +135,10 @@ class TicketWorkspace(QWidget):
         QVBoxLayout(self.remote_page).setContentsMargins(0, 4, 0, 0)
         self.pages.addTab(self.remote_page, _("Remote actions"))
         self.pages.setTabEnabled(1, remote is not None)
+        self.procedures_page = QWidget()
+        QVBoxLayout(self.procedures_page).setContentsMargins(0, 4, 0, 0)
+        self.pages.addTab(self.procedures_page, _("Procedures"))
+        self.pages.setTabEnabled(2, remote is not None)
         self.pages.currentChanged.connect(self._page_shown)
 
         layout = QVBoxLayout(self)
@@ -217,16 +224,39 @@ class TicketWorkspace(QWidget):
         self.side.show_detail(detail)
         self._update_buttons(detail)
         self.pages.setTabText(1, _("Remote actions ({count} hosts)").format(count=len(detail.hosts)))
-        if self.remote_panel is not None and {h.host_id for h in self.remote_panel.hosts} != {
-            h.host_id for h in detail.hosts
-        }:
+        shown_hosts = {h.host_id for h in detail.hosts}
+        if self.remote_panel is not None and {h.host_id for h in self.remote_panel.hosts} != shown_hosts:
             self.remote_hosts_task = self._schedule(self._load_remote_hosts())
+        if self.procedure_panel is not None and {h.host_id for h in self.procedure_panel.hosts} != shown_hosts:
+            self.procedure_task = self._schedule(self._load_procedures())
 
     # -- remote actions ---------------------------------------------------------------------------------------------
 
     def _page_shown(self, index: int) -> None:
         if index == 1:
             self._build_remote_panel()
+        elif index == 2:
+            self._build_procedure_panel()
+
+    def show_procedures(self) -> asyncio.Task[Any] | None:
+        """Shows the ticket's procedures; the task that loads the library, the hosts and the runs, until it has."""
+        self._build_procedure_panel()
+        self.pages.setCurrentIndex(2)
+        return self.procedure_task
+
+    def _build_procedure_panel(self) -> None:
+        if self.remote is None or self.procedure_panel is not None:
+            return
+        self.procedure_panel = ProcedureRunPanel(self.context, self.remote, self.ticket_id)
+        self.procedure_panel.recorded.connect(lambda: self._schedule(self.reload()))
+        self.procedures_page.layout().addWidget(self.procedure_panel)
+        self.procedure_task = self._schedule(self._load_procedures())
+
+    async def _load_procedures(self) -> None:
+        if self.procedure_panel is None:
+            return
+        self.procedure_panel.set_hosts(await self._ticket_hosts())
+        await self.procedure_panel.load()
 
     def show_remote(self) -> asyncio.Task[Any] | None:
         """Shows the remote panel for the ticket's hosts; the task that loads them, until it has."""
@@ -248,18 +278,22 @@ class TicketWorkspace(QWidget):
             self.remote_panel.library.set_actions(self.remote.actions)
 
     async def _load_remote_hosts(self) -> None:
+        if self.remote_panel is not None:
+            self.remote_panel.set_hosts(await self._ticket_hosts())
+
+    async def _ticket_hosts(self) -> list[HostTarget]:
         from supportstation.remote.host_targets import host_targets
 
         database = self.context.database
-        if database is None or self.detail is None or self.remote_panel is None:
-            return
+        if database is None or self.detail is None:
+            return []
         ids = [host.host_id for host in self.detail.hosts]
 
         def read() -> list[HostTarget]:
             with database.session() as session:
                 return host_targets(session, ids)
 
-        self.remote_panel.set_hosts(await asyncio.to_thread(read))
+        return await asyncio.to_thread(read)
 
     def _update_buttons(self, detail: TicketDetail) -> None:
         menu = self.status_button.menu()
