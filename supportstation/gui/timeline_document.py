@@ -18,7 +18,7 @@ COLLAPSED_LINES = 12
 MARKDOWN_LIMIT = 100_000
 EXPAND_SCHEME = "expand"
 # Bodies shown as a terminal shows them: command output and the like.
-MONOSPACE_KINDS = frozenset({"command", "procedure", "terminal_session"})
+MONOSPACE_KINDS = frozenset({"command", "terminal_session"})
 
 
 def kind_label(kind: str) -> str:
@@ -39,7 +39,8 @@ def kind_label(kind: str) -> str:
         "terminal_session": _("Terminal"),
         "file_transfer": _("File transfer"),
         "host_key": _("Host key"),
-        "procedure": _("Procedure"),
+        "procedure_run": _("Procedure"),
+        "procedure_step": _("Procedure step"),
         "email": _("E-mail"),
     }
     return labels.get(kind, kind)
@@ -54,6 +55,8 @@ KIND_COLOURS = {
     "terminal_session": "#37474f",
     "file_transfer": "#37474f",
     "host_key": "#ef6c00",  # a trust decision: stands out
+    "procedure_run": "#2e7d32",
+    "procedure_step": "#2e7d32",
     "time_edited": "#ef6c00",
 }
 

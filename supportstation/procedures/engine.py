@@ -684,8 +684,8 @@ class ProcedureEngine:
             state=step_status_label(record.state),
         )
         lines = []
-        if record.reason:
-            lines.append(record.reason)
+        if record.reason and (not record.hosts or record.state is StepStatus.SKIPPED):
+            lines.append(record.reason)  # otherwise the failed checks below say it, host by host
         for host in record.hosts:
             checks = "; ".join(
                 ("✔ " if check["passed"] else "✘ ")

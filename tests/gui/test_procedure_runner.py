@@ -153,6 +153,10 @@ async def test_run_a_procedure_from_a_ticket_retry_consent_quit_resume_and_skip(
     assert view.state.text() == "completed — 4 passed, 0 failed, 1 skipped"
 
     await workspace.reload()
+    workspace.pages.setCurrentIndex(0)
+    await asyncio.sleep(0.1)
+    shot(workspace, "procedure_timeline")
+    workspace.pages.setCurrentIndex(2)
     timeline = workspace.timeline.toPlainText()
     assert "Procedure started: Web service restart on lab-01" in timeline
     assert "Procedure completed: Web service restart — 4 passed, 0 failed, 1 skipped" in timeline
