@@ -344,7 +344,7 @@ def _procedure_run(namespace: argparse.Namespace, options: Options, app_paths: p
     if vault is None:
         return EXIT_ERROR
     profile = settings.load(app_paths.settings_file).settings.profile
-    if namespace.procedures_command == "resume" and not namespace.ticket:
+    if namespace.procedures_command == "resume":
         namespace.ticket = _ticket_of_run(database, namespace.run_id)  # a resumed run goes on recording where it was
     try:
         session = remote_commands.CommandSession(namespace, database, app_paths, vault, profile, demo=options.demo)

@@ -46,5 +46,7 @@ class TicketTabs(QTabWidget):
     def _close(self, index: int) -> None:
         if index > 0:
             widget = self.widget(index)
+            if hasattr(widget, "closing"):
+                widget.closing()
             self.removeTab(index)
             widget.deleteLater()

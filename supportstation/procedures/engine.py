@@ -13,6 +13,7 @@ that was running when the app died is not run again by itself; the engineer deci
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import logging
 import re
@@ -40,16 +41,16 @@ from supportstation.procedures.files import ProcedureDocument, ProcedureError, d
 from supportstation.procedures.model import Procedure, Step, text_in
 from supportstation.procedures.run_store import (
     STEP_MARKS,
+    RunBusy,
     RunStatus,
     RunStore,
     StepRecord,
     StepStatus,
     StoredRun,
-    is_orphaned,
     run_status_label,
     step_status_label,
 )
-from supportstation.procedures.templates import SECRET_MASK, render, resolve_parameters, shell_for
+from supportstation.procedures.templates import SECRET_MASK, display_command, render, resolve_parameters, shell_for
 from supportstation.remote.fanout import fan_out
 from supportstation.remote.pool import ConnectionPool
 from supportstation.remote.quoting import QuotingError
@@ -84,6 +85,10 @@ class Waiting:
 
 class EngineError(Exception):
     """A run that cannot start or go on; nothing was executed by the call that raised it."""
+
+
+class RunTakenError(EngineError):
+    """Another live SupportStation drives the run."""
 
 
 class AnswerError(ValueError):
@@ -139,6 +144,8 @@ class ProcedureEngine:
         self._pause = False
         self._abort = False
         self._interrupt = False
+        self._idle = asyncio.Event()  # set while no step is being executed (abort waits for it)
+        self._idle.set()
         self._handles: list[RunHandle] = []
         self._cancel_transfer = threading.Event()
         self._secret_names = {spec.name for spec in procedure.parameters if spec.type is ParameterType.SECRET}
@@ -186,11 +193,16 @@ class ProcedureEngine:
             targets=list(targets),
             parameters=stored_parameters,
         )
-        for name in secrets:
-            if values.get(name) not in (None, ""):
-                await in_thread(
-                    _vault_required(services).store, SECRET_KEY.format(run=run_id, name=name), str(values[name])
-                )
+        try:
+            for name in secrets:
+                if values.get(name) not in (None, ""):
+                    await in_thread(
+                        _vault_required(services).store, SECRET_KEY.format(run=run_id, name=name), str(values[name])
+                    )
+        except Exception as error:  # the vault refused: the run cannot go on, and says so
+            await in_thread(services.store.abandon, run_id, str(error))
+            message = _("The secrets of the run cannot be kept in the vault: {error}").format(error=error)
+            raise EngineError(message) from error
         run = await in_thread(services.store.load, run_id)
         return cls(services, procedure, run, resolved, values, host_targets)
 
@@ -205,12 +217,10 @@ class ProcedureEngine:
                     id=run_id, state=run_status_label(run.state)
                 )
             )
-        if run.state is RunStatus.RUNNING and run.runner and not is_orphaned(run):
-            raise EngineError(
-                _("Procedure run {id} is being run by another SupportStation ({runner}).").format(
-                    id=run_id, runner=run.runner
-                )
-            )
+        try:
+            await in_thread(services.store.claim, run_id)
+        except RunBusy as error:
+            raise RunTakenError(str(error)) from None
         try:
             procedure = parse(run.source, f"run {run_id}").procedure
         except ProcedureError as error:
@@ -224,7 +234,9 @@ class ProcedureEngine:
             if vault is not None and await in_thread(vault.exists, key):
                 values[name] = await in_thread(vault.load_text, key)
         for spec in procedure.parameters:
-            if spec.type is ParameterType.SECRET and spec.name not in values and spec.required:
+            if spec.type is ParameterType.SECRET and spec.name not in values and not spec.required:
+                values[spec.name] = spec.parameter().validate(None)  # an optional secret left empty
+            if spec.type is ParameterType.SECRET and spec.name not in values:
                 raise EngineError(
                     _("The secret {name} of run {id} is no longer in the vault: start the procedure again.").format(
                         name=spec.name, id=run_id
@@ -233,14 +245,13 @@ class ProcedureEngine:
         targets = await _resolve(services, run.targets)
         host_targets = await _resolve_host_parameters(services, procedure, values)
         engine = cls(services, procedure, run, targets, values, host_targets)
-        await in_thread(services.store.claim, run_id)
         last = engine._latest().get(run.next_step)
         interrupted = run.state in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
         if interrupted and last is not None and last.state is StepStatus.RUNNING:
             last.state, last.ended_at = StepStatus.INTERRUPTED, utc_now()
             last.reason = _("SupportStation stopped while this step ran; check the host before running it again.")
-            await engine._finish_step(last, next_step=run.next_step)
-            await engine._wait(Waiting(run.next_step, procedure.steps[run.next_step], Need.DECISION, last.reason))
+            waiting = Waiting(run.next_step, procedure.steps[run.next_step], Need.DECISION, last.reason)
+            await engine._finish_step(last, then=waiting)
         elif interrupted and engine.waiting is None:
             await engine._set_state(RunStatus.PAUSED)  # stopped between two steps: `advance` goes on
         return engine
@@ -259,15 +270,15 @@ class ProcedureEngine:
         """Runs steps until one needs the engineer (returned), the run ends, or a pause asked for takes effect."""
         if self.waiting is not None:
             return self.waiting
-        if self.run.state.finished:
+        if self.run.state.finished or self._abort:
             return None
         await self._set_state(RunStatus.RUNNING)
         steps = self.procedure.steps
         while self.run.next_step < len(steps):
             if self._abort:
                 return None
-            if self._pause:
-                self._pause = False
+            if self._pause or self._interrupt:  # asked between two steps: stop before the next one
+                self._pause = self._interrupt = False
                 await self._set_state(RunStatus.PAUSED)
                 return None
             index = self.run.next_step
@@ -277,33 +288,34 @@ class ProcedureEngine:
                     applies = evaluate(step.when, self._condition_values(), self._outcomes())
                 except ConditionError as error:
                     record = self._new_record(index, step, StepStatus.FAILED, reason=str(error))
-                    await self._finish_step(record, next_step=index)
-                    return await self._wait(Waiting(index, step, Need.DECISION, str(error)), failed=True)
+                    waiting = Waiting(index, step, Need.DECISION, str(error))
+                    return await self._finish_step(record, then=waiting, failed=True)
                 if not applies:
                     reason = _("condition not met: {condition}").format(condition=step.when)
                     record = self._new_record(index, step, StepStatus.NOT_APPLICABLE, reason=reason)
-                    await self._finish_step(record, next_step=index + 1)
+                    await self._finish_step(record)
                     continue
             need = {"instruction": Need.ACKNOWLEDGE, "prompt": Need.ANSWER, "confirm": Need.CONSENT}.get(step.kind)
             if need is not None:
                 return await self._wait(Waiting(index, step, need))
             record = await self._execute(index, step)
-            if self._abort:
-                return None
-            if self._interrupt:
-                self._interrupt = False
+            if self._abort:  # the step's result is kept; `abort` ends the run once it is stored
                 if record.state is not StepStatus.PASSED:
-                    record.state, record.reason = StepStatus.FAILED, _("stopped by the engineer")
-                    await self._finish_step(record, next_step=index)
-                    return await self._wait(Waiting(index, step, Need.DECISION, record.reason))
+                    record.state, record.reason = StepStatus.FAILED, _("the run was aborted")
+                await self._finish_step(record, then=None if record.state is StepStatus.PASSED else False)
+                self._idle.set()
+                return None
+            self._idle.set()
+            if self._interrupt and record.state is not StepStatus.PASSED:
+                self._interrupt = False
+                record.state, record.reason = StepStatus.FAILED, _("stopped by the engineer")
+                return await self._finish_step(record, then=Waiting(index, step, Need.DECISION, record.reason))
             if record.state is StepStatus.FAILED:
                 on_failure = step.run.on_failure if step.run is not None else "stop"
                 if on_failure != "continue":
-                    await self._finish_step(record, next_step=index)
-                    return await self._wait(
-                        Waiting(index, step, Need.DECISION, record.reason), failed=on_failure == "stop"
-                    )
-            await self._finish_step(record, next_step=index + 1)
+                    waiting = Waiting(index, step, Need.DECISION, record.reason)
+                    return await self._finish_step(record, then=waiting, failed=on_failure == "stop")
+            await self._finish_step(record)
         await self._end(RunStatus.COMPLETED)
         return None
 
@@ -367,7 +379,6 @@ class ProcedureEngine:
     async def retry(self) -> None:
         """Run the failed (or interrupted) step again."""
         self._expect(Need.DECISION)
-        self._cancel_transfer.clear()
         self.waiting = None
         await self._set_state(RunStatus.RUNNING)
 
@@ -375,6 +386,10 @@ class ProcedureEngine:
         """Go on past the step waiting now, with the reason written on the timeline and in the report."""
         if self.waiting is None:
             raise AnswerError(_("No step is waiting to be skipped."))
+        if self.waiting.need is Need.CONSENT:
+            raise AnswerError(
+                _("A consent cannot be skipped: the customer agrees, or the run is aborted with the reason.")
+            )
         if not reason.strip():
             raise AnswerError(_("Say why the step is skipped: the reason goes into the report."))
         waiting = self.waiting
@@ -383,35 +398,48 @@ class ProcedureEngine:
         await self._answered(record, audited=audited)
 
     async def abort(self, reason: str = "") -> None:
-        """Stops the run for good: a running command is cancelled, and the run ends as aborted."""
+        """Ends the run for good: a running command is cancelled, its step is recorded, then the run is aborted."""
+        if self.run.state.finished:
+            return
         self._abort = True
         self._cancel_transfer.set()
         for handle in self._handles:
             handle.cancel()
+        await self._idle.wait()  # the step in progress ends (cancelled) and is stored first
         self.waiting = None
         await self._end(RunStatus.ABORTED, reason=reason)
+
+    def release(self) -> None:
+        """This process stops driving the run (the window showing it closes); another may resume it."""
+        self.services.store.release(self.run.id)
 
     # -- steps --
 
     async def _execute(self, index: int, step: Step) -> StepRecord:
         record = self._new_record(index, step, StepStatus.RUNNING)
+        self._idle.clear()
+        self._cancel_transfer.clear()
         await in_thread(self.services.store.step_started, self.run.id, record)
         self.run.state = RunStatus.RUNNING
         self._notify("step_started", index, step, record.attempt)
-        if step.run is not None:
-            await self._run_commands(record, step)
-        elif step.action is not None:
-            await self._run_action(record, step)
-        elif step.transfer is not None:
-            await self._transfer(record, step)
-        elif step.note is not None:
-            text = text_in(step.note, self.services.language).format_map(self._shown_values())
-            record.answer = {"text": text}
-            record.state = StepStatus.PASSED
+        try:
+            if step.run is not None:
+                await self._run_commands(record, step)
+            elif step.action is not None:
+                await self._run_action(record, step)
+            elif step.transfer is not None:
+                await self._transfer(record, step)
+            elif step.note is not None:
+                text = _fill(text_in(step.note, self.services.language), self._shown_values())
+                record.answer = {"text": text}
+                record.state = StepStatus.PASSED
+        except StepError as error:
+            record.state, record.reason = StepStatus.FAILED, str(error)
+        except Exception as error:  # a surprise must not leave the run "running": the step fails, saying why
+            log.exception("Step %s of procedure run %s failed", step.id, self.run.id)
+            record.state = StepStatus.FAILED
+            record.reason = _("the step failed: {error}").format(error=error or type(error).__name__)
         record.ended_at = utc_now()
-        if self._abort and record.state is not StepStatus.PASSED:
-            record.state, record.reason = StepStatus.FAILED, _("the run was aborted")
-            await self._finish_step(record, next_step=index)
         return record
 
     async def _run_commands(self, record: StepRecord, step: Step) -> None:
@@ -438,19 +466,18 @@ class ProcedureEngine:
             except KeyError as error:  # a variable an earlier step should have given (it was skipped)
                 row.update(_failed_row(_("{name} has no value").format(name=error.args[0])))
                 continue
-            requests.append(RunRequest(target, command, timeout=run.timeout, sudo=run.sudo, shell=shell))
+            # Stored and shown with secrets masked: a quoted secret ('Pa'"'"'ss') is not the text redaction knows.
+            shown = display_command(self.procedure, step, shell, self.values)
+            requests.append(
+                RunRequest(target, command, timeout=run.timeout, sudo=run.sudo, shell=shell, shown_command=shown)
+            )
         results = await self._fan_out(record.index, requests)
+        # The procedure's regexes over up to megabytes of output: not on the event loop, a window's.
+        judged = await in_thread(_judge_commands, run, results)
         first_captures: dict[str, str] | None = None
-        for target, result in results.items():
+        for target, (checks, captured) in judged.items():
             row = rows[target.url]
-            checks = check_result(run.expect, result)
-            captured: dict[str, str] = {}
-            if run.capture and result.exit_code is not None:
-                try:
-                    captured = capture_values(run.capture, result)
-                except CaptureError as error:
-                    checks.append(CheckResult(_("values captured"), False, str(error)))
-            row.update(_result_row(result, checks))
+            row.update(_result_row(results[target], checks))
             row["captured"] = captured
             if first_captures is None and captured:
                 first_captures = captured
@@ -469,7 +496,11 @@ class ProcedureEngine:
             record.reason = _("No plugin provides the action {id}.").format(id=action_step.id)
             return
         arguments = {
-            name: value.format_map(self._text_values()) if isinstance(value, str) else value
+            name: _fill(value, self._text_values()) if isinstance(value, str) else value
+            for name, value in action_step.arguments.items()
+        }
+        masked = {
+            name: _fill(value, self._shown_values()) if isinstance(value, str) else value
             for name, value in action_step.arguments.items()
         }
         requests, rows = [], {}
@@ -481,20 +512,25 @@ class ProcedureEngine:
             except (ActionError, ParameterError) as error:
                 rows[target.url].update(_failed_row(str(error)))
                 continue
+            try:
+                shown: str | None = action.command_for(shell, masked)
+            except (ActionError, ParameterError):
+                shown = None  # the mask does not fit the parameter: the vault's redaction still applies
             requests.append(
                 RunRequest(
-                    target, command, timeout=action.timeout, sudo=action.needs_sudo, action_id=action.id, shell=shell
+                    target,
+                    command,
+                    timeout=action.timeout,
+                    sudo=action.needs_sudo,
+                    action_id=action.id,
+                    shell=shell,
+                    shown_command=shown,
                 )
             )
         results = await self._fan_out(record.index, requests)
+        judged = await in_thread(_judge_action, action, results)
         for target, result in results.items():
-            checks = [CheckResult(_("the action succeeded"), result.ok, "" if result.ok else result.describe())]
-            table = None
-            if result.ok:
-                try:
-                    table = action.parse(result.stdout)
-                except ParseError as error:
-                    checks.append(CheckResult(_("the output read as a table"), False, str(error)))
+            checks, table = judged[target]
             row = rows[target.url]
             row.update(_result_row(result, checks))
             if table is not None:
@@ -513,8 +549,8 @@ class ProcedureEngine:
 
         transfer = step.transfer
         assert transfer is not None
-        values = self._text_values()
-        remote, local_text = transfer.remote.format_map(values), transfer.local.format_map(values)
+        remote = _fill(transfer.remote, self._text_values())
+        local_text = _fill_local_path(transfer.local, self._text_values())
         targets = self.targets_for(transfer.hosts)
         rows = []
         for target in targets:
@@ -650,13 +686,31 @@ class ProcedureEngine:
 
     async def _answered(self, record: StepRecord, *, audited: str | None = None) -> None:
         self.waiting = None
-        await self._finish_step(record, next_step=record.index + 1, audited=audited)
-        await self._set_state(RunStatus.RUNNING)
+        await self._finish_step(record, audited=audited)
 
-    async def _finish_step(self, record: StepRecord, *, next_step: int, audited: str | None = None) -> None:
+    async def _finish_step(
+        self,
+        record: StepRecord,
+        *,
+        then: Waiting | bool | None = None,
+        failed: bool = False,
+        audited: str | None = None,
+    ) -> Waiting | None:
+        """Stores the step's result with where the run goes on, in one transaction: on to the next step (`then` is
+        None), waiting at this step for the engineer (`then` is a Waiting; `failed`: the run stopped on a failure),
+        or staying at this step (`then` is False: an aborted step)."""
         step = self.procedure.steps[record.index]
         record.ended_at = record.ended_at or utc_now()
         summary, body = self._describe(record, step)
+        if isinstance(then, Waiting):
+            next_step = record.index
+            state = RunStatus.FAILED if failed else RunStatus.WAITING
+            self._pause = False  # a pause asked for during the step is answered by this stop
+        elif then is False:
+            next_step, state = record.index, self.run.state
+        else:
+            next_step, state = record.index + 1, RunStatus.RUNNING
+        waiting = then if isinstance(then, Waiting) else None
         await in_thread(
             self.services.store.step_finished,
             self.run.id,
@@ -665,12 +719,17 @@ class ProcedureEngine:
             body=body,
             next_step=next_step,
             variables=self._variables(),
+            state=state,
+            waiting_for=waiting.to_dict() if waiting is not None else None,
             audited=audited,
         )
         if not any(known is record for known in self.records):
             self.records.append(record)
-        self.run.next_step = next_step
+        self.run.next_step, self.run.state, self.waiting = next_step, state, waiting
         self._notify("step_finished", record.index, step, record)
+        if waiting is not None:
+            self._notify("state_changed", state, waiting)
+        return waiting
 
     def _describe(self, record: StepRecord, step: Step) -> tuple[str, str]:
         language = self.services.language
@@ -707,9 +766,9 @@ class ProcedureEngine:
             raise AnswerError(_("The run is not waiting for that."))
         return self.waiting
 
-    async def _wait(self, waiting: Waiting, *, failed: bool = False) -> Waiting:
+    async def _wait(self, waiting: Waiting) -> Waiting:
         self.waiting = waiting
-        await self._set_state(RunStatus.FAILED if failed else RunStatus.WAITING)
+        await self._set_state(RunStatus.WAITING)
         return waiting
 
     async def _set_state(self, state: RunStatus) -> None:
@@ -760,6 +819,62 @@ class ProcedureEngine:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
+
+
+class StepError(Exception):
+    """A step that cannot be carried out as written (a value missing, a path refused); it fails with this reason."""
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """A text's `{name}` placeholders filled with values (for texts that are read, not run: notes, paths)."""
+    missing = [name for name in template_placeholders(template) if name not in values]
+    if missing:
+        raise StepError(_("{name} has no value").format(name=missing[0]))
+    return template.format_map(values)
+
+
+def _fill_local_path(template: str, values: Mapping[str, str]) -> str:
+    """A path on the laptop: a value may only name a file, so neither a host's output nor a parameter can steer a
+    download elsewhere (`../`, `/`, `~`) or pick a file to upload from the engineer's home."""
+    for name in template_placeholders(template):
+        value = values.get(name, "")
+        if "/" in value or "\\" in value or value in (".", "..") or value.startswith("~") or ":" in value:
+            raise StepError(
+                _("{name} = {value!r} cannot be part of a path on this computer: only a file name can.").format(
+                    name=name, value=value
+                )
+            )
+    return _fill(template, values)
+
+
+def _judge_commands(run: Any, results: dict[Target, RunResult]) -> dict[Target, tuple[list[CheckResult], dict]]:
+    """Each host's checks and captured values (run in a worker thread)."""
+    judged = {}
+    for target, result in results.items():
+        checks = check_result(run.expect, result)
+        captured: dict[str, str] = {}
+        if run.capture and result.exit_code is not None:
+            try:
+                captured = capture_values(run.capture, result)
+            except CaptureError as error:
+                checks.append(CheckResult(_("values captured"), False, str(error)))
+        judged[target] = (checks, captured)
+    return judged
+
+
+def _judge_action(action: Action, results: dict[Target, RunResult]) -> dict[Target, tuple[list[CheckResult], Any]]:
+    """Each host's verdict and the table the plugin's parser reads from the output (run in a worker thread)."""
+    judged = {}
+    for target, result in results.items():
+        checks = [CheckResult(_("the action succeeded"), result.ok, "" if result.ok else result.describe())]
+        table = None
+        if result.ok:
+            try:
+                table = action.parse(result.stdout)
+            except ParseError as error:
+                checks.append(CheckResult(_("the output read as a table"), False, str(error)))
+        judged[target] = (checks, table)
+    return judged
 
 
 async def _resolve(services: RunServices, names: list[str]) -> list[Target]:

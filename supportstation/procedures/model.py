@@ -311,6 +311,13 @@ class Procedure(_Strict):
                         where=where, hosts=hosts
                     )
                 )
+            if clash := sorted(step.variables_set() & set(names)):
+                # A captured or prompted value would replace the parameter's checked value (and its raw marker).
+                raise ValueError(
+                    _("{where}: the variable {name} has the name of a parameter; give it another name.").format(
+                        where=where, name=clash[0]
+                    )
+                )
             known |= step.variables_set()
             seen_steps.add(step.id)
         return self

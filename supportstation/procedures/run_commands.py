@@ -23,6 +23,7 @@ from supportstation.procedures.engine import (
     ProcedureEngine,
     RunObserver,
     RunServices,
+    RunTakenError,
     Waiting,
 )
 from supportstation.procedures.run_store import STEP_MARKS, RunStatus, RunStore, StepRecord, step_status_label
@@ -119,7 +120,13 @@ def resume(session: Any, namespace: argparse.Namespace, vault: Any) -> int:
         try:
             engine = await ProcedureEngine.resume(services, namespace.run_id)
         except (EngineError, LookupError) as error:
-            print(_("Error: {message}").format(message=error.args[0] if error.args else error), file=sys.stderr)
+            message = error.args[0] if error.args else error
+            if namespace.abort and not isinstance(error, RunTakenError):
+                # A run whose hosts or secrets are gone can still be ended, without an engine to drive it.
+                await asyncio.to_thread(services.store.abandon, namespace.run_id, namespace.abort)
+                print(_("Run {id}: {state}.").format(id=namespace.run_id, state=_("aborted")))
+                return EXIT_OK
+            print(_("Error: {message}").format(message=message), file=sys.stderr)
             return EXIT_USAGE
         assert isinstance(services.observer, _Printer)
         services.observer.total = len(engine.procedure.steps)
@@ -192,6 +199,7 @@ async def _drive(engine: ProcedureEngine, services: RunServices, namespace: argp
                 break
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+        await asyncio.to_thread(engine.release)
         await services.pool.close()
     stored = await asyncio.to_thread(services.store.load, engine.run_id)
     summary = summarize(stored, current())

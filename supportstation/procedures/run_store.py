@@ -128,6 +128,10 @@ class RunNotFound(LookupError):
     pass
 
 
+class RunBusy(Exception):
+    """Another live process drives the run."""
+
+
 class RunStore:
     """Writes a run for one recording context (the ticket, the intervention, who acts)."""
 
@@ -200,18 +204,45 @@ class RunStore:
             run.next_step = next_step
             run.variables = variables
             run.waiting_for = waiting_for or {}
-            run.runner = "" if state is not RunStatus.RUNNING else this_runner()
+            run.runner = "" if state.finished else this_runner()  # held by this process until released
             run.ended_at = utc_now() if state.finished else None
             if summary is not None:
                 self._event(session, "procedure_run", summary, data={"run_id": run_id, **(summary_data or {})})
 
     def claim(self, run_id: int) -> None:
-        """This process now drives the run (another process that died left its mark in `runner`)."""
+        """This process now drives the run; RunBusy when another live process does (a window on this computer, the
+        command line, a colleague's computer on a shared database). A process that died cannot hold it."""
+        with self.context.database.writing() as session:
+            run = session.get(ProcedureRun, run_id, with_for_update=True)
+            if run is None:
+                raise RunNotFound(run_id)
+            me = this_runner()
+            if run.runner and run.runner != me and not runner_is_gone(run.runner):
+                raise RunBusy(
+                    _("Procedure run {id} is being run by another SupportStation ({runner}).").format(
+                        id=run_id, runner=run.runner
+                    )
+                )
+            run.runner = me
+
+    def release(self, run_id: int) -> None:
+        """This process no longer drives the run: another one may resume it."""
+        with self.context.database.writing() as session:
+            run = session.get(ProcedureRun, run_id)
+            if run is not None and run.runner == this_runner():
+                run.runner = ""
+
+    def abandon(self, run_id: int, reason: str) -> None:
+        """Ends a run that no engine can take up again (its hosts or secrets are gone): aborted, with the reason."""
         with self.context.database.writing() as session:
             run = session.get(ProcedureRun, run_id)
             if run is None:
-                raise RunNotFound(run_id)
-            run.runner = this_runner()
+                raise RunNotFound(_("No procedure run has the number {id}.").format(id=run_id))
+            if RunStatus(run.state).finished:
+                return
+            run.state, run.ended_at, run.runner, run.waiting_for = RunStatus.ABORTED.value, utc_now(), "", {}
+            summary = _("Procedure aborted: {title}").format(title=run.title) + (f" — {reason}" if reason else "")
+            self._event(session, "procedure_run", summary, data={"run_id": run_id, "state": run.state})
 
     # -- steps --
 
@@ -242,10 +273,13 @@ class RunStore:
         body: str,
         next_step: int,
         variables: dict[str, Any],
+        state: RunStatus,
+        waiting_for: dict[str, Any] | None = None,
         audited: str | None = None,
     ) -> None:
-        """The step's result, its entry on the timeline, and where the run goes on from; with `audited`, a record in
-        the audit log too (a consent, a skipped step: decisions made by a person)."""
+        """The step's result, its entry on the timeline, and where the run goes on from (its state, next step and
+        what it waits for), in one transaction, so a crash never leaves one without the other; with `audited`, a
+        record in the audit log too (a consent, a skipped step: decisions made by a person)."""
         context = self.context
         with context.database.writing() as session:
             row = session.get(ProcedureStepResult, record.row_id) if record.row_id else None
@@ -274,6 +308,7 @@ class RunStore:
             run = session.get(ProcedureRun, run_id)
             assert run is not None
             run.next_step, run.variables = next_step, variables
+            run.state, run.waiting_for = state.value, waiting_for or {}
             if audited is not None and context.anchor is not None:
                 audit.append(
                     session,
@@ -352,8 +387,8 @@ def load_run(session: Session, run_id: int) -> StoredRun:
 
 
 def is_orphaned(run: StoredRun) -> bool:
-    """A run left `running` by a process of this computer that has died."""
-    return run.state is RunStatus.RUNNING and bool(run.runner) and runner_is_gone(run.runner)
+    """A run held by a process of this computer that has died."""
+    return bool(run.runner) and runner_is_gone(run.runner)
 
 
 def runs_of_ticket(session: Session, ticket_id: int) -> list[ProcedureRun]:

@@ -51,6 +51,7 @@ class RunRequest:
     sudo: bool = False
     action_id: str | None = None
     shell: str | None = None  # the command's language (sh, powershell, cmd); None: the target's
+    shown_command: str | None = None  # what to store and show instead of `command` (a procedure's, secrets masked)
 
     @property
     def language(self) -> str:
@@ -182,7 +183,7 @@ class Runner:
         # The command is shown, stored and audited as the output is: with the vault's secrets hidden (an action's
         # parameter may be one). The server still gets the real command line.
         # Compiling the secrets' patterns takes tens of ms: not on the caller's event loop, a window's.
-        shown_command = await in_thread(redact, request.command, secrets)
+        shown_command = await in_thread(redact, request.shown_command or request.command, secrets)
         result = RunResult(target=request.target.url, command=shown_command, started_at=utc_now())
         handle = RunHandle(request, result, live=live)
         recorder = self.recorder(request) if self.recorder else None

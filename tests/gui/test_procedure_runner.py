@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 
 from supportstation.gui.main_window import MainWindow
+from supportstation.gui.procedures import run_panel
 from supportstation.paths import resources
 from supportstation.procedures.engine import Need
 from tests.gui.conftest import RemoteLab, shot
@@ -119,6 +120,7 @@ async def test_run_a_procedure_from_a_ticket_retry_consent_quit_resume_and_skip(
     # The engineer quits the app while the customer reads: nothing is lost.
     await remote_lab.window.remote.close()
     remote_lab.window.close()
+    run_panel._LIVE.clear()  # a new process knows no engine: the run is read back from the database
     window = MainWindow(context, resources() / "icons")
     qtbot.addWidget(window)
     window.show()

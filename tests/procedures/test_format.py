@@ -116,6 +116,10 @@ def test_raw_parameters_need_a_pattern_that_refuses_shell_syntax() -> None:
     procedure = parse(head + "    pattern: '-[a-zA-Z]+'\n" + steps).procedure
     [line] = preview(procedure, resolve_parameters(procedure, {"flags": "-la"}), ["sh"])
     assert line.text == "ls -la"  # inserted as it is: the pattern allowed it
+    # A captured value may not take a raw parameter's name: it would be inserted unquoted, unchecked.
+    capture = "  - id: b\n    run: {sh: 'echo x', capture: {flags: {regex: '(.*)'}}}\n"
+    [(_l, _f, message)] = problems_of(head + "    pattern: '-[a-zA-Z]+'\n" + steps + capture)
+    assert "the variable flags has the name of a parameter" in message
 
 
 def test_hosts_must_be_the_ticket_all_or_a_host_parameter() -> None:

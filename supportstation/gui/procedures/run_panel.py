@@ -37,7 +37,7 @@ from supportstation.procedures.summary import RunSummary
 
 from ..remote.session import RemoteSession
 from .parameter_form import ParameterForm
-from .run_view import RunView
+from .run_view import RunView, release_later
 
 if TYPE_CHECKING:
     from supportstation.procedures.engine import RunServices
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from supportstation.remote.targets import Target
 
 log = logging.getLogger(__name__)
+
+# The runs this window drives, by number: reopening a run goes back to its engine instead of starting a second one.
+_LIVE: dict[int, Any] = {}
 
 
 class ProcedureRunPanel(QWidget):
@@ -128,10 +131,12 @@ class ProcedureRunPanel(QWidget):
 
         self.view = RunView()
         self.view.recorded.connect(self.recorded)
-        self.view.finished.connect(lambda: self._schedule_load())
+        self.view.finished.connect(self._run_finished)
         back = QPushButton(_("← All procedures of the ticket"))
         back.setObjectName("backToProcedures")
         back.clicked.connect(self.show_home)
+        # While a step runs, the engineer stays with it: another run cannot be shown, started or resumed meanwhile.
+        self.view.busy_changed.connect(lambda busy: back.setEnabled(not busy))
         run_page = QWidget()
         run_layout = QVBoxLayout(run_page)
         run_layout.setContentsMargins(0, 0, 0, 0)
@@ -269,14 +274,11 @@ class ProcedureRunPanel(QWidget):
         assert entry.document is not None
         self.problem.clear()
         self.start_button.setEnabled(False)
+        targets, parameters = self.chosen_hosts(), self.parameters.values()  # as shown when Start was clicked
         try:
             services = await self._services()
             engine = await ProcedureEngine.start(
-                services,
-                entry.document,
-                targets=self.chosen_hosts(),
-                parameters=self.parameters.values(),
-                origin=str(entry.path),
+                services, entry.document, targets=targets, parameters=parameters, origin=str(entry.path)
             )
         except (EngineError, OSError) as error:
             self.problem.setText(str(error))
@@ -299,17 +301,19 @@ class ProcedureRunPanel(QWidget):
         return asyncio.ensure_future(self.resume(summary.run_id))
 
     async def resume(self, run_id: int) -> None:
-        from supportstation.procedures.engine import EngineError, ProcedureEngine
+        from supportstation.procedures.engine import ProcedureEngine
 
-        try:
-            engine = await ProcedureEngine.resume(await self._services(), run_id)
-        except (EngineError, LookupError) as error:
-            self.problem.setText(str(error))
-            return
+        engine = _LIVE.get(run_id)
+        if engine is None or engine.state.finished:
+            try:
+                engine = await ProcedureEngine.resume(await self._services(), run_id)
+            except Exception as error:  # taken by another process, a host or secret gone, a locked vault: said
+                self.problem.setText(str(error.args[0] if error.args else error))
+                return
         self._show_engine(engine)
 
     def _show_engine(self, engine: Any) -> None:
-        engine.services.observer = self.view.observer
+        _LIVE[engine.run_id] = engine
         self.view.show_engine(engine, self.context.language)
         self.stack.setCurrentIndex(1)
         self.view.go()
@@ -318,6 +322,19 @@ class ProcedureRunPanel(QWidget):
     def show_home(self) -> None:
         self.stack.setCurrentIndex(0)
         self._schedule_load()
+
+    def _run_finished(self) -> None:
+        if self.view.engine is not None:
+            _LIVE.pop(self.view.engine.run_id, None)
+        self._schedule_load()
+
+    def leave(self) -> None:
+        """The ticket's tab closes: the run shown stops after its current step; runs left waiting are released."""
+        self.view.leave()
+        for run_id, engine in list(_LIVE.items()):
+            if engine is not self.view.engine and engine.run.ticket_id == self.ticket_id:
+                release_later(engine)
+                _LIVE.pop(run_id)
 
     async def _services(self) -> RunServices:
         from supportstation.procedures.engine import RunServices
@@ -345,7 +362,6 @@ class ProcedureRunPanel(QWidget):
             find_action=registry.find_action if registry is not None else (lambda _id: None),
             vault=self.remote.vault,
             language=self.context.language,
-            observer=self.view.observer,
         )
 
     # -- the runs list ---------------------------------------------------------------------------------------------

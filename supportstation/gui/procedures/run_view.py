@@ -8,9 +8,12 @@ Every answer is recorded before the run goes on, so closing the window loses not
 from __future__ import annotations
 
 import asyncio
+import codecs
+import html
 import logging
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -40,7 +43,8 @@ from supportstation.procedures.run_store import (
     run_status_label,
     step_status_label,
 )
-from supportstation.remote.results import Chunk
+from supportstation.remote.ansi import strip_ansi
+from supportstation.remote.results import Chunk, Stream
 
 log = logging.getLogger(__name__)
 
@@ -57,34 +61,46 @@ STATE_COLOURS = {
 
 
 class _Observer(RunObserver):
-    def __init__(self, view: RunView) -> None:
+    """Forwards one engine's reports to the view while the view shows that engine (and to nobody after)."""
+
+    def __init__(self, view: RunView, engine: ProcedureEngine) -> None:
         self.view = view
+        self.engine = engine
+
+    def _showing(self) -> bool:
+        return shiboken6.isValid(self.view) and self.view.engine is self.engine
 
     def step_started(self, index: int, step: Step, attempt: int) -> None:
-        self.view.step_started(index, attempt)
+        if self._showing():
+            self.view.step_started(index, attempt)
 
     def output(self, index: int, target: str, chunk: Chunk) -> None:
-        self.view.add_output(index, target, chunk)
+        if self._showing():
+            self.view.add_output(index, target, chunk)
 
     def step_finished(self, index: int, step: Step, record: StepRecord) -> None:
-        self.view.step_finished(index, record)
+        if self._showing():
+            self.view.step_finished(index, record)
 
     def state_changed(self, state: RunStatus, waiting: Waiting | None) -> None:
-        self.view.show_state(state)
+        if self._showing():
+            self.view.show_state(state)
 
 
 class RunView(QWidget):
     recorded = Signal()  # a step's result is stored: the timeline has something new
     finished = Signal()
 
+    busy_changed = Signal(bool)  # a step runs: the run cannot be left for another one meanwhile
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine: ProcedureEngine | None = None
-        self.observer = _Observer(self)
         self.language = "en"
         self.records: dict[int, StepRecord] = {}
         self.outputs: dict[int, list[str]] = {}
         self._pending: dict[int, list[str]] = {}
+        self._decoders: dict[tuple[int, str, Stream], Any] = {}
         self.running_index: int | None = None
         self.task: asyncio.Task[Any] | None = None
         self.abort_task: asyncio.Task[Any] | None = None
@@ -224,11 +240,16 @@ class RunView(QWidget):
     def show_engine(self, engine: ProcedureEngine, language: str) -> None:
         """Shows the run of `engine` (just started or resumed) as it stands; the caller then calls `go()`."""
         self.engine = engine
+        engine.services.observer = _Observer(self, engine)
         self.language = language
         self.records = {}
+        self.outputs, self._pending, self._decoders, self.running_index = {}, {}, {}, None
+        self.output.clear()
+        self.message.clear()
         for record in engine.records:
             self.records[record.index] = record
-        self.title.setText(f"<b>{engine.procedure.title_in(language)}</b> — {', '.join(engine.run.targets)}")
+        title, hosts = engine.procedure.title_in(language), ", ".join(engine.run.targets)
+        self.title.setText(f"<b>{html.escape(title)}</b> — {html.escape(hosts)}")
         self.steps.clear()
         for index, step in enumerate(engine.procedure.steps):
             item = QListWidgetItem()
@@ -263,12 +284,17 @@ class RunView(QWidget):
                 return
         self._update_controls(None, running=True)
         self.answers.setCurrentWidget(self.nothing_page)
+        self.busy_changed.emit(True)
         try:
             waiting = await engine.advance()
         except Exception as error:  # the run is stored as it was: say what happened, the engineer can resume
             log.exception("The procedure run stopped on an error")
-            self.message.setText(_("The run stopped on an error: {error}").format(error=error))
             waiting = engine.waiting
+            if shiboken6.isValid(self):
+                self.message.setText(_("The run stopped on an error: {error}").format(error=error))
+        if not shiboken6.isValid(self) or self.engine is not engine:
+            return  # the window closed meanwhile; the run is stored as it stands
+        self.busy_changed.emit(False)
         self._flush_output()
         self._show_waiting(waiting)
         if engine.state.finished:
@@ -331,8 +357,13 @@ class RunView(QWidget):
         self._flush.start()
 
     def add_output(self, index: int, target: str, chunk: Chunk) -> None:
-        text = chunk.data.decode("utf-8", errors="replace")
-        if self.engine is not None and len(self.engine.targets) > 1:
+        # One decoder per host and stream: a character split between two chunks is decoded whole.
+        key = (index, target, chunk.stream)
+        decoder = self._decoders.get(key)
+        if decoder is None:
+            decoder = self._decoders[key] = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = strip_ansi(decoder.decode(chunk.data))
+        if self.engine is not None and len(self.engine.targets) > 1 and text:
             text = "".join(f"[{target}] {line}" for line in text.splitlines(keepends=True))
         self._pending.setdefault(index, []).append(text)
 
@@ -500,11 +531,32 @@ class RunView(QWidget):
             dialog.deleteLater()
 
     async def abort(self, reason: str) -> None:
-        if self.engine is None:
+        engine = self.engine
+        if engine is None:
             return
-        await self.engine.abort(reason.strip())
-        self._show_waiting(None)
-        self.finished.emit()
+        await engine.abort(reason.strip())
+        if shiboken6.isValid(self) and self.engine is engine:
+            self._show_waiting(None)
+            self.show_state(engine.state)
+            self.finished.emit()
+
+    def leave(self) -> None:
+        """The window showing the run closes: a step running now is the last one, the run then waits (paused)."""
+        if self.engine is not None and not self.engine.state.finished:
+            if self.task is not None and not self.task.done():
+                self.engine.pause()
+            else:
+                release_later(self.engine)
+
+
+_RELEASING: set[asyncio.Task[Any]] = set()
+
+
+def release_later(engine: ProcedureEngine) -> None:
+    """Lets another process resume the run; written off the GUI thread."""
+    task = asyncio.ensure_future(asyncio.to_thread(engine.release))
+    _RELEASING.add(task)
+    task.add_done_callback(_RELEASING.discard)
 
 
 def _row(*widgets: QWidget) -> QWidget:

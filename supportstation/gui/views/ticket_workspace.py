@@ -232,6 +232,11 @@ class TicketWorkspace(QWidget):
 
     # -- remote actions ---------------------------------------------------------------------------------------------
 
+    def closing(self) -> None:
+        """The ticket's tab closes."""
+        if self.procedure_panel is not None:
+            self.procedure_panel.leave()
+
     def _page_shown(self, index: int) -> None:
         if index == 1:
             self._build_remote_panel()
