@@ -41,6 +41,7 @@ from .gui_thread_gc import collect_on_gui_thread
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
+from .procedures.procedures_view import ProceduresView
 from .remote.session import RemoteSession
 from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
@@ -90,17 +91,7 @@ class MainWindow(QMainWindow):
             ("queue", _("Queue"), self.ticket_tabs),
             ("hosts", _("Hosts"), self.hosts_view),
             ("remote", _("Remote"), self.remote_view),
-            (
-                "procedures",
-                _("Procedures"),
-                PlaceholderView(
-                    _("Procedures"),
-                    _(
-                        "Not available yet in this version. Procedures (runbooks of instructions, checked commands "
-                        "and customer consent checkpoints) will be listed, edited and run here."
-                    ),
-                ),
-            ),
+            ("procedures", _("Procedures"), ProceduresView(context, self.remote)),
             (
                 "reports",
                 _("Reports and outbox"),

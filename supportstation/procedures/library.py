@@ -208,6 +208,22 @@ class Library:
 
         return self._write(document.procedure.id, dump(document.data).encode("utf-8"), replace=replace)
 
+    def save_text(self, text: str, *, replace: bool = False) -> Path:
+        """A procedure written from the editor exactly as the engineer sees it (comments, quotes, line breaks),
+        checked first: ProcedureError when it is not valid, LibraryError when its file exists and not `replace`."""
+        document = parse(text, "<editor>")
+        return self._write(document.procedure.id, text.encode("utf-8"), replace=replace)
+
+    def path_for(self, procedure_id: str) -> Path:
+        """Where the engineer's own copy of this procedure is (or would be) written."""
+        return self._path_for(procedure_id)
+
+    def delete(self, entry: LibraryEntry) -> None:
+        """Removes one of the engineer's own files; shipped procedures (starters, plugins') are never deleted."""
+        if entry.origin.kind != USER or entry.path.parent.resolve() != self.user_folder.resolve():
+            raise LibraryError(_("{file} is not in your library: it cannot be deleted.").format(file=entry.path.name))
+        entry.path.unlink(missing_ok=True)
+
     def _path_for(self, procedure_id: str) -> Path:
         return self.user_folder / f"{_file_stem(procedure_id)}.yaml"
 
