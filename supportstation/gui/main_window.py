@@ -41,10 +41,10 @@ from .gui_thread_gc import collect_on_gui_thread
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
-from .procedures.procedures_view import ProceduresView
 from .remote.session import RemoteSession
 from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
+from .views.lazy_view import LazyView
 from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
 from .views.remote_view import RemoteView
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
             ("queue", _("Queue"), self.ticket_tabs),
             ("hosts", _("Hosts"), self.hosts_view),
             ("remote", _("Remote"), self.remote_view),
-            ("procedures", _("Procedures"), ProceduresView(context, self.remote)),
+            ("procedures", _("Procedures"), LazyView(self._procedures_view)),
             (
                 "reports",
                 _("Reports and outbox"),
@@ -163,6 +163,11 @@ class MainWindow(QMainWindow):
         self._restore_layout()
 
     # -- construction -------------------------------------------------------------------------------------------
+
+    def _procedures_view(self) -> QWidget:
+        from .procedures.procedures_view import ProceduresView
+
+        return ProceduresView(self.context, self.remote)
 
     def _title(self) -> str:
         return "SupportStation — " + _("demo") if self.context.is_demo else "SupportStation"

@@ -30,13 +30,19 @@ class CaptureError(ValueError):
     """A capture that found nothing: the message names the variable and what was searched."""
 
 
+def readable(text: str) -> str:
+    """The output as patterns expect it: Windows' CR LF line ends as LF (so `$` matches at a line's end), and
+    without the byte order mark Windows PowerShell puts before its first line (so `^` matches it)."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
 def check_result(expect: Expect, result: RunResult) -> list[CheckResult]:
     """Every expectation of `expect` applied to `result`; a command that did not run fails one check saying why."""
     if result.exit_code is None or result.state not in (RunState.SUCCEEDED, RunState.FAILED):
         reason = result.error or state_label(result.state)
         return [CheckResult(_("the command ran"), False, reason)]
     checks = [_exit_code(expect.exit_codes, result.exit_code)]
-    for stream_name, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+    for stream_name, text in (("stdout", readable(result.stdout)), ("stderr", readable(result.stderr))):
         must = getattr(expect, f"{stream_name}_matches")
         must_not = getattr(expect, f"{stream_name}_not_matches")
         if must is not None:
@@ -58,7 +64,7 @@ def check_result(expect: Expect, result: RunResult) -> list[CheckResult]:
                 )
             )
     if expect.json_checks:
-        checks += _json_checks(expect.json_checks, result.stdout)
+        checks += _json_checks(expect.json_checks, readable(result.stdout))
     return checks
 
 
@@ -152,7 +158,7 @@ def capture_values(captures: dict[str, Capture], result: RunResult) -> dict[str,
     """The value of each capture, as text; CaptureError for the first one that finds nothing."""
     values: dict[str, str] = {}
     for name, capture in captures.items():
-        text = result.stdout if capture.stream == "stdout" else result.stderr
+        text = readable(result.stdout if capture.stream == "stdout" else result.stderr)
         if capture.regex is not None:
             found = re.search(capture.regex, text, re.MULTILINE)
             if found is None:

@@ -30,7 +30,7 @@ async def procedures_view(window: MainWindow) -> ProceduresView:
     row = next(row for row, (key, _title, _widget) in enumerate(window.views) if key == "procedures")
     window.database_ready(window.context.database)
     window.show_view(row)
-    view = window.stack.currentWidget()
+    view = window.stack.currentWidget().ensure_built()  # built when first shown (see LazyView)
     assert isinstance(view, ProceduresView)
     await until(lambda: view.refresh_task is not None)
     await view.refresh_task

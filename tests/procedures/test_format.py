@@ -205,3 +205,16 @@ def test_parameters_are_checked_before_anything_runs() -> None:
         resolve_parameters(procedure, {"paht": "/"})
     with pytest.raises(ParameterError, match="whole number"):
         resolve_parameters(procedure, {"path": "/", "count": "three"})
+
+
+def test_checks_read_windows_output_as_patterns_expect_it() -> None:
+    from supportstation.clock import utc_now
+    from supportstation.procedures.checks import capture_values, check_result
+    from supportstation.procedures.model import Capture, Expect
+    from supportstation.remote.results import Chunk, RunResult, RunState, Stream
+
+    result = RunResult(target="winrm", command="x", started_at=utc_now(), state=RunState.SUCCEEDED, exit_code=0)
+    result.output.append(Chunk(Stream.STDOUT, "\ufeffSpooler: Running\r\nJobs: 3\r\n".encode(), 0.0))
+    checks = check_result(Expect(stdout_matches="^Spooler: Running$"), result)
+    assert [check.passed for check in checks] == [True, True]
+    assert capture_values({"jobs": Capture(regex=r"^Jobs: (.*)$")}, result) == {"jobs": "3"}

@@ -3,9 +3,14 @@
 The action ids are stable: procedures and the audit trail refer to them. Every command is plain POSIX sh, runs as an
 unprivileged user, and forces the C locale so that the parsers read the same words and number formats on every
 machine. Titles, descriptions, categories and labels are English; SupportStation translates them when it shows them.
+
+The plugin also ships procedures (runbooks, procedures/*.yaml, bilingual): disk-full triage, a service restart with
+health checks, log collection with download, and memory pressure triage. Their steps that need root run with sudo.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from supportstation.plugin_api import Action, Parameter, ParameterType, hookimpl
 from supportstation_linux_diag import parsers
@@ -129,3 +134,9 @@ ACTIONS = (UPTIME, DISK_USAGE, MEMORY, FAILED_UNITS, JOURNAL_ERRORS, NETWORK_ADD
 @hookimpl
 def supportstation_actions() -> list[Action]:
     return list(ACTIONS)
+
+
+@hookimpl
+def supportstation_procedures() -> list[Path]:
+    """The procedures (runbooks) shipped beside this module: every procedures/*.yaml."""
+    return [Path(__file__).parent / "procedures"]

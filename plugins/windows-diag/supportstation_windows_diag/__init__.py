@@ -6,9 +6,15 @@ ConvertTo-Json, so the parsers read data rather than text formatted for a consol
 sends a script as base64 on one command line, which cmd.exe limits to 8191 characters: keep them short. In the
 templates, PowerShell's own braces are doubled, as `str.format` needs. Titles, descriptions, categories and labels are
 English; SupportStation translates them when it shows them.
+
+The plugin also ships procedures (runbooks, procedures/*.yaml, bilingual): a print spooler reset, a disk cleanup
+check, the Windows Update status and a stuck user profile triage. The WinRM simulator answers their scripts
+(winrm_simulator.procedure_answers) by the comment that starts each one: keep those first lines.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from supportstation.plugin_api import Action, Parameter, ParameterType, hookimpl
 from supportstation_windows_diag import parsers
@@ -160,3 +166,9 @@ ACTIONS = (
 @hookimpl
 def supportstation_actions() -> list[Action]:
     return list(ACTIONS)
+
+
+@hookimpl
+def supportstation_procedures() -> list[Path]:
+    """The procedures (runbooks) shipped beside this module: every procedures/*.yaml."""
+    return [Path(__file__).parent / "procedures"]

@@ -39,7 +39,6 @@ from supportstation.tickets.labels import status_label
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
 from ..messages import warn
-from ..procedures.run_panel import ProcedureRunPanel
 from ..remote.remote_panel import RemotePanel
 from ..remote.session import RemoteSession
 from ..ticket_header import header_html
@@ -48,6 +47,8 @@ from .ticket_side_panel import TicketSidePanel
 if TYPE_CHECKING:
     from supportstation.remote.host_targets import HostTarget
     from supportstation.tickets.details import TicketDetail
+
+    from ..procedures.run_panel import ProcedureRunPanel
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,8 @@ class TicketWorkspace(QWidget):
     def _build_procedure_panel(self) -> None:
         if self.remote is None or self.procedure_panel is not None:
             return
+        from ..procedures.run_panel import ProcedureRunPanel  # the procedure format and engine: when first needed
+
         self.procedure_panel = ProcedureRunPanel(self.context, self.remote, self.ticket_id)
         self.procedure_panel.recorded.connect(lambda: self._schedule(self.reload()))
         self.procedures_page.layout().addWidget(self.procedure_panel)
