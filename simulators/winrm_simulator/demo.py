@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .certs import CertPair, make_cert_pair
 from .powershell import Response
+from .procedure_answers import answer_procedures, answer_reachability, answer_spooler_cmd
 from .server import WinRMSimulator
 
 USER = "support"
@@ -72,6 +73,9 @@ def certificates(folder: Path) -> CertPair:
     return make_cert_pair(folder)
 
 
+DEMO_SCENARIOS = ("spooler-stuck-queue", "disk-low-space", "update-pending-reboot", "profile-bak", "tls-expiring")
+
+
 def demo_host(folder: Path, password: str) -> WinRMSimulator:
     """A started simulator playing the demo's Windows server; its files and certificate live in `folder`."""
     drives = folder / "drives"
@@ -95,4 +99,9 @@ def demo_host(folder: Path, password: str) -> WinRMSimulator:
     simulator.powershell_responses[re.compile(r"^\s*Get-Service\b", re.M)] = Response(stdout=_SERVICES)
     simulator.powershell_responses[re.compile(r"^\s*hostname\s*$", re.M)] = Response(stdout=f"{MACHINE}\r\n")
     simulator.cmd_responses.update(_CMD)
+    # The Windows starter procedures, each with the fault it looks for, so a demo run finds something to report.
+    for scenario in DEMO_SCENARIOS:
+        answer_procedures(simulator, scenario)
+    answer_reachability(simulator)
+    answer_spooler_cmd(simulator)
     return simulator

@@ -130,3 +130,49 @@ def test_the_demo_server_runs_nothing_on_the_laptop(tmp_path: Path) -> None:
         assert not marker.exists()
     finally:
         simulator.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_windows_procedure_runs_on_the_demo_server_from_the_ticket(
+    remote_lab: RemoteLab, stand_ins: demo_hosts.StandIns
+) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from supportstation.procedures.engine import Need
+    from tests.gui.test_procedure_runner import procedures_page
+
+    window = remote_lab.window
+    _workspace, panel = await procedures_page(window, remote_lab.ticket_id)
+    panel.choose("windows.update-status")
+    for box in panel.host_boxes.findChildren(QCheckBox):
+        box.setChecked(box.property("host_label") == demo_hosts.WINDOWS_HOST)
+    starting = panel.start()
+    await until(lambda: window.remote.last_key_dialog is not None, what="the certificate question")
+    window.remote.last_key_dialog.always_button.click()
+    await starting
+    view = panel.view
+    # The demo server has a failed update and a pending restart: the procedure finds both.
+    await until(
+        lambda: (
+            view.engine is not None and view.engine.waiting is not None and not (view.task and not view.task.done())
+        ),
+        timeout=30,
+        what="the first finding",
+    )
+    findings = []
+    while view.engine.waiting is not None:
+        waiting = view.engine.waiting
+        findings.append((waiting.step.id, waiting.need))
+        if waiting.need is Need.ACKNOWLEDGE:
+            view.acknowledge_button.click()
+        else:
+            view.skip_reason.setText("Seen with the customer; planned for tonight.")
+            view.skip_button.click()
+        await until(lambda: view.task is not None and view.task.done(), timeout=30, what="the next step")
+        await asyncio.sleep(0)
+    assert view.engine.state.value == "completed"
+    # The pending restart brings its instruction up, and the failed update is a failed check (the run goes on).
+    assert ("restart_advice", Need.ACKNOWLEDGE) in findings
+    assert any(record.state.value == "failed" for record in view.records.values())
+    await asyncio.sleep(0.1)
+    shot(window, "demo_windows_procedure")
