@@ -285,7 +285,7 @@ class ProcedureEngine:
             step = steps[index]
             if step.when is not None:
                 try:
-                    applies = evaluate(step.when, self._condition_values(), self._outcomes())
+                    applies = evaluate(step.when, self.values, self._outcomes())
                 except ConditionError as error:
                     record = self._new_record(index, step, StepStatus.FAILED, reason=str(error))
                     waiting = Waiting(index, step, Need.DECISION, str(error))
@@ -664,9 +664,6 @@ class ProcedureEngine:
             )
             for record in self._latest().values()
         }
-
-    def _condition_values(self) -> dict[str, Any]:
-        return dict(self.values)
 
     def _text_values(self) -> dict[str, str]:
         return {name: argument_text(value) for name, value in self.values.items()}
