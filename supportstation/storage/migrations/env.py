@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from supportstation.storage import procedure_models, run_models  # noqa: F401  (register their tables on Base.metadata)
+from supportstation.storage import procedure_models, report_models, run_models  # noqa: F401  (register their tables on Base.metadata)
 from supportstation.storage.models import Base
 
 connection = context.config.attributes["connection"]
