@@ -75,12 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     from supportstation.procedures import commands as procedure_commands
     from supportstation.remote import command_line as remote_command_line
     from supportstation.remote import host_commands
+    from supportstation.reports import commands as report_commands
     from supportstation.tickets import commands as ticket_commands
 
     ticket_commands.add_parser(commands)
     host_commands.add_parser(commands)
     remote_command_line.add_parsers(commands)
     procedure_commands.add_parser(commands)
+    report_commands.add_parser(commands)
     return parser
 
 
@@ -189,6 +191,10 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
         if options.command == "procedures":
             return _procedures(namespace, options, app_paths)
+        if options.command == "reports":
+            return _with_database(
+                options, app_paths, lambda database: _reports(namespace, options, app_paths, database)
+            )
     except DatabaseError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
         return EXIT_ERROR
@@ -243,6 +249,12 @@ def _with_database(options: Options, app_paths: paths.AppPaths, work: Callable[[
         return work(database)
     finally:
         database.close()
+
+
+def _reports(namespace: argparse.Namespace, options: Options, app_paths: paths.AppPaths, database: Any) -> int:
+    from supportstation.reports import commands as report_commands
+
+    return report_commands.run(namespace, options, app_paths, database)
 
 
 def _tickets(namespace: argparse.Namespace, database: Any) -> int:

@@ -374,6 +374,12 @@ def populate(database: Database) -> None:
                 ticket.resolution = "Intervention réalisée, fonctionnement vérifié avec le client."
             session.add(ticket)
             _add_history(ticket, engineers[assignee] if assignee is not None else None, created, now)
+            if ticket.reference == WORKED_TICKET and ticket.interventions:
+                # A finished intervention with commands, output, a part and travel: the one to draft a report from.
+                from supportstation.demo_work import add_nas_intervention
+
+                session.flush()
+                add_nas_intervention(session, ticket, ticket.interventions[0])
 
 
 def _set_clocks(ticket: Ticket, created: datetime, now: datetime, *, assigned: bool) -> None:
@@ -385,6 +391,10 @@ def _set_clocks(ticket: Ticket, created: datetime, now: datetime, *, assigned: b
         ticket.owned_at = created + timedelta(minutes=12)
     if ticket.status == TicketStatus.WAITING_CUSTOMER:
         ticket.sla_paused_at = now - timedelta(hours=2)
+
+
+# The resolved ticket whose intervention has recorded work (supportstation/demo_work.py).
+WORKED_TICKET = "INC-2026-01053"
 
 
 def _category(title: str) -> str:
@@ -422,9 +432,13 @@ def _add_history(ticket: Ticket, engineer: Engineer | None, created: datetime, n
             intervention.ended_at = started + timedelta(minutes=95)
             intervention.summary = ticket.resolution or ""
             intervention.time_entries = [
-                TimeEntry(category="Déplacement", started_at=started, minutes=35, description="Aller"),
-                TimeEntry(category="Diagnostic", started_at=started + timedelta(minutes=35), minutes=25),
-                TimeEntry(category="Réparation", started_at=started + timedelta(minutes=60), minutes=35),
+                TimeEntry(category="travel", started_at=started, minutes=35, description="Aller"),
+                TimeEntry(
+                    category="on_site", started_at=started + timedelta(minutes=35), minutes=25, description="Diagnostic"
+                ),
+                TimeEntry(
+                    category="on_site", started_at=started + timedelta(minutes=60), minutes=35, description="Réparation"
+                ),
             ]
         ticket.interventions.append(intervention)
         ticket.timeline.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,32 +69,39 @@ class ReportTemplates:
             )
         self._shipped = shipped_folder() / language
 
-    def render(self, file_name: str, context: dict[str, Any]) -> Rendered:
+    def render(
+        self, file_name: str, context: dict[str, Any], filters: dict[str, Callable[..., Any]] | None = None
+    ) -> Rendered:
         own_file = self._own / file_name if self._own else None
         if own_file is not None and own_file.is_file():
             try:
-                return Rendered(
-                    self._environment(own=True, file_name=file_name).get_template(file_name).render(context)
-                )
+                environment = self._environment(own=True, file_name=file_name, filters=filters)
+                return Rendered(environment.get_template(file_name).render(context))
             except Exception as error:  # a company template may fail in any way; the report must still be made
                 problem = _describe(error, own_file)
                 log.warning("%s", problem)
-                return Rendered(self._render_shipped(file_name, context), problem)
-        return Rendered(self._render_shipped(file_name, context))
+                return Rendered(self._render_shipped(file_name, context, filters), problem)
+        return Rendered(self._render_shipped(file_name, context, filters))
 
-    def _render_shipped(self, file_name: str, context: dict[str, Any]) -> str:
-        return self._environment(own=False, file_name=file_name).get_template(file_name).render(context)
+    def _render_shipped(
+        self, file_name: str, context: dict[str, Any], filters: dict[str, Callable[..., Any]] | None
+    ) -> str:
+        environment = self._environment(own=False, file_name=file_name, filters=filters)
+        return environment.get_template(file_name).render(context)
 
-    def _environment(self, *, own: bool, file_name: str) -> Any:
+    def _environment(self, *, own: bool, file_name: str, filters: dict[str, Callable[..., Any]] | None) -> Any:
         from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
         from jinja2.sandbox import SandboxedEnvironment
 
         shipped = FileSystemLoader(self._shipped)
-        loaders: list[Any] = [PrefixLoader({"shipped": shipped})]
+        # `common/` holds the layout both languages extend; `shipped/` lets an override extend the file it replaces.
+        loaders: list[Any] = [
+            PrefixLoader({"shipped": shipped, "common": FileSystemLoader(shipped_folder() / "common")})
+        ]
         if own and self._own is not None:
             loaders.insert(0, FileSystemLoader(self._own))
         loaders.append(shipped)
-        return SandboxedEnvironment(
+        environment = SandboxedEnvironment(
             loader=ChoiceLoader(loaders),
             autoescape=file_name.endswith(".html.j2"),
             undefined=StrictUndefined,
@@ -101,6 +109,8 @@ class ReportTemplates:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        environment.filters.update(filters or {})
+        return environment
 
 
 def available_sets(config: Path | None) -> list[str]:

@@ -1,0 +1,1 @@
+"""Widgets of the intervention report: the customer's and engineer's signatures."""
