@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     from supportstation.remote import command_line as remote_command_line
     from supportstation.remote import host_commands
     from supportstation.reports import commands as report_commands
+    from supportstation.reports import outbox_commands
     from supportstation.tickets import commands as ticket_commands
 
     ticket_commands.add_parser(commands)
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     remote_command_line.add_parsers(commands)
     procedure_commands.add_parser(commands)
     report_commands.add_parser(commands)
+    outbox_commands.add_parser(commands)
     return parser
 
 
@@ -191,6 +193,16 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
         if options.command == "procedures":
             return _procedures(namespace, options, app_paths)
+        if options.command == "outbox":
+            from supportstation.reports import outbox_commands
+
+            return _with_database(
+                options,
+                app_paths,
+                lambda database: outbox_commands.run(
+                    namespace, options, app_paths, database, unlocked_vault=_unlocked_vault
+                ),
+            )
         if options.command == "reports":
             return _with_database(
                 options, app_paths, lambda database: _reports(namespace, options, app_paths, database)

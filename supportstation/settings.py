@@ -18,6 +18,7 @@ from supportstation.i18n import _
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("system", "fr", "en")
+MAIL_SECURITY = ("starttls", "ssl", "none")
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,27 @@ class CompanyDetails:
 
 
 @dataclass
+class MailSettings:
+    """The SMTP server reports are e-mailed through. Its password is not here: it lives in the vault only
+    (`reports.mail.PASSWORD_KEY`), as settings files get copied, backed up and attached to bug reports."""
+
+    host: str = ""
+    port: int = 587
+    # starttls: plain connection upgraded to TLS (port 587); ssl: TLS from the first byte (port 465); none: no TLS.
+    security: str = "starttls"
+    username: str = ""  # empty: the server takes mail without a login (a relay on the company's network)
+    from_address: str = ""
+    from_name: str = ""
+    # An extra CA bundle (PEM) for a company server whose certificate a private CA signed; "" = the system's CAs.
+    ca_file: str = ""
+    timeout: float = 30.0  # seconds without an answer before the server counts as unreachable
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.host.strip() and self.from_address.strip())
+
+
+@dataclass
 class Settings:
     schema_version: int = SCHEMA_VERSION
     language: str = "system"
@@ -66,6 +88,7 @@ class Settings:
     saved_queue_filters: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The share of an SLA clock after which a ticket shows as at risk.
     sla_warning_fraction: float = 0.8
+    mail: MailSettings = field(default_factory=MailSettings)
 
 
 def _from_dict(cls: type, raw: Any) -> Any:
@@ -81,8 +104,13 @@ def _from_dict(cls: type, raw: Any) -> Any:
         value = raw[item.name]
         if hasattr(default, "__dataclass_fields__"):
             values[item.name] = _from_dict(type(default), value)
+        elif isinstance(value, bool) != isinstance(default, bool):
+            # bool is an int to Python, but `"port": true` is a mistake, not port 1.
+            log.warning("Setting %s.%s ignored: expected %s", cls.__name__, item.name, type(default).__name__)
         elif isinstance(value, type(default)):
             values[item.name] = value
+        elif isinstance(default, float) and isinstance(value, int):
+            values[item.name] = float(value)  # JSON has one number type: a hand-written 30 means 30.0
         else:
             log.warning("Setting %s.%s ignored: expected %s", cls.__name__, item.name, type(default).__name__)
     return cls(**values)
@@ -116,6 +144,7 @@ def load(path: Path) -> LoadedSettings:
     settings = _from_dict(Settings, raw)
     if settings.language not in LANGUAGES:
         settings.language = "system"
+    _check_mail(settings.mail)
     problem = ""
     if isinstance(raw, dict) and isinstance(raw.get("schema_version"), int) and raw["schema_version"] > SCHEMA_VERSION:
         problem = _(
@@ -124,6 +153,19 @@ def load(path: Path) -> LoadedSettings:
         ).format(path=path, schema=raw["schema_version"], known=SCHEMA_VERSION)
     settings.schema_version = SCHEMA_VERSION
     return LoadedSettings(settings, problem)
+
+
+def _check_mail(mail: MailSettings) -> None:
+    """Values a hand-edited file may get wrong fall back to the default, so sending fails clearly, not oddly."""
+    defaults = MailSettings()
+    if mail.security not in MAIL_SECURITY:
+        log.warning("Setting MailSettings.security %r ignored: expected one of %s", mail.security, MAIL_SECURITY)
+        mail.security = defaults.security
+    if not 0 < mail.port < 65536:
+        log.warning("Setting MailSettings.port %r ignored: not a TCP port", mail.port)
+        mail.port = defaults.port
+    if not mail.timeout > 0:
+        mail.timeout = defaults.timeout
 
 
 def save(settings: Settings, path: Path) -> None:

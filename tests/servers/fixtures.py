@@ -1,5 +1,5 @@
 """Fixtures with real OpenSSH servers (see sshd.py and netns.py beside this file), for the engine's tests and the
-GUI's: registered for every test by tests/conftest.py.
+GUI's, a real SMTP server (smtp.py) and a real CUPS server (cups.py): registered for every test by tests/conftest.py.
 
 They need root (a test user, sshd, network namespaces): skipped elsewhere, failed in CI where they must run.
 Every folder lives under one `tempfile.mkdtemp()` made 0755: sshd reads authorized_keys as the login user, who
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from supportstation.remote.host_keys import HostKeyStore
+from tests.servers import cups, smtp
 from tests.servers import sshd as servers
 from tests.servers.netns import NamespaceHost, NetnsLab, unavailable_reason
 
@@ -161,3 +162,51 @@ def sudo_rights(ssh_user: servers.SshUser) -> Iterator[Path]:
     finally:
         SUDOERS_FILE.unlink(missing_ok=True)
         _forget_sudo_timestamps(ssh_user.name)
+
+
+# --- an SMTP server (see smtp.py beside this file): no root needed ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_certificates(tmp_path_factory: pytest.TempPathFactory) -> smtp.SmtpCertificates:
+    """A throwaway CA and the certificate it signs for 127.0.0.1."""
+    return smtp.make_certificates(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def smtp_server(smtp_certificates: smtp.SmtpCertificates) -> Iterator[smtp.SmtpServer]:
+    """A running server of the test's own, STARTTLS and login required; `stop()` and `start()` keep its port."""
+    server = smtp.SmtpServer(smtp_certificates, security="starttls")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtps_server(smtp_certificates: smtp.SmtpCertificates) -> Iterator[smtp.SmtpServer]:
+    """The same with TLS from the first byte (SMTPS, port 465 style)."""
+    server = smtp.SmtpServer(smtp_certificates, security="ssl")
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- a CUPS server (see cups.py beside this file): its own configuration, socket and spool in a temp folder --------
+
+
+@pytest.fixture(scope="session")
+def cups_server() -> Iterator[cups.CupsServer]:
+    """A cupsd of the session with the queue FilePDF (also the default), which writes each job's PDF to a file."""
+    reason = cups.missing_reason()
+    if reason:
+        skip_or_fail(reason)
+    with cups.running_cupsd() as server:
+        server.add_file_queue("FilePDF", default=True)
+        yield server
+
+
+@pytest.fixture
+def cups_file_printer(cups_server: cups.CupsServer) -> Iterator[cups.FileQueue]:
+    """The queue FilePDF, with CUPS_SERVER pointing at the session's cupsd during the test (restored after)."""
+    with cups.use_server(cups_server):
+        yield cups_server.queues["FilePDF"]
