@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from supportstation.tickets.details import TicketDetail
 
     from ..procedures.run_panel import ProcedureRunPanel
+    from ..reports.report_panel import ReportPanel
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class TicketWorkspace(QWidget):
         self.remote_panel: RemotePanel | None = None
         self.procedure_panel: ProcedureRunPanel | None = None
         self.procedure_task: asyncio.Task[Any] | None = None
+        self.report_panel: ReportPanel | None = None
+        self.report_task: asyncio.Task[Any] | None = None
         self.remote_hosts_task: asyncio.Task[Any] | None = None
         self.detail: TicketDetail | None = None
         self._expanded: set[int] = set()
@@ -140,6 +143,9 @@ class TicketWorkspace(QWidget):
         QVBoxLayout(self.procedures_page).setContentsMargins(0, 4, 0, 0)
         self.pages.addTab(self.procedures_page, _("Procedures"))
         self.pages.setTabEnabled(2, remote is not None)
+        self.report_page = QWidget()
+        QVBoxLayout(self.report_page).setContentsMargins(0, 4, 0, 0)
+        self.pages.addTab(self.report_page, _("Report"))
         self.pages.currentChanged.connect(self._page_shown)
 
         layout = QVBoxLayout(self)
@@ -230,6 +236,8 @@ class TicketWorkspace(QWidget):
             self.remote_hosts_task = self._schedule(self._load_remote_hosts())
         if self.procedure_panel is not None and {h.host_id for h in self.procedure_panel.hosts} != shown_hosts:
             self.procedure_task = self._schedule(self._load_procedures())
+        if self.report_panel is not None:
+            self.report_panel.ticket_changed()
 
     # -- remote actions ---------------------------------------------------------------------------------------------
 
@@ -237,12 +245,32 @@ class TicketWorkspace(QWidget):
         """The ticket's tab closes."""
         if self.procedure_panel is not None:
             self.procedure_panel.leave()
+        if self.report_panel is not None:
+            self.report_panel.closing()
 
     def _page_shown(self, index: int) -> None:
         if index == 1:
             self._build_remote_panel()
         elif index == 2:
             self._build_procedure_panel()
+        elif index == 3:
+            self._build_report_panel()
+
+    def show_report(self) -> asyncio.Task[Any] | None:
+        """Shows the ticket's report; the task that opens it, until it has."""
+        self._build_report_panel()
+        self.pages.setCurrentIndex(3)
+        return self.report_task
+
+    def _build_report_panel(self) -> None:
+        if self.report_panel is not None:
+            return
+        from ..reports.report_panel import ReportPanel  # built when first shown, like the procedures
+
+        self.report_panel = ReportPanel(self.context, self.ticket_id)
+        self.report_panel.recorded.connect(lambda: self._schedule(self.reload()))
+        self.report_page.layout().addWidget(self.report_panel)
+        self.report_task = self.report_panel.load()
 
     def show_procedures(self) -> asyncio.Task[Any] | None:
         """Shows the ticket's procedures; the task that loads the library, the hosts and the runs, until it has."""
