@@ -44,3 +44,32 @@ def test_a_worker_allocating_does_not_collect_and_the_gui_thread_does(qapp) -> N
         gc.set_threshold(*thresholds)
         collector.stop()
     assert gc.isenabled() == enabled_before
+
+
+def test_the_whole_heap_is_scanned_only_after_a_quarter_more_survives(qapp) -> None:  # type: ignore[no-untyped-def]
+    # A full collection pauses the window for as long as the heap is large: like CPython's own collector, ours does
+    # one only once the objects promoted since the last exceed a quarter of those that survived it.
+    collector = GuiThreadCollector()
+    collector.start()
+    thresholds = gc.get_threshold()
+    keep: list[object] = []
+    try:
+        gc.set_threshold(700, 1, 1)
+        full_collections = gc.get_stats()[2]["collections"]
+        collector.long_lived = 10_000_000  # as if the heap were huge
+        for _ in range(5):
+            keep.append([[] for _ in range(2000)])  # survivors, promoted by the young collections
+            collector.collect_if_due()
+            collector.collect_if_due()
+        assert gc.get_stats()[2]["collections"] == full_collections
+        assert collector.promoted >= 10_000
+
+        collector.long_lived = collector.promoted  # now what was promoted is more than a quarter of the heap
+        for _ in range(3):
+            keep.append([[] for _ in range(2000)])
+            collector.collect_if_due()
+        assert gc.get_stats()[2]["collections"] > full_collections
+        assert collector.promoted == 0
+    finally:
+        gc.set_threshold(*thresholds)
+        collector.stop()
