@@ -17,7 +17,7 @@ async def answer(dialog: QDialog) -> int:
             finished.set_result(code)
 
     dialog.finished.connect(done)
-    dialog.open()
+    QDialog.open(dialog)  # the base class's: QPrintDialog's own open() takes a receiver and a slot
     try:
         return await finished
     finally:

@@ -32,6 +32,32 @@ class ReportMail:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MailDraft:
+    """What the e-mail dialog starts from: the suggested recipients and the texts from the templates."""
+
+    to: list[str]
+    subject: str
+    body: str
+    attachment_name: str
+    attachment_size: int
+    problems: list[str] = field(default_factory=list)
+
+
+def draft_report_mail(session: Session, report_id: int, settings: Settings, config_folder: Path | None) -> MailDraft:
+    """The subject, body and recipients the e-mail of a signed report would have, for the engineer to review."""
+    report = _signed_report(session, report_id)
+    subject, body, problems = _texts(session, report, settings, config_folder)
+    return MailDraft(
+        suggested_recipients(session, report_id),
+        subject,
+        body,
+        pdf_file_name(report.number, report.revision),
+        len(report.pdf or b""),
+        problems,
+    )
+
+
 def compose_report_mail(
     session: Session,
     report_id: int,
@@ -40,13 +66,35 @@ def compose_report_mail(
     *,
     to: Sequence[str],
     cc: Sequence[str] = (),
+    subject: str | None = None,
+    body: str | None = None,
     now: datetime | None = None,
 ) -> ReportMail:
-    """The e-mail of a signed report: subject and body from its template set, in its language, the PDF attached.
+    """The e-mail of a signed report: subject and body from its template set (or as the engineer edited them), in
+    its language, the PDF attached.
 
     Raises MailError (no such report, not signed), AddressError (a bad recipient) or MailSettingsError (no valid
     sender address); a company template that fails is replaced by the shipped one and named in `problems`.
     """
+    report = _signed_report(session, report_id)
+    problems: list[str] = []
+    if subject is None or body is None:
+        drafted_subject, drafted_body, problems = _texts(session, report, settings, config_folder)
+        subject = drafted_subject if subject is None else subject
+        body = drafted_body if body is None else body
+    message = compose(
+        settings.mail,
+        to=to,
+        cc=cc,
+        subject=subject,
+        body=body,
+        attachment=PdfAttachment(report.pdf or b"", pdf_file_name(report.number, report.revision)),
+        now=now,
+    )
+    return ReportMail(message, problems)
+
+
+def _signed_report(session: Session, report_id: int) -> Report:
     report = session.get(Report, report_id)
     if report is None:
         raise MailError(_("No report has the number {id}.").format(id=report_id))
@@ -56,20 +104,17 @@ def compose_report_mail(
                 number=report.number, revision=report.revision
             )
         )
+    return report
+
+
+def _texts(
+    session: Session, report: Report, settings: Settings, config_folder: Path | None
+) -> tuple[str, str, list[str]]:
     context = mail_context(session, report, settings.profile, settings.company)
     templates = ReportTemplates(config_folder, report.template, report.language)
     subject = templates.render(MAIL_SUBJECT, context)
     body = templates.render(MAIL_BODY, context)
-    message = compose(
-        settings.mail,
-        to=to,
-        cc=cc,
-        subject=subject.text,
-        body=body.text,
-        attachment=PdfAttachment(report.pdf, pdf_file_name(report.number, report.revision)),
-        now=now,
-    )
-    return ReportMail(message, [problem for problem in (subject.problem, body.problem) if problem])
+    return subject.text, body.text, [problem for problem in (subject.problem, body.problem) if problem]
 
 
 def pdf_file_name(number: str, revision: int) -> str:

@@ -83,7 +83,7 @@ async def test_the_draft_opens_with_its_number_edits_are_saved_and_the_preview_p
     assert form.state.text() == "Draft"
     assert form.summary.toPlainText() == form.drafted_summary != ""
     assert not form.summary.isReadOnly() and panel.sign_button.isEnabled()
-    assert not panel.print_button.isEnabled() and not panel.mail_button.isEnabled()
+    assert panel.print_button.isEnabled() and not panel.mail_button.isEnabled()  # only a signed report is e-mailed
     await preview_painted(panel)
     assert panel.preview.geometry.pages >= 1
     assert "page" in panel.preview.page_label.text()

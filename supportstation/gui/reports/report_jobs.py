@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 from supportstation.settings import Settings
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from PySide6.QtPrintSupport import QPrinter
+
     from supportstation.reports.pdf import PageDecor
+    from supportstation.reports.report_mail import MailDraft
     from supportstation.reports.service import BuiltReport, ReportInfo, ReportService
     from supportstation.reports.signatures import Signature
     from supportstation.storage.database import Database
@@ -46,13 +51,25 @@ class Shown:
     problem: str = ""
 
 
+@dataclass(frozen=True)
+class Letter:
+    """The e-mail of a report as the engineer left it in the dialog."""
+
+    to: list[str]
+    cc: list[str]
+    subject: str
+    body: str
+
+
 def refusals() -> tuple[type[Exception], ...]:
     """What the service refuses with a message meant for the engineer (no intervention, signed, unknown template)."""
     from supportstation.reports.assembly import ReportError
+    from supportstation.reports.mail import MailError
+    from supportstation.reports.outbox_model import OutboxError
     from supportstation.reports.signatures import SignatureError
     from supportstation.reports.templates import TemplateSetError
 
-    return (ReportError, TemplateSetError, SignatureError)
+    return (ReportError, TemplateSetError, SignatureError, MailError, OutboxError)
 
 
 class ReportJobs:
@@ -124,3 +141,49 @@ class ReportJobs:
         document = self.service.pdf(report_id)
         path.write_bytes(document)
         return len(document)
+
+    # -- printing and e-mail ------------------------------------------------------------------------------------------
+
+    def print_on(self, report_id: int, printer: QPrinter) -> int:
+        """Prints the report on the printer the dialog set up; returns the number of pages. Raises PrintError."""
+        from supportstation.reports.printing import print_report
+
+        return print_report(self.service, report_id, printer)
+
+    def mail_draft(self, report_id: int) -> MailDraft:
+        from supportstation.reports.report_mail import draft_report_mail
+
+        with self.database.session() as session:
+            return draft_report_mail(session, report_id, self.settings, self.config_folder)
+
+    def compose_mail(self, report_id: int, letter: Letter) -> EmailMessage:
+        """The message as it will be sent. Raises AddressError (a recipient) or MailSettingsError (the sender)."""
+        from supportstation.reports.report_mail import compose_report_mail
+
+        with self.database.session() as session:
+            composed = compose_report_mail(
+                session,
+                report_id,
+                self.settings,
+                self.config_folder,
+                to=letter.to,
+                cc=letter.cc,
+                subject=letter.subject,
+                body=letter.body,
+            )
+        return composed.message
+
+    def queue_mail(self, report_id: int, letter: Letter) -> int:
+        """Puts the message in the outbox, due at once; returns its outbox id."""
+        from supportstation.reports.outbox import Outbox
+
+        message = self.compose_mail(report_id, letter)
+        ticket_id = self.service.get(report_id).ticket_id
+        return Outbox(self.database).enqueue(message, ticket_id, report_id)
+
+    def save_mail(self, report_id: int, letter: Letter, path: Path) -> int:
+        """Writes the message as a .eml file, for another mail program (nothing is queued); returns its size."""
+        from supportstation.reports.mail import save_eml
+
+        save_eml(self.compose_mail(report_id, letter), path)
+        return path.stat().st_size

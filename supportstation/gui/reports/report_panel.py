@@ -11,20 +11,23 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from supportstation.context import AppContext
-from supportstation.i18n import _
+from supportstation.i18n import _, ngettext
 from supportstation.reports.signatures import CUSTOMER, ENGINEER, Signature
 
 from ..dialog_future import answer
 from ..messages import warn
-from .report_jobs import ReportJobs, Shown, refusals
+from .report_jobs import Letter, ReportJobs, Shown, refusals
 from .report_view import ReportView
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,8 @@ SAVE_AFTER_MS = 500  # after the last keystroke: a save per word would redraw th
 
 
 class ReportPanel(ReportView):
-    recorded = Signal()  # the report was signed: the ticket's timeline has a new entry
-    # The places for printing (reports/printing.py) and e-mail (reports/mail.py, outbox.py): each carries the id of
-    # the report shown. Their buttons stay disabled until set_output_actions() says something is connected.
-    print_requested = Signal(int)
-    mail_requested = Signal(int)
+    recorded = Signal()  # the report was signed or e-mailed: the ticket's timeline has a new entry
+    mail_queued = Signal()  # a message went into the outbox: the outbox view and its sender have news
 
     def __init__(self, context: AppContext, ticket_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,8 +48,6 @@ class ReportPanel(ReportView):
             else None
         )
         self.shown: Shown | None = None
-        self.can_print = False
-        self.can_mail = False
         self.load_task: asyncio.Task[Any] | None = None
         self.last_dialog: QWidget | None = None  # the dialog or question open, for tests and screenshots
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -67,8 +65,8 @@ class ReportPanel(ReportView):
         self.sign_button.clicked.connect(self.sign)
         self.save_pdf_button.clicked.connect(self.save_pdf)
         self.new_revision_button.clicked.connect(lambda: self._schedule(self.new_revision()))
-        self.print_button.clicked.connect(lambda: self._request(self.print_requested))
-        self.mail_button.clicked.connect(lambda: self._request(self.mail_requested))
+        self.print_button.clicked.connect(self.print_report)
+        self.mail_button.clicked.connect(self.mail_report)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)
@@ -323,14 +321,136 @@ class ReportPanel(ReportView):
         self.activity.setText(_("Revision {revision} is a draft: correct it, then sign it.").format(revision=revision))
         return True
 
-    def set_output_actions(self, *, can_print: bool, can_mail: bool) -> None:
-        """Enables Print… and E-mail… once something is connected to `print_requested` / `mail_requested`."""
-        self.can_print, self.can_mail = can_print, can_mail
-        self._update_buttons()
+    # -- printing and e-mail ---------------------------------------------------------------------------------------
 
-    def _request(self, signal: Any) -> None:
-        if self.shown is not None:
-            signal.emit(self.shown.info.id)
+    def print_report(self) -> asyncio.Task[Any]:
+        return self._schedule(self._choose_printer())
+
+    async def _choose_printer(self) -> None:
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+
+        await self.flush()
+        if self.shown is None:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.shown.info.file_name)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(_("Print the report"))
+        # Every page is printed: a report missing a page is not the one the customer signed.
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintPageRange, False)
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
+        self.last_dialog = dialog
+        accepted = await answer(dialog) == QPrintDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if accepted:
+            await self.print_on(printer)
+
+    async def print_on(self, printer: QPrinter) -> bool:
+        """Prints the report shown on a printer set up beforehand (by the print dialog, or a test's CUPS queue)."""
+        await self.flush()
+        if self.jobs is None or self.shown is None:
+            return False
+        name = printer.printerName() or printer.outputFileName()
+        doing = _("Printing on {printer}…").format(printer=name)
+        pages = await self._run(doing, self.jobs.print_on, self.shown.info.id, printer)
+        if pages is None:
+            return False
+        self.activity.setText(
+            ngettext("{count} page sent to {printer}", "{count} pages sent to {printer}", pages).format(
+                count=pages, printer=name
+            )
+        )
+        return True
+
+    def mail_report(self) -> asyncio.Task[Any]:
+        return self._schedule(self._compose_mail())
+
+    async def _compose_mail(self) -> None:
+        from .mail_dialog import SAVE_EML, MailDialog
+
+        if self.jobs is None or self.shown is None or not self.shown.info.signed:
+            return
+        report_id = self.shown.info.id
+        draft = await self._run(_("Preparing the e-mail…"), self.jobs.mail_draft, report_id)
+        if draft is None or self._closed:
+            return
+        dialog = MailDialog(draft, self.context.settings.mail, self)
+        self.last_dialog = dialog
+        accepted = await answer(dialog) == MailDialog.DialogCode.Accepted
+        letter, chosen = dialog.letter(), dialog.chosen
+        dialog.deleteLater()
+        if not accepted:
+            return
+        if chosen == SAVE_EML:
+            await self._choose_eml_file(report_id, letter)
+        else:
+            await self.send_mail(report_id, letter)
+
+    async def send_mail(self, report_id: int, letter: Letter) -> bool:
+        """Puts the report's e-mail in the outbox and sends it at once when the server answers; a message that
+        cannot leave now stays queued, retried by the window (or `supportstation outbox send`)."""
+        from ..mail_sending import MailNotReady, send_due
+
+        if self.jobs is None:
+            return False
+        entry_id = await self._run(_("Putting the e-mail in the outbox…"), self.jobs.queue_mail, report_id, letter)
+        if entry_id is None:
+            return False
+        self.mail_queued.emit()
+        to = ", ".join(letter.to)
+        self._set_working(_("Sending the e-mail to {to}…").format(to=to))
+        try:
+            outcomes = await send_due(self.context, self, interactive=True)
+            outcome = next((item for item in outcomes if item.id == entry_id), None)
+            reason = outcome.error if outcome is not None else _("another message in the outbox went first")
+        except MailNotReady as error:
+            outcome, reason = None, str(error)
+        except Exception as error:  # a MailError about the settings or the password: said, the message waits
+            if not isinstance(error, refusals()):
+                log.exception("The outbox could not be sent")
+            outcome, reason = None, str(error)
+        finally:
+            self._set_working("")
+        self.mail_queued.emit()
+        if outcome is not None and outcome.sent:
+            self.recorded.emit()  # "e-mail sent" is on the timeline
+            self.activity.setText(_("Report e-mailed to {to}.").format(to=to))
+            return True
+        self.activity.setText(
+            _("The e-mail waits in the outbox ({reason}); it is sent again automatically.").format(reason=reason)
+        )
+        return False
+
+    async def _choose_eml_file(self, report_id: int, letter: Letter) -> None:
+        if self.shown is None:
+            return
+        suggested = Path(self._pdf_folder or Path.home()) / (Path(self.shown.info.file_name).stem + ".eml")
+        dialog = QFileDialog(self, _("Save the e-mail"), str(suggested), _("E-mail messages (*.eml)"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("eml")
+        self.last_dialog = dialog
+        accepted = await answer(dialog) == QFileDialog.DialogCode.Accepted
+        files = dialog.selectedFiles()
+        dialog.deleteLater()
+        if accepted and files:
+            await self.save_mail_to(report_id, letter, Path(files[0]))
+
+    async def save_mail_to(self, report_id: int, letter: Letter, path: Path) -> bool:
+        if self.jobs is None:
+            return False
+        try:
+            size = await self._run(_("Writing the e-mail…"), self.jobs.save_mail, report_id, letter, path, quiet=True)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.last_dialog = warn(
+                self, _("E-mail not saved"), _("Cannot write {path}: {reason}").format(path=path, reason=reason)
+            )
+            return False
+        if size is None:
+            return False
+        self._pdf_folder = str(path.parent)
+        self.activity.setText(_("E-mail saved to {path}").format(path=path))
+        return True
 
     # -- running work -----------------------------------------------------------------------------------------------
 
@@ -378,10 +498,11 @@ class ReportPanel(ReportView):
         self.sign_button.setEnabled(bool(idle and shown and shown.built and info and not info.signed))
         self.save_pdf_button.setEnabled(bool(idle and shown and (shown.built or (info and info.signed))))
         self.new_revision_button.setEnabled(bool(idle and info and info.signed and latest))
-        self.print_button.setEnabled(bool(idle and shown and self.can_print))
-        self.mail_button.setEnabled(bool(idle and shown and self.can_mail))
-        for button, able in ((self.print_button, self.can_print), (self.mail_button, self.can_mail)):
-            button.setToolTip("" if able else _("Not available yet in this version"))
+        self.print_button.setEnabled(bool(idle and shown and (shown.built or (info and info.signed))))
+        self.mail_button.setEnabled(bool(idle and info and info.signed))
+        self.mail_button.setToolTip(
+            _("E-mail the signed report with its PDF") if info and info.signed else _("Sign the report to e-mail it")
+        )
 
     # -- the tab ----------------------------------------------------------------------------------------------------
 
