@@ -15,6 +15,7 @@ from .views.ticket_workspace import TicketWorkspace
 class TicketTabs(QTabWidget):
     # A ticket was changed from its workspace: the queue should show it.
     ticket_changed = Signal()
+    mail_queued = Signal()  # a report's e-mail went into the outbox
 
     def __init__(self, context: AppContext, queue: QWidget, remote: RemoteSession, parent: QWidget | None = None):
         super().__init__(parent)
@@ -38,6 +39,7 @@ class TicketTabs(QTabWidget):
             self.addTab(workspace, "…")
             workspace.title_changed.connect(lambda title, w=workspace: self.setTabText(self.indexOf(w), title))
             workspace.changed.connect(self.ticket_changed)
+            workspace.mail_queued.connect(self.mail_queued)
         self.setCurrentWidget(workspace)
         if load and workspace.detail is None and workspace.reload_task is None:
             workspace.reload_task = workspace._schedule(workspace.reload())

@@ -241,13 +241,14 @@ class Outbox:
         force: bool = False,
     ) -> list[SendOutcome]:
         """Sends the messages that are due, one connection each, in the order they were queued; with `force`, every
-        queued or interrupted one whatever its back-off (held ones still wait for `retry_now`).
+        queued or interrupted one whatever its back-off (held ones still wait for `retry_now`). Only messages From
+        the settings' own sender address are sent: a team's shared database holds the others' too.
 
         When the server itself fails (unreachable, certificate, login), the rest of the batch is left alone, reported
         as not attempted: they would fail the same way, each after its own timeout. Raises MailSettingsError (and
         whatever `password_provider` raises) before touching any message when the settings cannot send.
         """
-        entries = self.pending() if force else self.due(now)
+        entries = _sent_from(settings, self.pending() if force else self.due(now))
         if not entries:
             return []
         check_settings(settings)
@@ -271,6 +272,12 @@ class Outbox:
         entry = self.get(entry_id)
         if entry.state is OutboxState.SENT:
             raise OutboxError(_("Message {id} was sent already.").format(id=entry_id))
+        if not _sent_from(settings, [entry]):
+            raise OutboxError(
+                _(
+                    "Message {id} is from {sender}: only SupportStation set up with that sender address sends it."
+                ).format(id=entry_id, sender=entry.sender)
+            )
         check_settings(settings)
         password = password_provider() if settings.username else None
         outcome, _about_server = self._attempt(entry_id, settings, password, now, force=True, held_too=True)
@@ -287,7 +294,7 @@ class Outbox:
         is due and the server needs a login; the database and SMTP work run in a worker thread. Raises
         MailSettingsError (or what the provider raises) when a message is due but the settings cannot send it.
         """
-        if not await asyncio.to_thread(self.due, now):
+        if not _sent_from(settings, await asyncio.to_thread(self.due, now)):
             return []
         check_settings(settings)  # "no server set" is the more useful news than "no password stored"
         password = password_provider() if settings.username else None
@@ -384,6 +391,13 @@ class Outbox:
             if mine:
                 with _in_flight_lock:
                     _in_flight.discard(key)
+
+
+def _sent_from(settings: MailSettings, entries: list[OutboxEntry]) -> list[OutboxEntry]:
+    """The messages these settings may send: those From their own address. On a team's shared database the outbox
+    holds every engineer's mail; sent through another's server and login, it would be refused or look forged."""
+    own = settings.from_address.strip().lower()
+    return [entry for entry in entries if entry.sender.lower() == own]
 
 
 def _is_due(row: OutboxMessage, now: datetime) -> bool:

@@ -331,3 +331,20 @@ async def test_flush_asks_for_the_password_on_the_callers_thread_and_sends_in_a_
     assert threads == [threading.get_ident()]
     assert stand_in.calls[0]["thread"] != threading.get_ident()
     assert stand_in.calls[0]["password"] == PASSWORD
+
+
+def test_on_a_shared_database_each_engineer_sends_only_their_own_messages(
+    outbox: Outbox, stand_in: StandIn, seeded: Seed
+) -> None:
+    mine = outbox.enqueue(message("Mon rapport"), seeded.ticket_id, None)
+    colleague_settings = MailSettings(host="smtp.example.test", from_address="collegue@example.test")
+    theirs = outbox.enqueue(
+        mail.compose(colleague_settings, to=["client@example.fr"], subject="Son rapport", body="Bonjour"), None, None
+    )
+    outcomes = outbox.send_due(SETTINGS, lambda: PASSWORD, NOW + timedelta(seconds=1))
+    assert [outcome.id for outcome in outcomes] == [mine]
+    assert [call["sender"] for call in stand_in.calls] == ["ingenieur@example.test"]
+    assert outbox.get(theirs).state is OutboxState.QUEUED and outbox.get(theirs).attempts == 0
+    with pytest.raises(OutboxError, match="is from collegue@example.test"):
+        outbox.send_one(theirs, SETTINGS, lambda: PASSWORD)
+    assert [outcome.id for outcome in outbox.send_due(colleague_settings, lambda: None, force=True)] == [theirs]

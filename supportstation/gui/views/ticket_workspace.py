@@ -65,6 +65,7 @@ def _refusals() -> tuple[type[Exception], ...]:
 
 class TicketWorkspace(QWidget):
     changed = Signal()
+    mail_queued = Signal()  # the Report tab put an e-mail in the outbox
     title_changed = Signal(str)
 
     def __init__(
@@ -269,6 +270,7 @@ class TicketWorkspace(QWidget):
 
         self.report_panel = ReportPanel(self.context, self.ticket_id)
         self.report_panel.recorded.connect(lambda: self._schedule(self.reload()))
+        self.report_panel.mail_queued.connect(self.mail_queued)
         self.report_page.layout().addWidget(self.report_panel)
         self.report_task = self.report_panel.load()
 
