@@ -82,6 +82,18 @@ def _mm(device: QPaintDevice, millimetres: float) -> float:
     return millimetres / 25.4 * device.logicalDpiX()
 
 
+def reference_writer(paper: str) -> tuple[QPdfWriter, QBuffer]:
+    """A throwaway PDF writer with the report's page at PDF_RESOLUTION: the device every copy of a report (PDF,
+    preview, printout) is laid out on, so that they all break their pages at the same lines. Laid out at another
+    resolution (a printer's 1200 dpi), rounded font metrics move a break by a line now and then."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(PDF_RESOLUTION)
+    writer.setPageLayout(page_layout(paper))
+    return writer, buffer
+
+
 def lay_out(html: str, images: dict[str, bytes], device: QPagedPaintDevice) -> LaidOut:
     """The document at the device's resolution, paginated to its page body, keeping the signatures with content."""
     document = QTextDocument()
@@ -156,8 +168,16 @@ def _keep_signatures_with_content(document: QTextDocument, page_height: float) -
     return True
 
 
-def paint(laid_out: LaidOut, decor: PageDecor, device: QPagedPaintDevice, painter: QPainter | None = None) -> None:
-    """Paints every page on `device` (a QPdfWriter or a QPrinter); starts and ends the painter unless one is given."""
+def paint(
+    laid_out: LaidOut,
+    decor: PageDecor,
+    device: QPagedPaintDevice,
+    painter: QPainter | None = None,
+    *,
+    metrics: QPaintDevice | None = None,
+) -> None:
+    """Paints every page on `device` (a QPdfWriter or a QPrinter); starts and ends the painter unless one is given.
+    `metrics`: the device the document was laid out on, when the painter is scaled from it to `device`."""
     own_painter = painter is None
     painter = painter or QPainter()
     if own_painter and not painter.begin(device):
@@ -170,7 +190,7 @@ def paint(laid_out: LaidOut, decor: PageDecor, device: QPagedPaintDevice, painte
     for page in range(laid_out.pages):
         if page:
             device.newPage()
-        paint_page(laid_out, decor, device, painter, page, logo)
+        paint_page(laid_out, decor, metrics or device, painter, page, logo)
     if own_painter:
         painter.end()
 
@@ -191,6 +211,15 @@ def paint_page(
     _decorate(painter, device, body, decor, logo, page + 1, laid_out.pages)
 
 
+def _font(device: QPaintDevice, points: float, *, bold: bool = False) -> QFont:
+    """A font sized in the units of `device`, the one the page was laid out on: a size in points would follow the
+    painter's own device instead, twice too large on a 1200 dpi printer painted through a scaled painter."""
+    font = QFont("DejaVu Sans")
+    font.setPixelSize(max(1, round(points / 72 * device.logicalDpiY())))
+    font.setBold(bold)
+    return font
+
+
 def _decorate(
     painter: QPainter,
     device: QPaintDevice,
@@ -205,11 +234,8 @@ def _decorate(
     line_pen.setWidthF(_mm(device, 0.25))
     header_bottom = body.top() - _mm(device, 4)
     header_top = _mm(device, 8)
-    small = QFont("DejaVu Sans")
-    small.setPointSizeF(7.5)
-    bold = QFont("DejaVu Sans")
-    bold.setPointSizeF(9)
-    bold.setBold(True)
+    small = _font(device, 7.5)
+    bold = _font(device, 9, bold=True)
     text_left = body.left()
     if logo is not None and not logo.isNull():
         height = header_bottom - header_top - _mm(device, 1)

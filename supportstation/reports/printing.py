@@ -152,13 +152,17 @@ def print_report(service: ReportService, report: int | BuiltReport, printer: QPr
 
 
 def _paint_pages(built: BuiltReport, decor: pdf.PageDecor, printer: QPrinter, name: str) -> int:
-    laid_out = pdf.lay_out(built.html.html, built.html.images, printer)
+    # Laid out as the archived PDF is, then scaled to the printer's resolution: the same lines on the same pages.
+    reference, buffer = pdf.reference_writer(built.info.paper)
+    laid_out = pdf.lay_out(built.html.html, built.html.images, reference)
     try:
         painter = QPainter()
         if not painter.begin(printer):
             raise PrintError(name, _not_opened_message(printer, name))
         try:
-            pdf.paint(laid_out, decor, printer, painter)
+            scale = printer.logicalDpiX() / reference.logicalDpiX()
+            painter.scale(scale, scale)
+            pdf.paint(laid_out, decor, printer, painter, metrics=reference)
         except BaseException:
             printer.abort()  # where the engine can (Windows): drop the half-painted job
             raise
@@ -172,6 +176,8 @@ def _paint_pages(built: BuiltReport, decor: pdf.PageDecor, printer: QPrinter, na
         # Now, on this thread: an error's traceback would keep the document alive until another thread drops it,
         # and its layout timers can only be stopped from the thread that started them.
         shiboken6.delete(laid_out.document)
+        shiboken6.delete(reference)
+        shiboken6.delete(buffer)
 
 
 @contextlib.contextmanager

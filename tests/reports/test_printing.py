@@ -195,8 +195,10 @@ def test_a_signed_report_prints_exactly_its_signed_content(report_lab: ReportLab
     built = service.build(report)
     pages = in_worker_thread(print_report, service, built, pdf_printer(output))
     printed = flat(pdf_text(output.read_bytes()))
-    archived = flat(pdf_text(service.pdf(report)))
-    assert printed == archived
+    # The same words on the same pages (laid out alike, page breaks included); pdftotext may order words of nearly
+    # the same height differently once scaled to the printer's resolution, so each page's words are compared sorted.
+    words = [sorted(page.split()) for page in pdf_pages(output.read_bytes())]
+    assert words == [sorted(page.split()) for page in pdf_pages(service.pdf(report))]
     assert "Ajouté après la signature" not in printed and "BROUILLON" not in printed
     assert "Ventilateur remplacé, NAS revenu à 41 °C." in printed and "Dr Hélène Fabre" in printed
     assert f"SHA-256 {info.data_sha256[:16]}" in printed
