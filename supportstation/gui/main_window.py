@@ -41,10 +41,12 @@ from .gui_thread_gc import collect_on_gui_thread
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
+from .outbox_sender import OutboxSender
 from .remote.session import RemoteSession
 from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
 from .views.lazy_view import LazyView
+from .views.outbox_view import OutboxView
 from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
 from .views.remote_view import RemoteView
@@ -87,22 +89,18 @@ class MainWindow(QMainWindow):
         )
         self.remote_view = RemoteView(self.remote)
         self.remote.actions_loaded.connect(lambda: self.remote_view.set_actions(self.remote.actions))
+        self.outbox_sender = OutboxSender(context, self)
+        self.outbox_view = OutboxView(context, self.outbox_sender)
+        self.outbox_view.open_ticket.connect(self.open_ticket)
+        self.outbox_view.settings_requested.connect(self.open_settings)
+        self.outbox_sender.failed.connect(self._show_outbox_failure)
+        self.ticket_tabs.mail_queued.connect(self.outbox_view.reload_soon)  # a report's e-mail, queued or sent
         self.views: list[tuple[str, str, QWidget]] = [
             ("queue", _("Queue"), self.ticket_tabs),
             ("hosts", _("Hosts"), self.hosts_view),
             ("remote", _("Remote"), self.remote_view),
             ("procedures", _("Procedures"), LazyView(self._procedures_view)),
-            (
-                "reports",
-                _("Reports and outbox"),
-                PlaceholderView(
-                    _("Reports and outbox"),
-                    _(
-                        "Not available yet in this version. Intervention reports, signed on screen, and the e-mails "
-                        "waiting for the network will be listed here."
-                    ),
-                ),
-            ),
+            ("reports", _("Reports and outbox"), self.outbox_view),
             (
                 "plugins",
                 _("Plugins"),
@@ -159,6 +157,7 @@ class MainWindow(QMainWindow):
         self._show_database_state(_("opening…"))
         self.network = NetworkStatus(self)
         self.network.changed.connect(self._show_network)
+        self.network.changed.connect(self._flush_outbox_when_online)
         self.network.refresh()
         self._restore_layout()
 
@@ -224,6 +223,8 @@ class MainWindow(QMainWindow):
         self.context.database = database
         backend = "SQLite" if database.is_sqlite else "PostgreSQL"
         self._show_database_state(backend)
+        self.outbox_view.reload_soon()
+        self.outbox_sender.start()  # what waited since the last exit goes out now, then every minute
 
     def show_stand_ins(self, stand_ins: StandIns) -> None:
         self.stand_ins_label.setText("⚠ " + stand_ins.notice)
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self._show_database_state(_("unavailable"))
         self.queue_view.show_unavailable(message)
         self.hosts_view.show_unavailable(message)
+        self.outbox_view.show_unavailable(message)
         box = QMessageBox(QMessageBox.Icon.Critical, _("The database cannot be opened"), message, parent=self)
         box.setInformativeText(
             _("Nothing was changed. You can fix the problem and restart, or choose another data folder in Settings.")
@@ -385,12 +387,22 @@ class MainWindow(QMainWindow):
             warn(self, _("Settings not saved"), str(error))
             return
         self.context.settings = edited
+        self.outbox_view.show_status()  # the mail server may be set now
 
     def open_about(self) -> None:
         AboutDialog(self.context, self).exec()
 
     def _open_logs(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.paths.logs)))
+
+    def _flush_outbox_when_online(self, online: bool) -> None:
+        # Back online: what is due goes out now rather than at the next tick (once the sender runs).
+        if online and self.outbox_sender.active:
+            self.outbox_sender.flush_soon()
+
+    def _show_outbox_failure(self, reason: str) -> None:
+        # The status bar, not a message box: the periodic retry must not interrupt the engineer every minute.
+        self.statusBar().showMessage(_("E-mail not sent: {reason}").format(reason=reason), 10_000)
 
     def _show_network(self, online: bool) -> None:
         colour = "#2e7d32" if online else "#757575"
@@ -437,6 +449,7 @@ class MainWindow(QMainWindow):
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.outbox_sender.stop()
         self.save_layout()
         super().closeEvent(event)
         self.closed.emit()
