@@ -295,19 +295,8 @@ class ReportPanel(ReportView):
         await self.flush()
         if self.jobs is None or self.shown is None:
             return False
-        try:
-            size = await self._run(_("Writing the PDF…"), self.jobs.write_pdf, self.shown.info.id, path, quiet=True)
-        except OSError as error:
-            reason = error.strerror or str(error)
-            self.last_dialog = warn(
-                self, _("PDF not saved"), _("Cannot write {path}: {reason}").format(path=path, reason=reason)
-            )
-            return False
-        if size is None:
-            return False
-        self._pdf_folder = str(path.parent)
-        self.activity.setText(_("PDF saved to {path}").format(path=path))
-        return True
+        texts = (_("Writing the PDF…"), _("PDF not saved"), _("PDF saved to {path}"))
+        return await self._write_file(path, texts, self.jobs.write_pdf, self.shown.info.id, path)
 
     async def new_revision(self) -> bool:
         """A new draft of the signed report shown, with its texts, to correct and sign again."""
@@ -438,18 +427,24 @@ class ReportPanel(ReportView):
     async def save_mail_to(self, report_id: int, letter: Letter, path: Path) -> bool:
         if self.jobs is None:
             return False
+        texts = (_("Writing the e-mail…"), _("E-mail not saved"), _("E-mail saved to {path}"))
+        return await self._write_file(path, texts, self.jobs.save_mail, report_id, letter, path)
+
+    async def _write_file(self, path: Path, texts: tuple[str, str, str], work: Any, *args: Any) -> bool:
+        """Runs `work(*args)`, which writes `path`, in a worker thread, and says how it went. `texts`: what is being
+        done, the title when it fails, the message when it is written (with {path})."""
+        doing, not_saved, saved = texts
         try:
-            size = await self._run(_("Writing the e-mail…"), self.jobs.save_mail, report_id, letter, path, quiet=True)
+            size = await self._run(doing, work, *args, quiet=True)
         except OSError as error:
             reason = error.strerror or str(error)
-            self.last_dialog = warn(
-                self, _("E-mail not saved"), _("Cannot write {path}: {reason}").format(path=path, reason=reason)
-            )
+            message = _("Cannot write {path}: {reason}").format(path=path, reason=reason)
+            self.last_dialog = warn(self, not_saved, message)
             return False
         if size is None:
             return False
         self._pdf_folder = str(path.parent)
-        self.activity.setText(_("E-mail saved to {path}").format(path=path))
+        self.activity.setText(saved.format(path=path))
         return True
 
     # -- running work -----------------------------------------------------------------------------------------------
