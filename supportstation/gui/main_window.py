@@ -339,7 +339,15 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.context.settings, self.context.paths, self)
+        from .dialogs.settings_dialog import keep_mail_password, stored_mail_password
+
+        dialog = SettingsDialog(
+            self.context.settings,
+            self.context.paths,
+            self,
+            stored_password=lambda: stored_mail_password(self.context, dialog),
+        )
+        dialog.look_up_stored_password(self.context.vault)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         edited = dialog.edited_settings()
@@ -348,6 +356,11 @@ class MainWindow(QMainWindow):
             self.context.settings.data_folder,
         )
         self._save_settings(edited)
+        if dialog.mail_password_changed():
+            # Into the vault, never the settings file; the vault may ask for its master password first.
+            self._mail_password_task = asyncio.ensure_future(
+                keep_mail_password(self.context, self, dialog.entered_mail_password())
+            )
         if needs_restart:
             answer = QMessageBox.question(
                 self,

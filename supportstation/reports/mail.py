@@ -363,35 +363,7 @@ def _transaction(
     sender: str,
     recipients: Sequence[str],
 ) -> dict[str, tuple[int, bytes]]:
-    server = server_name(settings)
-    if settings.security == "starttls":
-        try:
-            connection.starttls(context=context)
-        except smtplib.SMTPNotSupportedError:
-            raise SecureConnectionFailed(
-                _(
-                    "The mail server {server} does not offer STARTTLS, so the connection cannot be encrypted. "
-                    "Check the port and the security setting (SSL/TLS is usually port 465)."
-                ).format(server=server)
-            ) from None
-    if settings.username:
-        try:
-            _login(connection, settings.username, password or "")
-        except smtplib.SMTPNotSupportedError:
-            raise AuthenticationRefused(
-                _(
-                    "The mail server {server} does not accept a login on this connection: check the port and "
-                    "the security setting, or clear the user name if the server needs none."
-                ).format(server=server)
-            ) from None
-        except (smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected):
-            raise  # a refusal, with the server's code: classified with the others
-        except smtplib.SMTPException:
-            raise AuthenticationRefused(
-                _(
-                    "The mail server {server} offers no login method SupportStation knows (PLAIN, LOGIN, CRAM-MD5)."
-                ).format(server=server)
-            ) from None
+    _secure_and_log_in(connection, settings, password, context)
     return connection.sendmail(sender, list(recipients), raw)
 
 
@@ -425,3 +397,84 @@ def _text(reply: bytes | str) -> str:
 
 def server_name(settings: MailSettings) -> str:
     return f"{settings.host}:{settings.port}"
+
+
+# -- checking the connection -------------------------------------------------------------------------------------------
+
+# A stand-in sender, so that `check_settings` judges only what a connection needs: no message is sent.
+_ANY_SENDER = "connection-check@example.com"
+
+
+def check_connection(settings: MailSettings, password: str | None) -> str:
+    """Connects to the server as `send_message` would (TLS per `security`, a login when a user name is set), says
+    QUIT, and returns what worked, for the engineer to read. Nothing is sent.
+
+    Blocking: call it from a worker thread. Raises MailSettingsError or a SendError, never containing the password.
+    """
+    from dataclasses import replace
+
+    from supportstation.reports.smtp_failures import classify
+
+    check_settings(replace(settings, from_address=_ANY_SENDER))
+    if settings.username and not password:
+        raise MailSettingsError(_("A user name is set but no password: type the password to test the login."))
+    context = tls_context(settings) if settings.security != "none" else None
+    try:
+        connection = _connect(settings, context)
+        try:
+            _secure_and_log_in(connection, settings, password, context)
+        except BaseException:
+            connection.close()
+            raise
+    except SendError:
+        raise
+    except Exception as error:
+        raise classify(error, settings, password, []) from None
+    protocol = connection.sock.version() if isinstance(connection.sock, ssl.SSLSocket) else None
+    _quit(connection)
+    server = server_name(settings)
+    log.info("Mail server %s answered a connection check", server)
+    encryption = _("encrypted with {protocol}").format(protocol=protocol) if protocol else _("not encrypted")
+    if settings.username:
+        return _("Connected to {server} ({encryption}), login of {user} accepted.").format(
+            server=server, encryption=encryption, user=settings.username
+        )
+    return _("Connected to {server} ({encryption}); no login tried, as no user name is set.").format(
+        server=server, encryption=encryption
+    )
+
+
+def _secure_and_log_in(
+    connection: smtplib.SMTP, settings: MailSettings, password: str | None, context: ssl.SSLContext | None
+) -> None:
+    # Before any transaction, and for `check_connection`: TLS as the settings say, then the login if one is set.
+    server = server_name(settings)
+    if settings.security == "starttls":
+        try:
+            connection.starttls(context=context)
+        except smtplib.SMTPNotSupportedError:
+            raise SecureConnectionFailed(
+                _(
+                    "The mail server {server} does not offer STARTTLS, so the connection cannot be encrypted. "
+                    "Check the port and the security setting (SSL/TLS is usually port 465)."
+                ).format(server=server)
+            ) from None
+    if not settings.username:
+        return
+    try:
+        _login(connection, settings.username, password or "")
+    except smtplib.SMTPNotSupportedError:
+        raise AuthenticationRefused(
+            _(
+                "The mail server {server} does not accept a login on this connection: check the port and "
+                "the security setting, or clear the user name if the server needs none."
+            ).format(server=server)
+        ) from None
+    except (smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected):
+        raise  # a refusal, with the server's code: classified with the others
+    except smtplib.SMTPException:
+        raise AuthenticationRefused(
+            _("The mail server {server} offers no login method SupportStation knows (PLAIN, LOGIN, CRAM-MD5).").format(
+                server=server
+            )
+        ) from None
