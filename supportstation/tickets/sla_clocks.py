@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
 class SlaState(enum.StrEnum):
@@ -29,9 +29,13 @@ def clock_state(now: datetime, deadline: datetime | None, warning_at: datetime |
 SEVERITY = {SlaState.BREACHED: 3, SlaState.AT_RISK: 2, SlaState.ON_TRACK: 1, SlaState.PAUSED: 0}
 
 
-@dataclass(frozen=True, slots=True)
-class SlaClocks:
-    """The instants that decide a ticket's SLA state; enough to recompute it at any moment without the database."""
+class SlaClocks(NamedTuple):
+    """The instants that decide a ticket's SLA state; enough to recompute it at any moment without the database.
+
+    A named tuple rather than a frozen dataclass: the queue builds one per open ticket (100,000 in a team queue), and
+    a frozen dataclass sets each field through object.__setattr__, several times slower than building a tuple. Equality
+    stays the dataclass's: only between SlaClocks, on every field.
+    """
 
     own_deadline: datetime | None
     own_warning_at: datetime | None
@@ -40,6 +44,17 @@ class SlaClocks:
     owned: bool
     paused: bool
     finished_at: datetime | None
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return tuple.__eq__(self, other)
+        return False if isinstance(other, tuple) else NotImplemented  # a plain tuple would compare item by item
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = tuple.__hash__
 
     def state(self, now: datetime) -> SlaState:
         if self.finished_at is not None:
@@ -72,16 +87,24 @@ _ON_TRACK, _AT_RISK, _BREACHED, _PAUSED, _MET, _NONE = (
 
 def state_and_next_change(clocks: SlaClocks, now: datetime) -> tuple[SlaState, datetime | None]:
     """`clocks.state(now)` and `next_change(clocks, now)` in one pass: the queue computes both for every ticket."""
-    finished = clocks.finished_at
-    resolve, resolve_warning = clocks.resolve_deadline, clocks.resolve_warning_at
+    own, own_warning, resolve, resolve_warning, owned, paused, finished = clocks
     if finished is not None:
         return (_MET if resolve is None or finished <= resolve else _BREACHED), None
-    if clocks.paused:
+    if paused:
         return _PAUSED, None
+    if owned or own is None:
+        # Only the clock to resolve runs: most of a queue, so it is answered without the general loop below.
+        if resolve is None:
+            return _NONE, None
+        if now >= resolve:
+            return _BREACHED, None
+        if resolve_warning is None:
+            return _ON_TRACK, resolve
+        if now >= resolve_warning:
+            return _AT_RISK, resolve
+        return _ON_TRACK, (resolve_warning if resolve_warning < resolve else resolve)
     worst, upcoming = 0, None  # 0 none, 1 on track, 2 at risk, 3 breached
-    pairs = ((resolve, resolve_warning),) if clocks.owned else (
-        (resolve, resolve_warning), (clocks.own_deadline, clocks.own_warning_at))  # fmt: skip
-    for deadline, warning in pairs:
+    for deadline, warning in ((resolve, resolve_warning), (own, own_warning)):
         if deadline is None:
             continue
         if now >= deadline:
