@@ -4,8 +4,10 @@ coroutines run inside it, in an order nobody planned)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 
 async def answer(dialog: QDialog) -> int:
@@ -22,3 +24,24 @@ async def answer(dialog: QDialog) -> int:
         return await finished
     finally:
         dialog.finished.disconnect(done)
+
+
+async def ask_save_path(
+    parent: QWidget,
+    title: str,
+    suggested: Path,
+    file_filter: str,
+    suffix: str,
+    opened: Callable[[QDialog], object] | None = None,
+) -> Path | None:
+    """Asks where to save a file, window-modally; None when the user cancels. `opened` gets the dialog once it
+    exists (views keep it as `last_dialog`, for tests and screenshots)."""
+    dialog = QFileDialog(parent, title, str(suggested), file_filter)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix(suffix)
+    if opened is not None:
+        opened(dialog)
+    accepted = await answer(dialog) == QFileDialog.DialogCode.Accepted
+    files = dialog.selectedFiles()
+    dialog.deleteLater()
+    return Path(files[0]) if accepted and files else None

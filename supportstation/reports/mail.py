@@ -102,7 +102,7 @@ class AuthenticationRefused(SendError):
 
 
 class RecipientRefused(SendError):
-    pass
+    """The server refused every recipient of the message."""
 
 
 class MessageRefused(SendError):

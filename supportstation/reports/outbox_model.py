@@ -44,7 +44,7 @@ class OutboxError(Exception):
 
 
 class MessageNotFound(OutboxError, LookupError):
-    pass
+    """No message in the outbox has this id."""
 
 
 class MessageBusy(OutboxError):

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from supportstation.context import AppContext
 from supportstation.i18n import _, ngettext
 from supportstation.reports.signatures import CUSTOMER, ENGINEER, Signature
 
-from ..dialog_future import answer
+from ..dialog_future import answer, ask_save_path
 from ..messages import warn
 from .report_jobs import Letter, ReportJobs, Shown, refusals
 from .report_view import ReportView
@@ -280,15 +280,11 @@ class ReportPanel(ReportView):
         if self.shown is None:
             return
         suggested = Path(self._pdf_folder or Path.home()) / self.shown.info.file_name
-        dialog = QFileDialog(self, _("Save the report as PDF"), str(suggested), _("PDF documents (*.pdf)"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("pdf")
-        self.last_dialog = dialog
-        accepted = await answer(dialog) == QFileDialog.DialogCode.Accepted
-        files = dialog.selectedFiles()
-        dialog.deleteLater()
-        if accepted and files:
-            await self.save_pdf_to(Path(files[0]))
+        path = await ask_save_path(
+            self, _("Save the report as PDF"), suggested, _("PDF documents (*.pdf)"), "pdf", self._keep_dialog
+        )
+        if path is not None:
+            await self.save_pdf_to(path)
 
     async def save_pdf_to(self, path: Path) -> bool:
         """Writes the report shown as PDF (a signed one exactly as it was signed); says so when it cannot."""
@@ -414,15 +410,14 @@ class ReportPanel(ReportView):
         if self.shown is None:
             return
         suggested = Path(self._pdf_folder or Path.home()) / (Path(self.shown.info.file_name).stem + ".eml")
-        dialog = QFileDialog(self, _("Save the e-mail"), str(suggested), _("E-mail messages (*.eml)"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("eml")
+        path = await ask_save_path(
+            self, _("Save the e-mail"), suggested, _("E-mail messages (*.eml)"), "eml", self._keep_dialog
+        )
+        if path is not None:
+            await self.save_mail_to(report_id, letter, path)
+
+    def _keep_dialog(self, dialog: QWidget) -> None:
         self.last_dialog = dialog
-        accepted = await answer(dialog) == QFileDialog.DialogCode.Accepted
-        files = dialog.selectedFiles()
-        dialog.deleteLater()
-        if accepted and files:
-            await self.save_mail_to(report_id, letter, Path(files[0]))
 
     async def save_mail_to(self, report_id: int, letter: Letter, path: Path) -> bool:
         if self.jobs is None:

@@ -19,7 +19,6 @@ import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -35,7 +34,7 @@ from supportstation.context import AppContext
 from supportstation.i18n import _
 
 from .. import mail_sending
-from ..dialog_future import answer
+from ..dialog_future import answer, ask_save_path
 from ..messages import warn
 from ..outbox_sender import OutboxSender
 from ..table_model import RowsTableModel
@@ -441,18 +440,15 @@ class OutboxView(QWidget):
         if entry is None:
             return False
         folder = self._eml_folder or Path.home()
-        dialog = QFileDialog(
-            self, _("Save the message as .eml"), str(folder / eml_file_name(entry)), _("E-mail messages (*.eml)")
+        path = await ask_save_path(
+            self,
+            _("Save the message as .eml"),
+            folder / eml_file_name(entry),
+            _("E-mail messages (*.eml)"),
+            "eml",
+            lambda dialog: setattr(self, "last_dialog", dialog),
         )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("eml")
-        self.last_dialog = dialog
-        accepted = await answer(dialog) == QFileDialog.DialogCode.Accepted
-        files = dialog.selectedFiles()
-        dialog.deleteLater()
-        if accepted and files:
-            return await self.save_eml_to(entry.id, Path(files[0]))
-        return False
+        return await self.save_eml_to(entry.id, path) if path is not None else False
 
     async def save_eml_to(self, entry_id: int, path: Path) -> bool:
         database = self.context.database
