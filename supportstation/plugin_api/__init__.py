@@ -20,6 +20,13 @@ from supportstation.plugin_api.hookspecs import (
     hookimpl,
     hookspec,
 )
+from supportstation.plugin_api.transports import (
+    DeviceConnectionLost,
+    DeviceError,
+    DeviceSession,
+    DeviceTarget,
+    Transport,
+)
 
 __all__ = [
     "API_VERSION",
@@ -28,11 +35,16 @@ __all__ = [
     "PROJECT_NAME",
     "Action",
     "ActionError",
+    "DeviceConnectionLost",
+    "DeviceError",
+    "DeviceSession",
+    "DeviceTarget",
     "Parameter",
     "ParameterError",
     "ParameterType",
     "ParseError",
     "Table",
+    "Transport",
     "hookimpl",
     "hookspec",
 ]

@@ -18,7 +18,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from supportstation.i18n import _
-from supportstation.remote.quoting import SHELLS, QuotingError, quote_for
+from supportstation.remote.quoting import DEVICE_LANGUAGE, SHELLS, QuotingError, quote_for
 
 _ACTION_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 _PARAMETER_NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -218,11 +218,13 @@ class Action:
     """A ready-made remote command, contributed by a plugin through the `supportstation_actions` hook.
 
     `id` is stable and dotted ("linux.disk_usage"): procedures and the audit trail refer to actions by it.
-    `commands` maps a shell ("sh", "powershell", "cmd") to a template in `str.format` syntax whose `{name}`
-    placeholders are parameters; literal braces are doubled. A placeholder is replaced by one quoted word, so it
-    must stand outside any quotes of the template. `os_families` and `vendors` (empty: any vendor) are compared
-    without regard to case. `needs_sudo` tells the engine to run the command with elevated rights; `timeout` is in
-    seconds. `parser` turns the standard output into a Table, or raises ParseError.
+    `commands` maps a shell ("sh", "powershell", "cmd", or a transport's language such as "ios") to a template in
+    `str.format` syntax whose `{name}` placeholders are parameters; literal braces are doubled. A placeholder is
+    replaced by one quoted word, so it must stand outside any quotes of the template. `os_families` and `vendors`
+    (empty: any vendor) are compared without regard to case. `needs_sudo` tells the engine to run the command with
+    elevated rights; `timeout` is in seconds. `parser` turns the standard output into a Table, or raises ParseError.
+    `confirm`, when given, is a question (English, translated when shown) that the engineer must answer yes to
+    before the action runs, for actions that change something the customer relies on (a power cycle, a VLAN).
     """
 
     id: str
@@ -236,6 +238,7 @@ class Action:
     parser: Callable[[str], Table] | None = field(default=None, hash=False, compare=False)
     needs_sudo: bool = False
     timeout: float = 60
+    confirm: str = ""
 
     def __post_init__(self) -> None:
         # Every check runs when the plugin defines the action, so a mistake shows as that plugin's load failure and
@@ -260,11 +263,12 @@ class Action:
         if len(set(names)) != len(names):
             raise ValueError(_("Action {id} has two parameters with the same name.").format(id=self.id))
         for shell, template in self.commands.items():
-            if shell not in SHELLS:
+            # Other names are device languages; the registry checks that some plugin's transport speaks each one.
+            if shell not in SHELLS and not (isinstance(shell, str) and DEVICE_LANGUAGE.fullmatch(shell)):
                 raise ValueError(
-                    _("Action {id}: unknown shell {shell!r}, expected one of {shells}.").format(
-                        id=self.id, shell=shell, shells=", ".join(SHELLS)
-                    )
+                    _(
+                        "Action {id}: unknown shell {shell!r}, expected one of {shells} or a transport's language."
+                    ).format(id=self.id, shell=shell, shells=", ".join(SHELLS))
                 )
             try:
                 unknown = sorted(set(template_placeholders(template)) - set(names))

@@ -12,8 +12,7 @@ plugin API version it was written for in a module attribute, and implements hook
         return [...]
 
 A plugin that declares another version, or none, is not loaded: API_VERSION changes when a hook or a contribution
-type changes in a way that would break existing plugins. Hooks still to come: report sections, transports, host
-fact collectors and GUI panels.
+type changes in a way that would break existing plugins. Adding a hook or an optional field does not change it.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from pathlib import Path
 import pluggy
 
 from supportstation.plugin_api.actions import Action
+from supportstation.plugin_api.transports import Transport
 
 PROJECT_NAME = "supportstation"
 API_VERSION = 1
@@ -49,4 +49,13 @@ def supportstation_procedures() -> list[Path]:  # type: ignore[empty-body]
 
     Each file is checked like any procedure; a broken one is listed with its problems and cannot be run, and the
     plugin's other procedures are still offered.
+    """
+
+
+@hookspec
+def supportstation_transports() -> list[Transport]:  # type: ignore[empty-body]
+    """The transports this plugin contributes, for gear that is neither a POSIX shell over SSH nor WinRM.
+
+    A host whose inventory names a transport is reached through it, and actions whose `commands` are written in the
+    transport's `language` run there. A transport name or language another plugin already contributed is refused.
     """

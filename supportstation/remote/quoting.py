@@ -15,6 +15,10 @@ import re
 from supportstation.i18n import _
 
 SHELLS = ("sh", "powershell", "cmd")
+# The name of a device language contributed by a plugin's transport ("ios", "redfish").
+DEVICE_LANGUAGE = re.compile(r"[a-z][a-z0-9-]*")
+# A device CLI has no quoting at all: a value reaches it only as one plain word of these characters.
+_DEVICE_WORD = re.compile(r"[A-Za-z0-9_@%+:,./-]+")
 
 # Words made only of these characters mean the same quoted or not in POSIX sh. `=` is left out on purpose: an
 # unquoted `NAME=value` at the start of a command is an assignment, not an argument.
@@ -94,12 +98,25 @@ def quote_cmd(value: str) -> str:
     return '"' + value + "\\" * trailing + '"'
 
 
+def quote_device_word(value: str) -> str:
+    """`value` as it is, if it is one plain word; QuotingError otherwise. Device CLIs (a switch's IOS, a Redfish
+    verb) have no quoting, so a space, a quote or a line break would change the command or start another one."""
+    _refuse_nul(value)
+    if not _DEVICE_WORD.fullmatch(value):
+        raise QuotingError(
+            _("A device command takes only one plain word here (letters, digits and _@%+:,./-), without spaces.")
+        )
+    return value
+
+
 def quote_for(shell: str, value: str) -> str:
-    """`value` quoted for `shell`, one of SHELLS."""
+    """`value` quoted for `shell`: one of SHELLS, or a device language (see `quote_device_word`)."""
     if shell == "sh":
         return quote_sh(value)
     if shell == "powershell":
         return quote_powershell(value)
     if shell == "cmd":
         return quote_cmd(value)
+    if DEVICE_LANGUAGE.fullmatch(shell):
+        return quote_device_word(value)
     raise QuotingError(_("Unknown shell {shell!r}: expected one of {shells}.").format(shell=shell, shells=SHELLS))

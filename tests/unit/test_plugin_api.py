@@ -189,7 +189,7 @@ def test_command_for_turns_a_value_the_shell_cannot_take_into_a_parameter_error(
         ({"id": "linux."}, "dotted"),
         ({"title": ""}, "no title"),
         ({"commands": {}}, "no command"),
-        ({"commands": {"bash": "ls"}}, "unknown shell"),
+        ({"commands": {"Power Shell": "ls"}}, "unknown shell"),
         ({"commands": {"sh": "ls {path}"}}, "unknown placeholder {path}"),
         ({"commands": {"sh": "awk '{print $1}'"}}, "not a plain parameter name"),
         ({"commands": {"sh": "printf {text!r}"}}, "not a plain parameter name"),

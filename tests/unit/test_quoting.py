@@ -141,5 +141,10 @@ def test_quote_for_dispatches_and_refuses_unknown_shells() -> None:
     assert quote_for("sh", "a b") == "'a b'"
     assert quote_for("powershell", "a b") == "'a b'"
     assert quote_for("cmd", "a b") == '"a b"'
-    with pytest.raises(QuotingError, match="fish"):
-        quote_for("fish", "x")
+    with pytest.raises(QuotingError, match="Fish Shell"):
+        quote_for("Fish Shell", "x")
+    # A device language (a plugin transport's) takes plain words only: its CLI has no quoting.
+    assert quote_for("ios", "GigabitEthernet0/1") == "GigabitEthernet0/1"
+    for refused in ("a b", "x\nreload", "'x'", "a;b", ""):
+        with pytest.raises(QuotingError, match="one plain word"):
+            quote_for("ios", refused)
