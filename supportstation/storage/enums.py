@@ -22,6 +22,16 @@ class TicketStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+# The statuses of tickets still to handle: the queue shows these.
+OPEN_STATUSES = (
+    TicketStatus.NEW,
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING_CUSTOMER,
+    TicketStatus.WAITING_THIRD_PARTY,
+)
+
+
 class TicketSource(enum.StrEnum):
     LOCAL = "local"
     IMPORTED = "imported"

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
+from supportstation.storage.enums import OPEN_STATUSES
 from supportstation.storage.models import Client, Engineer, Site, Ticket, TimelineEvent
 from supportstation.tickets.import_fields import field_label
-from supportstation.tickets.queue import OPEN_STATUSES, host_names_by_ticket
+from supportstation.tickets.queue import host_names_by_ticket
 
 QUEUE_FIELDS = (
     *("reference", "title", "client", "site", "priority", "status", "category", "assignee", "hosts"),

@@ -30,13 +30,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
-OPEN_STATUSES = (
-    TicketStatus.NEW,
-    TicketStatus.ASSIGNED,
-    TicketStatus.IN_PROGRESS,
-    TicketStatus.WAITING_CUSTOMER,
-    TicketStatus.WAITING_THIRD_PARTY,
-)
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 FAR_FUTURE_TIMESTAMP = FAR_FUTURE.timestamp()
 _STATUS_OF = {status.value: status for status in TicketStatus}
@@ -240,7 +233,7 @@ def load_queue(session: Session, *, include_closed: bool = False, limit: int | N
     # Imported here: the queue view needs QueueRow before SQLAlchemy has loaded (see app.py).
     from sqlalchemy import case, select
 
-    from supportstation.storage.models import Client, Engineer, Site, Ticket
+    from supportstation.storage.models import Client, Engineer, Site, Ticket, queue_order, ticket_is_open
 
     connection = session.connection()
     to_instants = _instants_reader(connection.dialect.name)
@@ -259,22 +252,19 @@ def load_queue(session: Session, *, include_closed: bool = False, limit: int | N
         Ticket.sla_paused_at.is_not(None), Ticket.resolved_at, Ticket.client_id, Ticket.site_id, Ticket.assignee_id,
     )  # fmt: skip
     if not include_closed:
-        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        query = query.where(ticket_is_open())
     # The database sorts, in urgency_key's order: priority, then the deadline that matters now (to own, then to
-    # resolve; none last), then reference. Rows then arrive in the order they are shown and scanned, and everything
-    # built from them lies in memory in that order; sorting in Python instead meant visiting 100,000 rows in random
-    # order, each visit a cache miss (building the rows took four times as long, and a filter scan three times).
+    # resolve; none last), then reference; for open tickets on SQLite it reads them in that order from the queue's
+    # index (see models.queue_order), without a sort. Rows then arrive in the order they are shown and scanned, and
+    # everything built from them lies in memory in that order; sorting in Python instead meant visiting 100,000 rows
+    # in random order, each visit a cache miss (building the rows took four times as long, a filter scan three times).
     # The orders agree: SQLite compares the instants' text, which UTCDateTime always writes in one fixed format, and
     # references byte by byte (BINARY); PostgreSQL compares timestamps, and references byte by byte with the "C"
     # collation, as Python compares strings (tests/unit/test_queue_speedups.py checks both).
-    own_first = (
-        unowned
-        & Ticket.own_deadline.is_not(None)
-        & (Ticket.resolve_deadline.is_(None) | (Ticket.own_deadline < Ticket.resolve_deadline))
-    )
-    next_deadline = case((own_first, Ticket.own_deadline), else_=Ticket.resolve_deadline)
-    reference = Ticket.reference if connection.dialect.name == "sqlite" else Ticket.reference.collate("C")
-    query = query.order_by(Ticket.priority, next_deadline.asc().nulls_last(), reference)
+    priority, no_deadline, next_deadline, reference = queue_order()
+    if connection.dialect.name != "sqlite":
+        reference = Ticket.reference.collate("C")
+    query = query.order_by(priority, no_deadline, next_deadline, reference)
     if limit is not None:
         query = query.limit(limit)
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from supportstation import demo
 from supportstation.storage import connect
 from supportstation.storage.database import Database
-from supportstation.storage.enums import TicketSource, TicketStatus
+from supportstation.storage.enums import OPEN_STATUSES, TicketSource, TicketStatus
 from supportstation.storage.models import Client, Ticket, TimelineEvent
 from supportstation.tickets import importing
 from supportstation.tickets.csv_reading import ImportFileError, preview
@@ -31,7 +31,6 @@ from supportstation.tickets.exporting import (
 )
 from supportstation.tickets.import_validation import validate_rows
 from supportstation.tickets.importing import ImportMode, ImportReport, import_tickets
-from supportstation.tickets.queue import OPEN_STATUSES
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "data" / "import"

@@ -18,11 +18,10 @@ from sqlalchemy import select
 
 from supportstation import demo
 from supportstation.storage import connect
-from supportstation.storage.enums import TicketStatus
+from supportstation.storage.enums import OPEN_STATUSES, TicketStatus
 from supportstation.storage.models import Client, Engineer, Host, Site, Ticket
 from supportstation.tickets.queue import (
     FAR_FUTURE_TIMESTAMP,
-    OPEN_STATUSES,
     QueueFilter,
     QueueIndex,
     QueueRow,

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
-from supportstation.storage.enums import TicketStatus
+from supportstation.storage.enums import OPEN_STATUSES, TicketStatus
 from supportstation.tickets.labels import status_label
-from supportstation.tickets.queue import OPEN_STATUSES, QueueFilter, QueueIndex, QueueRow
+from supportstation.tickets.queue import QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
 from ..queue_model import TICKET_ID_ROLE, QueueModel
