@@ -23,6 +23,7 @@ from supportstation.plugin_api.hookspecs import (
 from supportstation.plugin_api.transports import (
     DeviceConnectionLost,
     DeviceError,
+    DeviceLoginRefused,
     DeviceSession,
     DeviceTarget,
     Transport,
@@ -37,6 +38,7 @@ __all__ = [
     "ActionError",
     "DeviceConnectionLost",
     "DeviceError",
+    "DeviceLoginRefused",
     "DeviceSession",
     "DeviceTarget",
     "Parameter",

@@ -30,6 +30,10 @@ class DeviceError(Exception):
     as it is, so it must say what happened and must never contain a secret."""
 
 
+class DeviceLoginRefused(DeviceError):
+    """The device refused the login (a wrong password, an unknown user, a refused enable secret)."""
+
+
 class DeviceConnectionLost(DeviceError):
     """The session died under a command: the engine reconnects for the next one."""
 

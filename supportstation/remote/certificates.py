@@ -22,7 +22,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from supportstation.i18n import _
+from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt
 from supportstation.remote.results import ChangedHostKey, ConnectError, UnknownHostKey
+from supportstation.remote.threads import in_thread
 
 CERTIFICATE_KIND = "TLS certificate"
 
@@ -130,6 +132,52 @@ def _handshake(host: str, port: int, timeout: float, *, verified: bool, ca_file:
         context.wrap_socket(raw, server_hostname=host) as tls,
     ):
         yield tls
+
+
+async def trusted_certificate(
+    host: str,
+    port: int,
+    *,
+    label: str,
+    pins: CertificatePins,
+    prompt: HostKeyPrompt,
+    timeout: float,
+    ca_file: Path | None = None,
+    given_fingerprint: str = "",
+) -> tuple[OfferedCertificate, HostKeyDecision | None, str]:
+    """The certificate `host:port` presents, once trusted: (certificate, the engineer's decision if he was asked,
+    the SHA-256 to pin the connection to, or "" when the CAs vouch for it).
+
+    A fingerprint given for this connection, else a pinned one, must match (ChangedHostKey otherwise); a certificate
+    no CA vouches for is shown to the engineer, who pins it once or always, or refuses (UnknownHostKey)."""
+    offered = await in_thread(_fetch, host, port, label, timeout, ca_file)
+    try:
+        expected = normalise_fingerprint(given_fingerprint) if given_fingerprint else None
+    except ValueError as error:
+        raise ConnectError(str(error)) from None
+    expected = expected or await in_thread(pins.get, offered.host_entry)
+    if expected is not None:
+        if offered.sha256 != expected:
+            raise changed_certificate_error(offered, expected)
+        return offered, None, expected
+    if not offered.problem:
+        return offered, None, ""
+    decision = await prompt(offered)  # type: ignore[arg-type]
+    if decision is HostKeyDecision.REFUSE:
+        raise untrusted_certificate_error(offered)
+    if decision is HostKeyDecision.ACCEPT_ALWAYS:
+        await in_thread(pins.pin, offered)
+    return offered, decision, offered.sha256
+
+
+def _fetch(host: str, port: int, label: str, timeout: float, ca_file: Path | None) -> OfferedCertificate:
+    try:
+        return fetch_certificate(host, port, timeout, ca_file)
+    except TimeoutError:
+        raise ConnectError(_("{host} did not answer in {seconds:g} s.").format(host=label, seconds=timeout)) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConnectError(_("Cannot connect to {host}: {reason}").format(host=label, reason=reason)) from None
 
 
 class CertificatePins:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeAlias
 
 from supportstation.i18n import _
@@ -16,9 +16,11 @@ from supportstation.remote.targets import Credentials, Target
 from supportstation.remote.threads import in_thread
 
 if TYPE_CHECKING:
+    from supportstation.plugin_api.transports import Transport
+    from supportstation.remote.device_connection import DeviceConnection
     from supportstation.remote.winrm_connection import WinrmConnection
 
-Connection: TypeAlias = "SshConnection | WinrmConnection"
+Connection: TypeAlias = "SshConnection | WinrmConnection | DeviceConnection"
 PINNED_CERTIFICATES_FILE = "winrm_certificates"
 
 CredentialSource = Callable[[Target], Credentials]
@@ -37,6 +39,7 @@ class ConnectionPool:
         credentials: CredentialSource = no_credentials,
         options: ConnectOptions | None = None,
         certificates: CertificatePins | None = None,
+        transports: Mapping[str, Transport] | None = None,
     ) -> None:
         self.host_keys = host_keys
         # WinRM certificates pinned "always" are kept beside the SSH host keys.
@@ -44,6 +47,8 @@ class ConnectionPool:
         self.prompt = prompt
         self.credentials = credentials
         self.options = options or ConnectOptions()
+        # The plugins' transports by name, for devices (switches, BMCs) that are neither SSH shells nor WinRM.
+        self.transports = dict(transports or {})
         self._connections: dict[tuple[object, ...], Connection] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
@@ -54,8 +59,10 @@ class ConnectionPool:
             existing = self._connections.get(key)
             if existing is not None and existing.active:
                 return existing
-            if target.winrm is not None:
-                connection: Connection = await self._connect_winrm(target)
+            if target.winrm is not None or target.device is not None:
+                connection: Connection = await (
+                    self._connect_device(target) if target.device is not None else self._connect_winrm(target)
+                )
                 self._connections[key] = connection
                 return connection
             via = None
@@ -83,11 +90,38 @@ class ConnectionPool:
             target, pins=self.certificates, prompt=self.prompt, credentials=credentials, options=self.options
         )
 
+    async def _connect_device(self, target: Target) -> DeviceConnection:
+        from supportstation.remote.device_connection import connect_device
+
+        assert target.device is not None
+        transport = self.transports.get(target.device.transport)
+        if transport is None:
+            raise ConnectError(
+                _(
+                    "{host} is reached through the {transport} transport, which no enabled plugin provides: install"
+                    " or enable the plugin that does (see Plugins)."
+                ).format(host=target.label, transport=target.device.transport)
+            )
+        credentials = await in_thread(self.credentials, target)
+        return await connect_device(
+            target,
+            transport,
+            host_keys=self.host_keys,
+            pins=self.certificates,
+            prompt=self.prompt,
+            credentials=credentials,
+            options=self.options,
+        )
+
     async def ssh_connection(self, target: Target) -> SshConnection:
         """For what only SSH offers (SFTP, terminals): a clear error for a WinRM target."""
         connection = await self.connection(target)
         if not isinstance(connection, SshConnection):
-            raise ConnectError(_("{host} is reached over WinRM: this needs SSH.").format(host=target.label))
+            raise ConnectError(
+                _("{host} is reached over {transport}: this needs SSH.").format(
+                    host=target.label, transport="WinRM" if target.winrm is not None else target.transport
+                )
+            )
         return connection
 
     def drop(self, target: Target, connection: Connection | None = None) -> None:

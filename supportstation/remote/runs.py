@@ -192,6 +192,8 @@ class Runner:
                 raise ConnectError(
                     _("sudo is for Linux and Unix hosts: over WinRM a command runs as the account that logs in.")
                 )
+            if request.sudo and request.target.device is not None:
+                raise ConnectError(_("sudo is for Linux and Unix hosts, not for a device's command line."))
             connection = await self.pool.connection(request.target)
         except ConnectError as error:
             result.state, result.error, result.ended_at = RunState.NOT_CONNECTED, str(error), utc_now()

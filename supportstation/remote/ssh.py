@@ -234,12 +234,12 @@ async def connect_ssh(
     via: SshConnection | None = None,
 ) -> SshConnection:
     """Connects and logs in. Raises ConnectError (or one of its kinds) with a message naming the host."""
-    sock = await in_thread(_open_socket, target, options, via)
+    sock = await in_thread(open_socket, target, options, via)
     transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE)
     _pace(transport)
     try:
-        offered = await in_thread(_negotiate, transport, target, host_keys, options)
-        decision = await _verify_host_key(offered, host_keys, prompt)
+        offered = await in_thread(negotiate_host_key, transport, target, host_keys, options)
+        decision = await verify_host_key(offered, host_keys, prompt)
         await in_thread(authenticate, transport, target, credentials, options.connect_timeout)
     except BaseException:
         transport.close()
@@ -261,9 +261,7 @@ def _pace(transport: paramiko.Transport) -> None:
     transport.packetizer.read_message = paced_read_message  # type: ignore[method-assign]
 
 
-def _open_socket(
-    target: Target, options: ConnectOptions, via: SshConnection | None
-) -> socket.socket | paramiko.Channel:
+def open_socket(target: Target, options: ConnectOptions, via: SshConnection | None) -> socket.socket | paramiko.Channel:
     where = f"{target.host}:{target.port}"
     if via is not None:
         try:
@@ -296,7 +294,7 @@ def _open_socket(
     return sock
 
 
-def _negotiate(
+def negotiate_host_key(
     transport: paramiko.Transport, target: Target, host_keys: HostKeyStore, options: ConnectOptions
 ) -> OfferedKey:
     security = transport.get_security_options()
@@ -320,7 +318,7 @@ def _negotiate(
     return OfferedKey(target.host, target.port, key.get_name(), key.get_base64())
 
 
-async def _verify_host_key(
+async def verify_host_key(
     offered: OfferedKey, host_keys: HostKeyStore, prompt: HostKeyPrompt
 ) -> HostKeyDecision | None:
     check = await in_thread(host_keys.check, offered)

@@ -44,6 +44,16 @@ class WinrmOptions:
     cert_fingerprint: str = ""  # a certificate pinned by its SHA-256, from the command line
 
 
+@dataclass(frozen=True)
+class DeviceOptions:
+    """How to reach gear through a plugin's transport (a switch's CLI, a BMC's Redfish): the transport's name, the
+    language of its commands, and the host's options for it. No secret here either."""
+
+    transport: str
+    language: str
+    options: tuple[tuple[str, str], ...] = ()
+
+
 class TargetError(ValueError):
     """A target written in a way that names no host (bad URL, port out of range, broken ssh_config)."""
 
@@ -60,19 +70,27 @@ class Target:
     name: str = ""  # the inventory name or ssh_config alias the engineer used
     host_id: int | None = field(default=None, compare=False)
     winrm: WinrmOptions | None = None  # set for a Windows host reached over WinRM instead of SSH
+    device: DeviceOptions | None = None  # set for gear reached through a plugin's transport
 
     @property
     def transport(self) -> str:
+        if self.device is not None:
+            return self.device.transport
         return "winrm" if self.winrm is not None else "ssh"
 
     @property
     def shell(self) -> str:
-        """The language of the commands this target runs: sh over SSH, PowerShell or cmd over WinRM."""
+        """The language of the commands this target runs: sh over SSH, PowerShell or cmd over WinRM, or the
+        language of a plugin's transport ("ios")."""
+        if self.device is not None:
+            return self.device.language
         return self.winrm.shell.value if self.winrm is not None else "sh"
 
     @property
     def shells(self) -> tuple[str, ...]:
         """The languages this target can run, the one it prefers first."""
+        if self.device is not None:
+            return (self.device.language,)
         if self.winrm is None:
             return ("sh",)
         other = WinrmShell.CMD if self.winrm.shell is WinrmShell.POWERSHELL else WinrmShell.POWERSHELL
@@ -85,6 +103,8 @@ class Target:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.device is not None:
+            return f"{self.device.transport}://{self.login}@{host}:{self.port}"
         if self.winrm is not None:
             scheme = "winrm+https" if self.winrm.https else "winrm+http"
             return f"{scheme}://{self.login}@{host}:{self.port}"
@@ -114,6 +134,7 @@ class Target:
             self.credential_key,
             tuple(hop.connection_key() for hop in self.jump),
             self.winrm,
+            self.device,
         )
 
 
@@ -124,9 +145,10 @@ class Credentials:
     password: str | None = field(default=None, repr=False)
     passphrase: str | None = field(default=None, repr=False)
     private_key: str | None = field(default=None, repr=False)  # a key kept in the vault (OpenSSH or PEM text)
+    enable_secret: str | None = field(default=None, repr=False)  # a network device's privileged-mode secret
 
     def secrets(self) -> list[str]:
-        return [value for value in (self.password, self.passphrase, self.private_key) if value]
+        return [value for value in (self.password, self.passphrase, self.private_key, self.enable_secret) if value]
 
 
 def local_user() -> str:

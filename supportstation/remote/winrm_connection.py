@@ -16,14 +16,7 @@ from dataclasses import dataclass, field
 from winrm.protocol import Protocol
 
 from supportstation.i18n import _
-from supportstation.remote.certificates import (
-    CertificatePins,
-    OfferedCertificate,
-    changed_certificate_error,
-    fetch_certificate,
-    normalise_fingerprint,
-    untrusted_certificate_error,
-)
+from supportstation.remote.certificates import CertificatePins, OfferedCertificate, trusted_certificate
 from supportstation.remote.clixml import ClixmlDecoder
 from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt
 from supportstation.remote.powershell import ScriptTooLong, encoded_command
@@ -213,23 +206,16 @@ async def connect_winrm(
         )
     offered, decision, pinned = None, None, ""
     if winrm.https:
-        offered = await in_thread(_fetch, target, options.connect_timeout)
-        try:
-            expected = normalise_fingerprint(winrm.cert_fingerprint) if winrm.cert_fingerprint else None
-        except ValueError as error:
-            raise ConnectError(str(error)) from None
-        expected = expected or await in_thread(pins.get, offered.host_entry)
-        if expected is not None:
-            if offered.sha256 != expected:
-                raise changed_certificate_error(offered, expected)
-            pinned = expected
-        elif offered.problem:
-            decision = await prompt(offered)  # type: ignore[arg-type]
-            if decision is HostKeyDecision.REFUSE:
-                raise untrusted_certificate_error(offered)
-            if decision is HostKeyDecision.ACCEPT_ALWAYS:
-                await in_thread(pins.pin, offered)
-            pinned = offered.sha256
+        offered, decision, pinned = await trusted_certificate(
+            target.host,
+            target.port,
+            label=target.label,
+            pins=pins,
+            prompt=prompt,
+            timeout=options.connect_timeout,
+            ca_file=winrm.ca_file,
+            given_fingerprint=winrm.cert_fingerprint,
+        )
     endpoint = WinrmEndpoint(
         url=target.wsman_url,
         username=target.login,
@@ -241,18 +227,6 @@ async def connect_winrm(
     protocol = await in_thread(open_protocol, endpoint)
     await in_thread(_check_login, protocol, endpoint)
     return WinrmConnection(target, endpoint, offered, decision, options, _idle=[protocol])
-
-
-def _fetch(target: Target, timeout: float) -> OfferedCertificate:
-    assert target.winrm is not None
-    try:
-        return fetch_certificate(target.host, target.port, timeout, target.winrm.ca_file)
-    except TimeoutError:
-        message = _("{host} did not answer in {seconds:g} s.").format(host=target.label, seconds=timeout)
-        raise ConnectError(message) from None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConnectError(_("Cannot connect to {host}: {reason}").format(host=target.label, reason=reason)) from None
 
 
 def _check_login(protocol: Protocol, endpoint: WinrmEndpoint) -> None:

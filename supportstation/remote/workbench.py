@@ -78,6 +78,9 @@ def vault_credentials(
             return Credentials(private_key=secret, passphrase=key_passphrase)
         if target.auth is AuthMethod.KEY:
             return Credentials(passphrase=secret)
+        if target.device is not None:
+            # A switch's enable secret is kept beside the login's password.
+            return Credentials(password=secret, enable_secret=_load_optional(vault, target.credential_key + "/enable"))
         return Credentials(password=secret)
 
     return credentials
