@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help=_("check that no audit record was altered or deleted (exit status 1 if one was)")
     )
     audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    from supportstation import plugin_commands
     from supportstation.procedures import commands as procedure_commands
     from supportstation.remote import command_line as remote_command_line
     from supportstation.remote import host_commands
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     procedure_commands.add_parser(commands)
     report_commands.add_parser(commands)
     outbox_commands.add_parser(commands)
+    plugin_commands.add_parser(commands)
     return parser
 
 
@@ -170,11 +172,19 @@ def _install_early_language(arguments: Sequence[str]) -> None:
 
 
 def _run_command(options: Options, namespace: argparse.Namespace, app_paths: paths.AppPaths) -> int:
-    from supportstation import logs
-    from supportstation.storage import DatabaseError
+    from supportstation import logs, plugin_folders
 
     app_paths.create()
     logs.setup(app_paths.logs, verbose=options.verbose)
+    # Every registry the command makes (actions, procedures, plugins list) uses the same folder and disabled plugins.
+    disabled = settings.load(app_paths.settings_file).settings.disabled_plugins
+    with plugin_folders.chosen_for_this_run(app_paths, disabled):
+        return _dispatch(options, namespace, app_paths)
+
+
+def _dispatch(options: Options, namespace: argparse.Namespace, app_paths: paths.AppPaths) -> int:
+    from supportstation.storage import DatabaseError
+
     try:
         if options.command == "version":
             print(f"SupportStation {__version__}")
@@ -193,6 +203,10 @@ def _run_command(options: Options, namespace: argparse.Namespace, app_paths: pat
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
         if options.command == "procedures":
             return _procedures(namespace, options, app_paths)
+        if options.command == "plugins":
+            from supportstation import plugin_commands
+
+            return plugin_commands.run(namespace, app_paths)
         if options.command == "outbox":
             from supportstation.reports import outbox_commands
 
@@ -319,7 +333,7 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
     from supportstation.tickets.details import TicketNotFound
 
     if options.command == "actions" and namespace.actions_command == "list":
-        return remote_commands.list_actions(namespace)
+        return remote_commands.list_actions(namespace, database)
     vault = _unlocked_vault(app_paths)
     if vault is None:
         return EXIT_ERROR

@@ -50,8 +50,14 @@ class AppPaths:
     def backups(self) -> Path:
         return self.data / "backups"
 
+    @property
+    def plugins_folder(self) -> Path:
+        """Plugins the engineer adds without administrator rights (`pip install --target`, or a distribution's
+        folders copied there); beside the settings because they change what the app does, like settings."""
+        return self.config / "plugins"
+
     def create(self) -> None:
-        for folder in (self.config, self.data, self.cache, self.logs):
+        for folder in (self.config, self.data, self.cache, self.logs, self.plugins_folder):
             folder.mkdir(parents=True, exist_ok=True)
 
     def remove_if_temporary(self) -> None:

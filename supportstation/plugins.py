@@ -1,22 +1,29 @@
 """Finding plugins through their entry points, and calling their hooks without letting one break the others.
 
 pluggy calls every implementation of a hook in one go and stops at the first exception, so this module never calls
-`pm.hook.<name>()`: it loads each plugin inside its own try/except and calls each plugin's implementation on its own,
-recording what failed (with the traceback) as a PluginFailure. A broken, outdated or misbehaving plugin then costs
-only its own contributions, and the Plugins view can say why.
+`pm.hook.<name>()`: it imports each plugin and calls each plugin's implementation on its own, through
+`plugin_calls` (a worker thread with a time limit, or the GUI thread for a hook that builds widgets). A plugin that
+fails to import, raises, hangs or returns the wrong type is disabled: unregistered from pluggy, its contributions
+forgotten, and a PluginFailure (with the traceback) recorded for the Plugins view and `supportstation plugins list`.
+A broken, outdated or misbehaving plugin then costs only its own contributions.
+
+A registry is used from one thread at a time: the window loads it in a worker thread and reads it once loaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
 
 import pluggy
 
+from supportstation import plugin_calls, plugin_folders
 from supportstation.i18n import _
 from supportstation.plugin_api import (
     API_VERSION,
@@ -24,19 +31,40 @@ from supportstation.plugin_api import (
     ENTRY_POINT_GROUP,
     PROJECT_NAME,
     Action,
+    Transport,
     hookspecs,
 )
+from supportstation.plugin_calls import CallOutcome
+from supportstation.plugin_contributions import ContributionCounts, Contributions
+from supportstation.plugin_folders import Origin
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+class PluginState(StrEnum):
+    LOADED = "loaded"
+    DISABLED = "disabled"  # by the engineer: not imported at all
+    FAILED = "failed"
+
+
+@dataclass
 class PluginInfo:
-    """A loaded plugin: its entry point name, and the distribution (name, version) that installed it."""
+    """A plugin found through its entry point: where it comes from, whether it works, and what it contributes.
+
+    `api_version` is the plugin API version the plugin declares, as written ("" when it was not imported). `error`
+    and `traceback` say why a failed plugin was left out; `warnings`, which of its contributions were refused.
+    """
 
     name: str
-    version: str
-    distribution: str
+    version: str = ""
+    distribution: str = ""
+    origin: str = Origin.INSTALLED
+    api_version: str = ""
+    state: PluginState = PluginState.LOADED
+    error: str = ""
+    traceback: str = ""
+    warnings: list[str] = field(default_factory=list)
+    counts: ContributionCounts = field(default_factory=ContributionCounts)
 
 
 @dataclass(frozen=True)
@@ -48,38 +76,52 @@ class PluginFailure:
     traceback: str = ""
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
-
-
 class PluginRegistry:
     """The plugins of one run of the application, and what they contribute.
 
     `entry_points` returns the entry points to load; it defaults to the installed ones of `group`, and tests give
     their own. Load order is by entry point name, so that which of two duplicates wins does not depend on the order
-    in which the file system lists distributions.
+    in which the file system lists distributions. `user_folder` (put on sys.path before discovery) and `disabled`
+    (entry point names not to import) default to what the running command chose (`plugin_folders.this_run`).
+    `time_limit` is how long an import or a hook may take, in seconds (default `plugin_calls.HOOK_TIME_LIMIT`).
     """
 
     def __init__(
         self,
         group: str = ENTRY_POINT_GROUP,
         entry_points: Callable[[], Iterable[metadata.EntryPoint]] | None = None,
+        *,
+        user_folder: Path | None = None,
+        disabled: Collection[str] | None = None,
+        time_limit: float | None = None,
     ) -> None:
+        run = plugin_folders.this_run()
         self.group = group
         self._entry_points = entry_points or (lambda: metadata.entry_points(group=group))
+        self.user_folder = user_folder if user_folder is not None else run.user_folder
+        self.disabled = frozenset(disabled if disabled is not None else run.disabled)
+        self.time_limit = time_limit
         self.manager = pluggy.PluginManager(PROJECT_NAME)
         self.manager.add_hookspecs(hookspecs)
-        self.plugins: list[PluginInfo] = []
         self.failures: list[PluginFailure] = []
-        self._actions: dict[str, Action] | None = None
-        self._action_owners: dict[str, str] = {}
+        self._records: list[PluginInfo] = []
+        self._contributions: Contributions | None = None
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """The plugins loaded and still working, in load order."""
+        return [record for record in self._records if record.state is PluginState.LOADED]
+
+    # -- loading ----------------------------------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Loads and registers every plugin found; each failure is recorded, none is raised."""
+        """Loads and registers every plugin found, except the disabled ones; each failure is recorded, none raised."""
+        if self.user_folder is not None:
+            plugin_folders.add_to_sys_path(self.user_folder)
         try:
             found = sorted(self._entry_points(), key=lambda entry: (entry.name, entry.value))
         except Exception as error:  # broken metadata of some installed distribution
-            self._fail(_("(plugin discovery)"), _describe(error), traceback.format_exc())
+            self._fail(_("(plugin discovery)"), plugin_calls.describe(error), _traceback_of(error))
             return
         for entry_point in found:
             self._load_one(entry_point)
@@ -87,34 +129,49 @@ class PluginRegistry:
     def _load_one(self, entry_point: metadata.EntryPoint) -> None:
         name = entry_point.name
         distribution = entry_point.dist
-        try:
-            plugin = entry_point.load()
-        except (Exception, SystemExit) as error:  # a plugin calling sys.exit() on import must not end the app either
-            self._fail(
-                name, _("Could not import the plugin: {error}").format(error=_describe(error)), traceback.format_exc()
-            )
-            return
-        self.register(
+        record = PluginInfo(
             name,
-            plugin,
             version=distribution.version if distribution else "",
             distribution=distribution.name if distribution else "",
+            origin=plugin_folders.origin_of(distribution, self.user_folder),
         )
+        if name in self.disabled:
+            record.state = PluginState.DISABLED
+            self._records.append(record)
+            return
+        outcome = plugin_calls.call_with_time_limit(entry_point.load, time_limit=self.time_limit, name=name)
+        if outcome.succeeded:
+            self.register(
+                name, outcome.value, version=record.version, distribution=record.distribution, origin=record.origin
+            )
+            return
+        self._records.append(record)
+        if outcome.timed_out:
+            error = _("Importing the plugin hung: it had not finished after {seconds:g} s.").format(
+                seconds=self._time_limit()
+            )
+        else:  # a plugin calling sys.exit() on import must not end the app either: the outcome holds it as an error
+            error = _("Could not import the plugin: {error}").format(error=outcome.error)
+        self._refuse(record, error, outcome.traceback)
 
-    def register(self, name: str, plugin: object, *, version: str = "", distribution: str = "") -> bool:
+    def register(
+        self, name: str, plugin: object, *, version: str = "", distribution: str = "", origin: str = Origin.INSTALLED
+    ) -> bool:
         """Registers an already imported plugin object after checking its API version; False if it was refused."""
         declared = getattr(plugin, API_VERSION_ATTRIBUTE, None)
+        record = PluginInfo(name, version, distribution, origin, api_version="" if declared is None else str(declared))
+        self._records.append(record)
         if declared is None:
-            self._fail(
-                name,
+            self._refuse(
+                record,
                 _("The plugin does not declare the plugin API version it targets ({attribute} = {version}).").format(
                     attribute=API_VERSION_ATTRIBUTE, version=API_VERSION
                 ),
             )
             return False
         if declared != API_VERSION:
-            self._fail(
-                name,
+            self._refuse(
+                record,
                 _(
                     "The plugin targets plugin API version {declared}, but this SupportStation provides version"
                     " {expected}: install a version of the plugin made for this SupportStation."
@@ -124,8 +181,10 @@ class PluginRegistry:
         try:
             self.manager.register(plugin, name=name)
         except Exception as error:  # a name already taken, or a hook implementation that does not match its spec
-            self._fail(
-                name, _("Could not register the plugin: {error}").format(error=_describe(error)), traceback.format_exc()
+            self._refuse(
+                record,
+                _("Could not register the plugin: {error}").format(error=plugin_calls.describe(error)),
+                _traceback_of(error),
             )
             return False
         try:
@@ -133,89 +192,160 @@ class PluginRegistry:
             self.manager.check_pending()
         except pluggy.PluginValidationError as error:
             self.manager.unregister(plugin)
-            self._fail(name, _("Unknown hook: {error}").format(error=error))
+            self._refuse(record, _("Unknown hook: {error}").format(error=error))
             return False
-        self.plugins.append(PluginInfo(name=name, version=version, distribution=distribution))
-        self._actions = None
+        self._contributions = None
         return True
+
+    # -- failures ---------------------------------------------------------------------------------------------------
 
     def _fail(self, name: str, error: str, details: str = "") -> None:
         log.warning("plugin %s: %s", name, error)
         self.failures.append(PluginFailure(name=name, error=error, traceback=details))
 
-    def _call_each(self, hook_name: str, **arguments: object) -> Iterable[tuple[str, object]]:
-        """(plugin name, result) for each plugin implementing the hook, in load order; an exception becomes that
-        plugin's failure. Like pluggy, an implementation receives only the arguments it names."""
-        caller = getattr(self.manager.hook, hook_name)
-        for implementation in caller.get_hookimpls():
-            try:
-                result = implementation.function(*(arguments[name] for name in implementation.argnames))
-            except (Exception, SystemExit) as error:
-                self._fail(
-                    implementation.plugin_name,
-                    _("{hook} failed: {error}").format(hook=hook_name, error=_describe(error)),
-                    traceback.format_exc(),
-                )
-                continue
-            yield implementation.plugin_name, result
+    def _refuse(self, record: PluginInfo, error: str, details: str = "") -> None:
+        record.state, record.error, record.traceback = PluginState.FAILED, error, details
+        self._fail(record.name, error, details)
 
-    def all_actions(self) -> list[Action]:
-        """Every action of every plugin, in load order; computed once, as actions are declarations."""
-        if self._actions is None:
-            self._actions = {}
-            self._action_owners = {}
-            for plugin_name, result in self._call_each("supportstation_actions"):
-                self._add_actions(plugin_name, result)
-        return list(self._actions.values())
+    def _warn(self, name: str, message: str) -> None:
+        """A contribution of the plugin was refused; the plugin itself keeps working."""
+        self._fail(name, message)
+        record = self._loaded(name)
+        if record is not None:
+            record.warnings.append(message)
 
-    def _add_actions(self, plugin_name: str, result: object) -> None:
-        assert self._actions is not None
-        if not isinstance(result, list | tuple):
-            self._fail(
-                plugin_name,
-                _("supportstation_actions returned {type} instead of a list of actions.").format(
-                    type=type(result).__name__
-                ),
-            )
+    def _loaded(self, name: str) -> PluginInfo | None:
+        return next((record for record in self.plugins if record.name == name), None)
+
+    def disable(self, name: str, error: str, details: str = "") -> None:
+        """Takes a misbehaving plugin out for the rest of the run: no hook of it is called again, and what it
+        contributed is forgotten."""
+        record = self._loaded(name)
+        if record is None:
             return
-        for action in result:
-            if not isinstance(action, Action):
-                self._fail(
-                    plugin_name,
-                    _("supportstation_actions returned {type} among its actions; it was left out.").format(
-                        type=type(action).__name__
-                    ),
-                )
-            elif action.id in self._actions:
-                self._fail(
-                    plugin_name,
-                    _("Action id {id} is already contributed by the plugin {owner}; this one was left out.").format(
-                        id=action.id, owner=self._action_owners[action.id]
-                    ),
+        self.manager.unregister(name=name)
+        self._refuse(record, error, details)
+        if self._contributions is not None:
+            self._contributions.drop(name, self._warn)
+
+    def _time_limit(self) -> float:
+        return plugin_calls.HOOK_TIME_LIMIT if self.time_limit is None else self.time_limit
+
+    def _describe_outcome(self, hook_name: str, outcome: CallOutcome) -> str:
+        if outcome.timed_out:
+            return _("{hook} hung: it had not returned after {seconds:g} s, so the plugin was disabled.").format(
+                hook=hook_name, seconds=self._time_limit()
+            )
+        return _("{hook} failed: {error}").format(hook=hook_name, error=outcome.error)
+
+    # -- calling hooks ----------------------------------------------------------------------------------------------
+
+    def call_hook(self, hook_name: str, **arguments: object) -> list[tuple[str, object]]:
+        """(plugin name, result) for each plugin implementing a hook that touches no widget, each called in a worker
+        thread with the time limit; one that raises or hangs is disabled. Like pluggy, an implementation receives
+        only the arguments it names."""
+        return self._call_each(hook_name, arguments, in_worker=True)
+
+    def call_gui_hook(self, hook_name: str, **arguments: object) -> list[tuple[str, object]]:
+        """The same for a hook that builds widgets: called on this (the GUI) thread, so without a time limit; one
+        that raises is disabled."""
+        return self._call_each(hook_name, arguments, in_worker=False)
+
+    def _call_each(self, hook_name: str, arguments: dict[str, object], *, in_worker: bool) -> list[tuple[str, object]]:
+        results: list[tuple[str, object]] = []
+        for implementation in getattr(self.manager.hook, hook_name).get_hookimpls():
+            plugin = implementation.plugin_name
+            values = [arguments[name] for name in implementation.argnames]
+            if in_worker:
+                outcome = plugin_calls.call_with_time_limit(
+                    implementation.function, values, time_limit=self.time_limit, name=plugin
                 )
             else:
-                self._actions[action.id] = action
-                self._action_owners[action.id] = plugin_name
+                outcome = plugin_calls.call_here(implementation.function, values)
+            if outcome.succeeded:
+                results.append((plugin, outcome.value))
+            else:
+                self.disable(plugin, self._describe_outcome(hook_name, outcome), outcome.traceback)
+        return results
 
-    def procedure_paths(self) -> list[tuple[str, Path]]:
-        """(plugin name, file) for each procedure file the plugins ship, in load order."""
-        found: list[tuple[str, Path]] = []
-        for plugin_name, result in self._call_each("supportstation_procedures"):
-            if not isinstance(result, list | tuple) or not all(isinstance(item, Path) for item in result):
-                self._fail(
-                    plugin_name,
-                    _("supportstation_procedures returned {type} instead of a list of paths.").format(
-                        type=type(result).__name__
-                    ),
-                )
-                continue
-            for path in result:
-                files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-                found += [(plugin_name, file) for file in files]
+    def _lists_from(self, hook_name: str) -> list[tuple[str, Sequence[object]]]:
+        """Each plugin's list from a contribution hook; anything but a list disables its plugin."""
+        found: list[tuple[str, Sequence[object]]] = []
+        for plugin, result in self.call_hook(hook_name):
+            if isinstance(result, list | tuple):
+                found.append((plugin, result))
+            else:
+                self.disable(plugin, _not_a_list(hook_name, type(result).__name__))
         return found
+
+    # -- contributions ----------------------------------------------------------------------------------------------
+
+    def _collected(self) -> Contributions:
+        """Every contribution hook is called once per plugin, all before any result is kept: a plugin disabled by
+        its last hook must not leave the contributions of its first ones behind."""
+        if self._contributions is None:
+            transports = self._lists_from("supportstation_transports")
+            actions = self._lists_from("supportstation_actions")
+            procedures = self._lists_from("supportstation_procedures")
+            loaded = {record.name for record in self.plugins}
+            contributions = Contributions()
+            for plugin, items in transports:
+                if plugin in loaded:
+                    contributions.add_transports(plugin, items, self._warn)
+            for plugin, items in actions:
+                if plugin in loaded:
+                    contributions.add_actions(plugin, items, self._warn)
+            for plugin, items in procedures:
+                if plugin in loaded:
+                    contributions.add_procedures(plugin, items, self._warn)
+            contributions.leave_out_unspoken_actions(self._warn)
+            self._contributions = contributions
+        return self._contributions
+
+    def all_actions(self) -> list[Action]:
+        """Every action of every plugin, in load order; hooks are called once, as contributions are declarations."""
+        return list(self._collected().actions.values())
 
     def find_action(self, action_id: str) -> Action | None:
         """The action with this id, or None when no loaded plugin contributes it."""
-        self.all_actions()
-        assert self._actions is not None
-        return self._actions.get(action_id)
+        return self._collected().actions.get(action_id)
+
+    def action_owner(self, action_id: str) -> str:
+        """The name of the plugin that contributes the action ("" for none)."""
+        return self._collected().action_owners.get(action_id, "")
+
+    def all_transports(self) -> list[Transport]:
+        return list(self._collected().transports.values())
+
+    def find_transport(self, name: str) -> Transport | None:
+        return self._collected().transports.get(name)
+
+    def procedure_paths(self) -> list[tuple[str, Path]]:
+        """(plugin name, file) for each procedure file the plugins ship, in load order."""
+        return self._collected().procedure_files()
+
+    def all_plugins(self) -> list[PluginInfo]:
+        """Every plugin found (loaded, disabled or failed), in load order, with what each contributes; copies, so a
+        view can keep them while the registry changes."""
+        contributions = self._collected()
+        none = ContributionCounts()
+        return [
+            dataclasses.replace(
+                record,
+                warnings=list(record.warnings),
+                counts=contributions.counts(record.name) if record.state is PluginState.LOADED else none,
+            )
+            for record in self._records
+        ]
+
+
+def _not_a_list(hook_name: str, kind: str) -> str:
+    if hook_name == "supportstation_transports":
+        return _("supportstation_transports returned {type} instead of a list of transports.").format(type=kind)
+    if hook_name == "supportstation_actions":
+        return _("supportstation_actions returned {type} instead of a list of actions.").format(type=kind)
+    return _("supportstation_procedures returned {type} instead of a list of paths.").format(type=kind)
+
+
+def _traceback_of(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error))

@@ -89,6 +89,9 @@ class Settings:
     # The share of an SLA clock after which a ticket shows as at risk.
     sla_warning_fraction: float = 0.8
     mail: MailSettings = field(default_factory=MailSettings)
+    # Entry point names of the plugins the engineer turned off: not even imported at the next start. A list, sorted,
+    # because JSON has no sets.
+    disabled_plugins: list[str] = field(default_factory=list)
 
 
 def _from_dict(cls: type, raw: Any) -> Any:
@@ -145,6 +148,7 @@ def load(path: Path) -> LoadedSettings:
     if settings.language not in LANGUAGES:
         settings.language = "system"
     _check_mail(settings.mail)
+    settings.disabled_plugins = sorted({name for name in settings.disabled_plugins if isinstance(name, str) and name})
     problem = ""
     if isinstance(raw, dict) and isinstance(raw.get("schema_version"), int) and raw["schema_version"] > SCHEMA_VERSION:
         problem = _(

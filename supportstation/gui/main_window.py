@@ -47,7 +47,6 @@ from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
 from .views.lazy_view import LazyView
 from .views.outbox_view import OutboxView
-from .views.placeholder import PlaceholderView
 from .views.queue_view import QueueView
 from .views.remote_view import RemoteView
 from .views.ticket_workspace import TicketWorkspace
@@ -101,17 +100,7 @@ class MainWindow(QMainWindow):
             ("remote", _("Remote"), self.remote_view),
             ("procedures", _("Procedures"), LazyView(self._procedures_view)),
             ("reports", _("Reports and outbox"), self.outbox_view),
-            (
-                "plugins",
-                _("Plugins"),
-                PlaceholderView(
-                    _("Plugins"),
-                    _(
-                        "Not available yet in this version. Installed plugins (vendor tooling for network gear, "
-                        "server BMCs, Windows and Linux diagnostics) and their state will be listed here."
-                    ),
-                ),
-            ),
+            ("plugins", _("Plugins"), LazyView(self._plugins_view)),
         ]
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -167,6 +156,11 @@ class MainWindow(QMainWindow):
         from .procedures.procedures_view import ProceduresView
 
         return ProceduresView(self.context, self.remote)
+
+    def _plugins_view(self) -> QWidget:
+        from .views.plugins_view import PluginsView
+
+        return PluginsView(self.context, self.remote, self._save_settings)
 
     def _title(self) -> str:
         return "SupportStation — " + _("demo") if self.context.is_demo else "SupportStation"
@@ -242,6 +236,12 @@ class MainWindow(QMainWindow):
         )
         box.open()
         self.data_loaded.emit()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (a test without one)
+        # The plugins need no database: the Plugins page and the actions still show them.
+        self._plugins_task = asyncio.ensure_future(self.remote.load_actions())
 
     async def refresh(self) -> None:
         """Reads the views' data in a worker thread, so the window stays responsive."""

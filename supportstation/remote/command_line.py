@@ -82,6 +82,7 @@ def add_parsers(commands: Any) -> None:
     verbs = actions.add_subparsers(dest="actions_command", metavar="ACTION", required=True)
     listing = verbs.add_parser("list", help=_("the actions available, by category"))
     listing.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
+    listing.add_argument("--host", metavar="HOST", help=_("only the actions for this host of the inventory"))
     running = verbs.add_parser("run", help=_("run an action on one or more hosts: actions run ACTION TARGET…"))
     running.add_argument("action", metavar="ACTION")
     running.add_argument("targets", nargs="+", metavar="TARGET")

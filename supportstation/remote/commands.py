@@ -261,14 +261,27 @@ def plugin_registry() -> Any:
     return registry
 
 
-def list_actions(namespace: argparse.Namespace) -> int:
-    actions = sorted(plugin_registry().all_actions(), key=lambda action: (action.category, action.id))
+def list_actions(namespace: argparse.Namespace, database: Any = None) -> int:
+    registry = plugin_registry()
+    actions = sorted(registry.all_actions(), key=lambda action: (action.category, action.id))
+    if namespace.host:
+        kind = _inventory_kind(database, namespace.host)
+        if kind is None:
+            print(
+                _("Error: no host of the inventory is named {name}; see: supportstation hosts list").format(
+                    name=namespace.host
+                ),
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        actions = [action for action in actions if action.applies_to(*kind)]
     if namespace.json:
         rows = [
             {
                 "id": action.id,
                 "title": _(action.title),
                 "category": _(action.category),
+                "plugin": registry.action_owner(action.id),
                 "os_families": list(action.os_families),
                 "shells": list(action.commands),
                 "parameters": [parameter.name for parameter in action.parameters],
@@ -279,11 +292,25 @@ def list_actions(namespace: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
     width = max((len(action.id) for action in actions), default=10)
+    plugin_width = max((len(registry.action_owner(action.id)) for action in actions), default=6)
     for action in actions:
         systems = ", ".join(action.os_families)
-        title, category = _(action.title), _(action.category)
-        print(f"{action.id:<{width}}  {title} ({category}; {systems})")
+        title, category, plugin = _(action.title), _(action.category), registry.action_owner(action.id)
+        print(f"{action.id:<{width}}  {plugin:<{plugin_width}}  {title} ({category}; {systems})")
     return EXIT_OK
+
+
+def _inventory_kind(database: Any, name: str) -> tuple[str, str] | None:
+    """(OS family, vendor) of the inventory host with this name (without regard to case), as actions match them."""
+    from sqlalchemy import func, select
+
+    from supportstation.storage.models import Host
+
+    if database is None:
+        return None
+    with database.session() as session:
+        host = session.scalars(select(Host).where(func.lower(Host.name) == name.strip().lower())).first()
+        return (host.os_family, host.vendor) if host is not None else None
 
 
 def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:

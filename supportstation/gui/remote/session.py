@@ -64,8 +64,11 @@ class RemoteSession(QObject):
         from supportstation.plugins import PluginRegistry
 
         def load() -> PluginRegistry:
-            registry = PluginRegistry()
+            registry = PluginRegistry(
+                user_folder=self.context.paths.plugins_folder, disabled=self.context.settings.disabled_plugins
+            )
             registry.load()
+            registry.all_actions()  # every hook is called here, in the worker thread, never on the GUI thread
             return registry
 
         registry = await asyncio.to_thread(load)
