@@ -17,7 +17,7 @@ from supportstation import i18n, paths
 ROOT = Path(__file__).resolve().parent.parent
 
 # Real OpenSSH servers for the engine's and the GUI's tests.
-pytest_plugins = ["tests.servers.fixtures", "tests.reports.report_lab"]
+pytest_plugins = ["tests.servers.fixtures", "tests.servers.fake_switch", "tests.reports.report_lab"]
 
 
 @pytest.fixture(autouse=True)
