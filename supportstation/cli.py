@@ -195,9 +195,9 @@ def _dispatch(options: Options, namespace: argparse.Namespace, app_paths: paths.
             return _demo_command(app_paths)
         if options.command == "tickets":
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
-        if options.command == "hosts":
+        if options.command == "hosts" and namespace.hosts_command != "facts":
             return _with_database(options, app_paths, lambda database: _hosts(namespace, database))
-        if options.command in ("run", "actions", "files", "winrm"):
+        if options.command in ("run", "actions", "files", "winrm", "hosts"):  # hosts facts: run on the hosts
             return _with_database(options, app_paths, lambda database: _remote(namespace, options, app_paths, database))
         if options.command == "audit":
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
@@ -347,6 +347,8 @@ def _remote(namespace: argparse.Namespace, options: Options, app_paths: paths.Ap
             return remote_commands.transfer_file(session, namespace)
         if options.command == "winrm":
             return remote_commands.diagnose_winrm(session, namespace)
+        if options.command == "hosts":
+            return remote_commands.collect_facts(session, namespace)
         return remote_commands.run_action(session, namespace)
     except (TargetError, TicketNotFound) as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)

@@ -85,20 +85,21 @@ _CONTACTS = [
     (4, 0, "Maître Claire Bernard", "Notaire associée", "+33 4 78 24 33 44", "c.bernard@notaires-br.fr"),
 ]
 
+DEVICE_TRANSPORTS = ("cisco-ios", "redfish")  # the first-party plugins' transports the demo's gear uses
 _HOSTS = [
-    # client, site, name, address, os, vendor, transport, tags
+    # client, site, name, address, os, vendor, transport (ssh, winrm, or a plugin's: cisco-ios, redfish), tags
     (0, 0, "srv-lemaire-01", "10.10.1.10", "linux", "", "ssh", ["serveur", "fichiers"]),
     (0, 0, "pc-compta", "10.10.1.51", "windows", "", "winrm", ["poste"]),
-    (0, 1, "sw-atelier", "10.10.2.2", "network", "cisco", "ssh", ["réseau"]),
+    (0, 1, "sw-atelier", "10.10.2.2", "network", "cisco", "cisco-ios", ["réseau"]),
     (1, 0, "nas-tilleuls", "192.168.10.5", "linux", "synology", "ssh", ["stockage", "sauvegarde"]),
     (1, 0, "pc-secretariat", "192.168.10.21", "windows", "", "winrm", ["poste"]),
     (1, 0, "srv-dossiers", "192.168.10.2", "windows", "", "winrm", ["serveur", "dossiers-patients"]),
     (2, 0, "srv-mairie", "172.20.0.10", "linux", "", "ssh", ["serveur", "annuaire"]),
-    (2, 0, "idrac-srv-mairie", "172.20.0.110", "bmc", "dell", "other", ["bmc"]),
-    (2, 0, "sw-coeur", "172.20.0.2", "network", "cisco", "ssh", ["réseau", "cœur"]),
+    (2, 0, "idrac-srv-mairie", "172.20.0.110", "bmc", "dell", "redfish", ["bmc"]),
+    (2, 0, "sw-coeur", "172.20.0.2", "network", "cisco", "cisco-ios", ["réseau", "cœur"]),
     (2, 1, "pc-direction-ecole", "172.20.1.30", "windows", "", "winrm", ["poste"]),
     (3, 0, "srv-tms", "10.50.0.20", "linux", "", "ssh", ["serveur", "métier"]),
-    (3, 0, "ilo-srv-tms", "10.50.0.120", "bmc", "hpe", "other", ["bmc"]),
+    (3, 0, "ilo-srv-tms", "10.50.0.120", "bmc", "hpe", "redfish", ["bmc"]),
     (3, 0, "pc-quai-3", "10.50.3.13", "windows", "", "winrm", ["poste", "quai"]),
     (4, 0, "srv-office", "192.168.1.5", "windows", "", "winrm", ["serveur", "actes"]),
     (4, 0, "fw-office", "192.168.1.1", "network", "", "ssh", ["pare-feu"]),
@@ -303,6 +304,20 @@ _TICKETS = [
         -200,
     ),
     (3, 0, 5, 4, TicketStatus.CLOSED, "Remplacer la souris du poste quai 3", "", ["pc-quai-3"], 0, 300, -150),
+    (
+        2,
+        0,
+        3,
+        3,
+        TicketStatus.ASSIGNED,
+        "VLAN des caméras sur le switch de cœur",
+        "Installation de la vidéoprotection : créer le VLAN 140 « CAMERAS » sur le switch de cœur et y passer le port"
+        " Gi0/12. Sauvegarder la configuration avant et après. Vérifier au passage l'état du serveur (iDRAC).",
+        ["sw-coeur", "idrac-srv-mairie"],
+        0,
+        6,
+        30,
+    ),
 ]
 
 
@@ -341,13 +356,15 @@ def populate(database: Database) -> None:
                 address=address,
                 os_family=os_family,
                 vendor=vendor,
-                transport=HostTransport(transport),
+                transport=HostTransport.DEVICE if transport in DEVICE_TRANSPORTS else HostTransport(transport),
+                device_transport=transport if transport in DEVICE_TRANSPORTS else "",
                 tags=tags,
                 credential=credential,
                 notes=_HOST_NOTES.get(name, ""),
             )
         session.add_all(hosts.values())
         session.flush()
+        on_site: list[Engineer] = []  # engineers with an intervention under way
         for number, row in enumerate(_TICKETS, start=1):
             c, s, contact, priority, status, title, description, host_names, assignee, age_h, due_h = row
             created = now - timedelta(hours=age_h)
@@ -373,7 +390,7 @@ def populate(database: Database) -> None:
                 ticket.resolved_at = created + timedelta(hours=age_h / 2)
                 ticket.resolution = "Intervention réalisée, fonctionnement vérifié avec le client."
             session.add(ticket)
-            _add_history(ticket, engineers[assignee] if assignee is not None else None, created, now)
+            _add_history(ticket, engineers[assignee] if assignee is not None else None, created, now, on_site)
             if ticket.reference == WORKED_TICKET and ticket.interventions:
                 # A finished intervention with commands, output, a part and travel: the one to draft a report from.
                 from supportstation.demo_work import add_nas_intervention
@@ -408,7 +425,11 @@ def _category(title: str) -> str:
     return "Poste de travail"
 
 
-def _add_history(ticket: Ticket, engineer: Engineer | None, created: datetime, now: datetime) -> None:
+def _add_history(
+    ticket: Ticket, engineer: Engineer | None, created: datetime, now: datetime, on_site: list[Engineer]
+) -> None:
+    """The ticket's past. An engineer has one intervention under way at a time (the app refuses a second one), so
+    only the first ticket in progress of each engineer has one open; the others' are over (`on_site`: who is busy)."""
     ticket.timeline.append(
         TimelineEvent(created_at=created, kind="created", summary="Ticket créé", body=ticket.description)
     )
@@ -425,7 +446,9 @@ def _add_history(ticket: Ticket, engineer: Engineer | None, created: datetime, n
     if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED) and engineer:
         started = max(created + timedelta(minutes=40), now - timedelta(hours=2))
         intervention = Intervention(engineer=engineer, started_at=started, on_site=True)
-        if ticket.status == TicketStatus.IN_PROGRESS:
+        under_way = ticket.status == TicketStatus.IN_PROGRESS and not any(busy is engineer for busy in on_site)
+        if under_way:
+            on_site.append(engineer)
             # Under way: its clock is running, as if started from the workspace.
             intervention.time_entries = [TimeEntry(category="on_site", started_at=started, automatic=True)]
         else:

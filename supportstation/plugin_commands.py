@@ -48,11 +48,11 @@ def list_plugins(namespace: argparse.Namespace) -> int:
         print(json.dumps([plugin_json(plugin) for plugin in plugins], indent=2, ensure_ascii=False))
         return EXIT_OK
     headers = (_("NAME"), _("VERSION"), _("ORIGIN"), _("API"), _("STATE"), _("ACTIONS"), _("PROCEDURES"),
-               _("TRANSPORTS"))  # fmt: skip
+               _("TRANSPORTS"), _("FACTS"), _("PANELS"))  # fmt: skip
     rows = [
         (plugin.name, plugin.version, plugin_folders.origin_label(plugin.origin), plugin.api_version,
          state_label(plugin.state), str(plugin.counts.actions), str(plugin.counts.procedures),
-         str(plugin.counts.transports))
+         str(plugin.counts.transports), str(plugin.counts.fact_collectors), str(plugin.counts.panels))
         for plugin in plugins
     ]  # fmt: skip
     widths = [max(len(row[column]) for row in [headers, *rows]) for column in range(len(headers))]
@@ -89,6 +89,8 @@ def plugin_json(plugin: Any) -> dict[str, Any]:
             "actions": plugin.counts.actions,
             "procedures": plugin.counts.procedures,
             "transports": plugin.counts.transports,
+            "fact_collectors": plugin.counts.fact_collectors,
+            "panels": plugin.counts.panels,
         },
     }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from supportstation.i18n import _
-from supportstation.plugin_api import Action, Transport
+from supportstation.plugin_api import Action, FactCollector, Panel, Transport
 from supportstation.remote.quoting import SHELLS
 
 # (plugin name, message): records why an item was refused.
@@ -23,6 +23,8 @@ class ContributionCounts:
     actions: int = 0
     procedures: int = 0
     transports: int = 0
+    fact_collectors: int = 0
+    panels: int = 0
 
 
 @dataclass
@@ -32,6 +34,9 @@ class Contributions:
     transports: dict[str, Transport] = field(default_factory=dict)
     transport_owners: dict[str, str] = field(default_factory=dict)
     procedures: list[tuple[str, Path]] = field(default_factory=list)  # a file, or a folder of *.yaml files
+    fact_collectors: dict[str, FactCollector] = field(default_factory=dict)
+    panels: dict[str, Panel] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)  # ("fact"|"panel", id) -> plugin name
 
     def add_transports(self, plugin: str, items: Sequence[object], refuse: Refuse) -> None:
         for transport in items:
@@ -107,6 +112,47 @@ class Contributions:
                     ),
                 )
 
+    def add_fact_collectors(self, plugin: str, items: Sequence[object], refuse: Refuse) -> None:
+        for collector in items:
+            if not isinstance(collector, FactCollector):
+                refuse(
+                    plugin,
+                    _("supportstation_fact_collectors returned {type} among its collectors; it was left out.").format(
+                        type=type(collector).__name__
+                    ),
+                )
+            elif collector.id in self.fact_collectors or collector.id in self.actions:
+                owner = self.owners.get(("fact", collector.id)) or self.action_owners[collector.id]
+                refuse(
+                    plugin,
+                    _("Id {id} is already used by the plugin {owner}; this fact collector was left out.").format(
+                        id=collector.id, owner=owner
+                    ),
+                )
+            else:
+                self.fact_collectors[collector.id] = collector
+                self.owners["fact", collector.id] = plugin
+
+    def add_panels(self, plugin: str, items: Sequence[object], refuse: Refuse) -> None:
+        for panel in items:
+            if not isinstance(panel, Panel):
+                refuse(
+                    plugin,
+                    _("supportstation_panels returned {type} among its panels; it was left out.").format(
+                        type=type(panel).__name__
+                    ),
+                )
+            elif panel.id in self.panels:
+                refuse(
+                    plugin,
+                    _("Panel {id} is already contributed by the plugin {owner}; this one was left out.").format(
+                        id=panel.id, owner=self.owners["panel", panel.id]
+                    ),
+                )
+            else:
+                self.panels[panel.id] = panel
+                self.owners["panel", panel.id] = plugin
+
     def leave_out_unspoken_actions(self, refuse: Refuse) -> None:
         """Actions written in a language that neither a built-in shell nor a loaded transport speaks could never
         run: they are left out, rather than offered and failing in front of a customer."""
@@ -130,6 +176,10 @@ class Contributions:
         for name in [name for name, owner in self.transport_owners.items() if owner == plugin]:
             del self.transports[name], self.transport_owners[name]
         self.procedures = [(owner, path) for owner, path in self.procedures if owner != plugin]
+        for (kind, item_id), owner in list(self.owners.items()):
+            if owner == plugin:
+                del self.owners[kind, item_id]
+                (self.fact_collectors if kind == "fact" else self.panels).pop(item_id, None)
         self.leave_out_unspoken_actions(refuse)
 
     def procedure_files(self) -> list[tuple[str, Path]]:
@@ -146,4 +196,6 @@ class Contributions:
             actions=sum(1 for owner in self.action_owners.values() if owner == plugin),
             procedures=sum(1 for owner, _file in self.procedure_files() if owner == plugin),
             transports=sum(1 for owner in self.transport_owners.values() if owner == plugin),
+            fact_collectors=sum(1 for (kind, _id), owner in self.owners.items() if kind == "fact" and owner == plugin),
+            panels=sum(1 for (kind, _id), owner in self.owners.items() if kind == "panel" and owner == plugin),
         )

@@ -31,6 +31,10 @@ from supportstation.plugin_api import (
     ENTRY_POINT_GROUP,
     PROJECT_NAME,
     Action,
+    FactCollector,
+    Panel,
+    ReportContext,
+    ReportSection,
     Transport,
     hookspecs,
 )
@@ -169,6 +173,14 @@ class PluginRegistry:
                 ),
             )
             return False
+        if type(declared) is not int:  # "1" or True would pass a comparison and mislead the author
+            self._refuse(
+                record,
+                _("{attribute} must be a whole number such as {version}, not {value!r}.").format(
+                    attribute=API_VERSION_ATTRIBUTE, version=API_VERSION, value=declared
+                ),
+            )
+            return False
         if declared != API_VERSION:
             self._refuse(
                 record,
@@ -287,6 +299,8 @@ class PluginRegistry:
             transports = self._lists_from("supportstation_transports")
             actions = self._lists_from("supportstation_actions")
             procedures = self._lists_from("supportstation_procedures")
+            collectors = self._lists_from("supportstation_fact_collectors")
+            panels = self._lists_from("supportstation_panels")
             loaded = {record.name for record in self.plugins}
             contributions = Contributions()
             for plugin, items in transports:
@@ -298,6 +312,12 @@ class PluginRegistry:
             for plugin, items in procedures:
                 if plugin in loaded:
                     contributions.add_procedures(plugin, items, self._warn)
+            for plugin, items in collectors:
+                if plugin in loaded:
+                    contributions.add_fact_collectors(plugin, items, self._warn)
+            for plugin, items in panels:
+                if plugin in loaded:
+                    contributions.add_panels(plugin, items, self._warn)
             contributions.leave_out_unspoken_actions(self._warn)
             self._contributions = contributions
         return self._contributions
@@ -319,6 +339,31 @@ class PluginRegistry:
 
     def find_transport(self, name: str) -> Transport | None:
         return self._collected().transports.get(name)
+
+    def fact_collectors(self) -> list[FactCollector]:
+        return list(self._collected().fact_collectors.values())
+
+    def panels(self) -> list[Panel]:
+        return list(self._collected().panels.values())
+
+    def panel_owner(self, panel_id: str) -> str:
+        return self._collected().owners.get(("panel", panel_id), "")
+
+    def report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
+        """(plugin name, section) from every loaded plugin, each called in a worker thread with the time limit; a
+        plugin that raises, hangs or returns anything but a list of ReportSection is disabled."""
+        sections: list[tuple[str, ReportSection]] = []
+        for plugin, result in self.call_hook("supportstation_report_sections", context=context):
+            if not isinstance(result, list | tuple) or not all(isinstance(item, ReportSection) for item in result):
+                self.disable(
+                    plugin,
+                    _("supportstation_report_sections returned {type} instead of a list of report sections.").format(
+                        type=type(result).__name__
+                    ),
+                )
+                continue
+            sections += [(plugin, section) for section in result]
+        return sections
 
     def procedure_paths(self) -> list[tuple[str, Path]]:
         """(plugin name, file) for each procedure file the plugins ship, in load order."""
@@ -344,6 +389,12 @@ def _not_a_list(hook_name: str, kind: str) -> str:
         return _("supportstation_transports returned {type} instead of a list of transports.").format(type=kind)
     if hook_name == "supportstation_actions":
         return _("supportstation_actions returned {type} instead of a list of actions.").format(type=kind)
+    if hook_name == "supportstation_fact_collectors":
+        return _("supportstation_fact_collectors returned {type} instead of a list of fact collectors.").format(
+            type=kind
+        )
+    if hook_name == "supportstation_panels":
+        return _("supportstation_panels returned {type} instead of a list of panels.").format(type=kind)
     return _("supportstation_procedures returned {type} instead of a list of paths.").format(type=kind)
 
 

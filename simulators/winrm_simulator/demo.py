@@ -21,7 +21,8 @@ PREFERRED_PORT = 55986  # fixed when free, so the certificate pinned for host:po
 MACHINE = "SRV-DOSSIERS"
 _OUTPUTS = Path(__file__).with_name("demo_outputs")
 
-# The windows-diag actions, recognised by the cmdlet each one calls, and the sample each answers with.
+# The windows-diag actions and fact collector, recognised by the cmdlet or class each one calls, and the sample
+# each answers with.
 _ACTIONS = {
     r"Win32_Service": "stopped_services.array.fr.ps51.json",
     r"Win32_LogicalDisk": "disks.array.null_label.ps51.json",
@@ -29,7 +30,11 @@ _ACTIONS = {
     r"PendingFileRenameOperations": "pending_reboot.one_reason.ps7.json",
     r"Get-HotFix": "last_updates.array.object_dates.fr.ps51.json",
     r"Get-NetIPConfiguration": "network_config.array.apipa.ps51.json",
+    # Before Win32_OperatingSystem: the facts script reads it too, and the first pattern found answers.
+    r"Win32_ComputerSystem": "facts.single_object.srv-dossiers.ps51.json",
     r"Win32_OperatingSystem": "uptime.single_object.fr.ps51.json",
+    r"Get-LocalGroupMember": "local_admins.array.fr.ps51.json",
+    r"Get-ScheduledTaskInfo": "failed_tasks.array.fr.ps51.json",
 }
 
 _SERVICES = (

@@ -259,7 +259,8 @@ class MainWindow(QMainWindow):
             with database.session() as session:
                 queue = QueueIndex(load_queue(session), utc_now())
                 hosts = load_hosts(session)
-                return queue, hosts, host_targets(session), running_intervention(session, profile)
+                targets = host_targets(session, transports=self.remote.transports)
+                return queue, hosts, targets, running_intervention(session, profile)
 
         self.statusBar().showMessage(_("Loading…"))
         try:
@@ -272,6 +273,8 @@ class MainWindow(QMainWindow):
                 self.queue_view.set_first_page(await asyncio.to_thread(read_first_page))
             if not self.remote.actions:
                 await self.remote.load_actions()
+            transports = self.remote.transports.values()
+            self.hosts_view.device_transports = tuple((item.name, item.title, item.default_port) for item in transports)
             queue, hosts, targets, self.running = await asyncio.to_thread(read)
         except Exception as error:  # the database went away after opening: say so, keep running
             log.exception("Reading the database failed")

@@ -12,6 +12,7 @@ from supportstation.plugin_api.actions import (
     ParseError,
     Table,
 )
+from supportstation.plugin_api.facts import FactCollector
 from supportstation.plugin_api.hookspecs import (
     API_VERSION,
     API_VERSION_ATTRIBUTE,
@@ -20,6 +21,8 @@ from supportstation.plugin_api.hookspecs import (
     hookimpl,
     hookspec,
 )
+from supportstation.plugin_api.panels import Panel, PanelContext
+from supportstation.plugin_api.report_sections import ReportContext, ReportRun, ReportSection
 from supportstation.plugin_api.transports import (
     DeviceConnectionLost,
     DeviceError,
@@ -41,10 +44,16 @@ __all__ = [
     "DeviceLoginRefused",
     "DeviceSession",
     "DeviceTarget",
+    "FactCollector",
+    "Panel",
+    "PanelContext",
     "Parameter",
     "ParameterError",
     "ParameterType",
     "ParseError",
+    "ReportContext",
+    "ReportRun",
+    "ReportSection",
     "Table",
     "Transport",
     "hookimpl",

@@ -191,6 +191,9 @@ class Table:
                 )
 
 
+_ATTACHMENT_NAME = re.compile(r"[\w][\w.-]{0,99}")
+
+
 def template_placeholders(template: str) -> list[str]:
     """The parameter names a template refers to; ValueError for anything but plain `{name}` placeholders."""
     try:
@@ -225,6 +228,8 @@ class Action:
     elevated rights; `timeout` is in seconds. `parser` turns the standard output into a Table, or raises ParseError.
     `confirm`, when given, is a question (English, translated when shown) that the engineer must answer yes to
     before the action runs, for actions that change something the customer relies on (a power cycle, a VLAN).
+    `attachment`, when given, is a file name ("running-config.txt"): the standard output of a successful run on a
+    ticket is also attached to the ticket as a file, named after the host and the time, like a backup.
     """
 
     id: str
@@ -239,6 +244,7 @@ class Action:
     needs_sudo: bool = False
     timeout: float = 60
     confirm: str = ""
+    attachment: str = ""
 
     def __post_init__(self) -> None:
         # Every check runs when the plugin defines the action, so a mistake shows as that plugin's load failure and
@@ -286,6 +292,10 @@ class Action:
             raise ValueError(_("Action {id}: the parser is not callable.").format(id=self.id))
         if not self.timeout > 0:
             raise ValueError(_("Action {id}: the timeout must be positive.").format(id=self.id))
+        if self.attachment and not _ATTACHMENT_NAME.fullmatch(self.attachment):
+            raise ValueError(
+                _("Action {id}: the attachment must be a plain file name, like running-config.txt.").format(id=self.id)
+            )
 
     def applies_to(self, os_family: str, vendor: str = "") -> bool:
         """Whether the action is meant for a host of this OS family and vendor."""

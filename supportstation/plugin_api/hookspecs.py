@@ -22,6 +22,9 @@ from pathlib import Path
 import pluggy
 
 from supportstation.plugin_api.actions import Action
+from supportstation.plugin_api.facts import FactCollector
+from supportstation.plugin_api.panels import Panel
+from supportstation.plugin_api.report_sections import ReportContext, ReportSection
 from supportstation.plugin_api.transports import Transport
 
 PROJECT_NAME = "supportstation"
@@ -58,4 +61,26 @@ def supportstation_transports() -> list[Transport]:  # type: ignore[empty-body]
 
     A host whose inventory names a transport is reached through it, and actions whose `commands` are written in the
     transport's `language` run there. A transport name or language another plugin already contributed is refused.
+    """
+
+
+@hookspec
+def supportstation_fact_collectors() -> list[FactCollector]:  # type: ignore[empty-body]
+    """The fact collectors this plugin contributes: commands that read what a host is (model, serial number…).
+
+    An id another plugin (or an action) already uses is refused, like an action's.
+    """
+
+
+@hookspec
+def supportstation_panels() -> list[Panel]:  # type: ignore[empty-body]
+    """The GUI panels this plugin contributes, declared without importing Qt: each is imported when opened."""
+
+
+@hookspec
+def supportstation_report_sections(context: ReportContext) -> list[ReportSection]:  # type: ignore[empty-body]
+    """The sections this plugin adds to the intervention report, from the runs in `context` (often none).
+
+    Called each time a draft is built, in a worker thread with the time limit, so it must be quick and must not
+    connect to anything. Anything but a list of ReportSection disables the plugin, as an exception does.
     """

@@ -525,6 +525,7 @@ class ProcedureEngine:
                     action_id=action.id,
                     shell=shell,
                     shown_command=shown,
+                    attach_as=action.attachment,
                 )
             )
         results = await self._fan_out(record.index, requests)

@@ -95,6 +95,9 @@ def add_parsers(commands: Any) -> None:
         help=_("a parameter of the action (may be repeated)"),
     )
     running.add_argument("--raw", action="store_true", help=_("print the raw output instead of the parsed table"))
+    running.add_argument(
+        "--yes", action="store_true", help=_("answer yes to the action's question (a power cycle, a VLAN change…)")
+    )
     add_connection_options(running)
     files = commands.add_parser(
         "files", help=_("copy files to or from a host (SFTP, or PowerShell over WinRM): upload, download")

@@ -59,6 +59,7 @@ class CommandSession:
         )
         self.runner = Runner(self.pool, recorder=self.recording.recorder, secrets=vault.known_secrets)
         self._prompt_lock = asyncio.Lock()
+        self._registry: Any = None
         self.stream_output = not namespace.json  # actions print their table at the end instead
 
     def _prompt(self) -> HostKeyPrompt:
@@ -88,6 +89,9 @@ class CommandSession:
         with self.database.session() as session:
             for name in names:
                 target = workbench.resolve_target(session, name, ssh_config=namespace.ssh_config)
+                if target.device is not None:
+                    # A switch or a BMC: its plugin's transport gives the language of its commands.
+                    target = workbench.resolve_target(session, name, transports=self.device_transports())
                 if namespace.identity:
                     target = dataclasses.replace(target, identity_files=tuple(namespace.identity), auth=AuthMethod.AUTO)
                 if namespace.jump:
@@ -96,6 +100,17 @@ class CommandSession:
                     target = dataclasses.replace(target, winrm=self._winrm_options(target.winrm))
                 found.append(target)
         return found
+
+    def registry(self) -> Any:
+        """The plugins, loaded when first needed: a plain `run` on Linux hosts does without them."""
+        if self._registry is None:
+            self._registry = plugin_registry()
+        return self._registry
+
+    def device_transports(self) -> dict[str, Any]:
+        transports = {transport.name: transport for transport in self.registry().all_transports()}
+        self.pool.transports = transports
+        return transports
 
     def _winrm_options(self, options: WinrmOptions) -> WinrmOptions:
         """The target's WinRM settings with those given on the command line."""
@@ -316,7 +331,7 @@ def _inventory_kind(database: Any, name: str) -> tuple[str, str] | None:
 def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     from supportstation.plugin_api.actions import ActionError, ParameterError, ParseError
 
-    action = plugin_registry().find_action(namespace.action)
+    action = session.registry().find_action(namespace.action)
     if action is None:
         print(
             _("Error: no action has the id {id}; see: supportstation actions list").format(id=namespace.action),
@@ -327,6 +342,8 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
         arguments = dict(item.split("=", 1) for item in namespace.param)
     except ValueError:
         print(_("Error: write parameters as NAME=VALUE."), file=sys.stderr)
+        return EXIT_USAGE
+    if action.confirm and not _confirmed(action, namespace):
         return EXIT_USAGE
     targets = session.targets(namespace.targets)
     timeout = namespace.timeout or action.timeout
@@ -339,7 +356,15 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
             print(_("Error: {message}").format(message=error), file=sys.stderr)
             return EXIT_USAGE
         requests.append(
-            RunRequest(target, command, timeout=timeout, sudo=action.needs_sudo, action_id=action.id, shell=shell)
+            RunRequest(
+                target,
+                command,
+                timeout=timeout,
+                sudo=action.needs_sudo,
+                action_id=action.id,
+                shell=shell,
+                attach_as=action.attachment,
+            )
         )
     session.stream_output = namespace.raw and not namespace.json
     results = asyncio.run(session.run_all(requests))
@@ -370,6 +395,68 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
             sys.stderr.write(result.stderr)
     report_failures(results)
     return exit_status(list(results.values()))
+
+
+def collect_facts(session: CommandSession, namespace: argparse.Namespace) -> int:
+    """`hosts facts HOST…`: every applicable fact collector on each inventory host, the facts kept on the host."""
+    from supportstation.clock import utc_now
+    from supportstation.remote.facts import fact_requests, read_facts, store_facts
+
+    collectors = session.registry().fact_collectors()
+    planned = []
+    for name in namespace.targets:
+        kind = _inventory_kind(session.database, name)
+        if kind is None:
+            print(_("Error: no host of the inventory is named {name}; see: supportstation hosts list").format(
+                name=name), file=sys.stderr)  # fmt: skip
+            return EXIT_USAGE
+        target = session.targets([name])[0]
+        planned.append((name, target, fact_requests(target, *kind, collectors)))
+
+    async def run_all() -> list[list[Any]]:
+        # One event loop for every host: the pool's connections belong to it.
+        return [[(collector, await session.runner.run(request)) for collector, request in requests]
+                for _name, _target, requests in planned]  # fmt: skip
+
+    outcome = EXIT_OK
+    for (name, target, requests), results in zip(planned, asyncio.run(run_all()), strict=True):
+        if not requests:
+            print(_("{host}: no plugin has a fact collector for this kind of host.").format(host=name), file=sys.stderr)
+            outcome = EXIT_FAILED
+            continue
+        read = read_facts(results)
+        if read.facts and target.host_id is not None:
+            with session.database.writing() as db_session:
+                store_facts(db_session, target.host_id, read.facts, utc_now())
+        if namespace.json:
+            print(json.dumps({"host": name, "facts": read.facts, "problems": read.problems}, ensure_ascii=False))
+        else:
+            print(f"== {name}")
+            width = max((len(fact) for fact in read.facts), default=0)
+            for fact, value in sorted(read.facts.items()):
+                print(f"{fact:<{width}}  {value}")
+        for problem in read.problems:
+            print(_("{host}: {problem}").format(host=name, problem=problem), file=sys.stderr)
+        if read.problems:
+            outcome = EXIT_FAILED
+    return outcome
+
+
+def _confirmed(action: Any, namespace: argparse.Namespace) -> bool:
+    """An action that changes something the customer relies on runs only once the engineer said yes: --yes, or an
+    answer on the terminal."""
+    if namespace.yes:
+        return True
+    question = _(action.confirm)
+    if not sys.stdin.isatty():
+        print(_("Error: {question} Add --yes to run {id} without a terminal.").format(question=question, id=action.id),
+              file=sys.stderr)  # fmt: skip
+        return False
+    answer = _read_answer(question + " " + _("[y/N] "))
+    if answer[:1] in ("y", "o"):  # yes, oui
+        return True
+    print(_("Not run."), file=sys.stderr)
+    return False
 
 
 def format_table(table: Any) -> str:

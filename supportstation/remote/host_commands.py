@@ -18,7 +18,9 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(commands: Any) -> None:
-    hosts = commands.add_parser("hosts", help=_("the hosts inventory: list, import"))
+    from supportstation.remote.command_line import add_connection_options
+
+    hosts = commands.add_parser("hosts", help=_("the hosts inventory: list, import, facts"))
     actions = hosts.add_subparsers(dest="hosts_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help=_("the hosts, by client and site"))
     listing.add_argument("--client", metavar="NAME", help=_("only this client's hosts"))
@@ -42,6 +44,16 @@ def add_parser(commands: Any) -> None:
     importing.add_argument("--site", metavar="NAME", default="", help=_("and under this site of the client"))
     importing.add_argument("--dry-run", action="store_true", help=_("report what would be done, write nothing"))
     importing.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    facts = actions.add_parser(
+        "facts",
+        help=_("read each host's facts (model, serial number, system version…) with the plugins' collectors"),
+        description=_(
+            "The collectors run like actions (recorded on the ticket given with --ticket, and in the audit log); the"
+            " facts are kept on the host. Exit status 1 when a collector failed on some host."
+        ),
+    )
+    facts.add_argument("targets", nargs="+", metavar="HOST")
+    add_connection_options(facts)
 
 
 def run(namespace: argparse.Namespace, database: Any) -> int:
@@ -61,7 +73,8 @@ def list_hosts(namespace: argparse.Namespace, database: Any) -> int:
                 "id": row.host_id, "name": row.name, "client": row.client, "site": row.site, "address": row.address,
                 "port": row.port, "os_family": row.os_family, "vendor": row.vendor, "transport": row.transport,
                 "tags": list(row.tags), "credential": row.credential or None, "login_user": row.login_user,
-                "proxy_jump": row.proxy_jump, "notes": row.notes,
+                "proxy_jump": row.proxy_jump, "notes": row.notes, "facts": row.facts,
+                "facts_collected_at": row.facts_collected_at.isoformat() if row.facts_collected_at else None,
             }
             for row in rows
         ]  # fmt: skip

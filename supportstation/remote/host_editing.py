@@ -9,6 +9,7 @@ and an import can report them per entry. A client or site named for the first ti
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from supportstation.i18n import _
 from supportstation.remote.host_fields import address_problem, parse_os_family, parse_transport
-from supportstation.remote.inventory import OS_FAMILIES
+from supportstation.remote.inventory import OS_FAMILIES, host_transport_name
 from supportstation.remote.targets import DEFAULT_SSH_PORT, TargetError, parse_jump_chain
 from supportstation.storage.enums import HostTransport
 from supportstation.storage.models import Client, CredentialRef, Host, Site, ticket_host
@@ -30,6 +31,7 @@ MAX_TAGS = 50
 MAX_USER = 200
 MAX_JUMP = 500
 MAX_IDENTITY_FILE = 500
+_DEVICE_TRANSPORT = re.compile(r"[a-z][a-z0-9-]{0,63}")  # as plugin_api.Transport names are
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class HostDraft:
     port: int | None = None  # None: the transport's default
     os_family: str = "linux"
     vendor: str = ""
+    # ssh, winrm, other, or the name of a plugin's transport ("cisco-ios") for a switch or a BMC.
     transport: str = HostTransport.SSH.value
     tags: tuple[str, ...] = ()
     credential_id: int | None = None
@@ -66,6 +69,13 @@ class HostDraft:
     login_user: str = ""
     proxy_jump: str = ""
     identity_files: tuple[str, ...] = field(default=())
+    device_options: tuple[tuple[str, str], ...] = ()  # the plugin transport's options for this host
+
+
+def is_device_transport(name: str) -> bool:
+    """Whether a draft's transport names a plugin's transport (lowercase words and '-', like 'cisco-ios') rather
+    than a built-in one. The plugin need not be loaded: an inventory may name gear whose plugin is disabled."""
+    return name not in {transport.value for transport in HostTransport} and bool(_DEVICE_TRANSPORT.fullmatch(name))
 
 
 def _has_control_characters(text: str) -> bool:
@@ -140,8 +150,15 @@ def draft_problems(draft: HostDraft) -> list[FieldProblem]:
         )
     if len(draft.vendor) > MAX_VENDOR:
         problem("vendor", _("The vendor must be at most {limit} characters.").format(limit=MAX_VENDOR))
-    if draft.transport not in {transport.value for transport in HostTransport}:
-        problem("transport", _("Unknown transport '{value}': use ssh or winrm.").format(value=draft.transport))
+    if draft.transport == HostTransport.DEVICE.value or not (
+        draft.transport in {transport.value for transport in HostTransport} or is_device_transport(draft.transport)
+    ):
+        problem(
+            "transport",
+            _("Unknown transport '{value}': use ssh, winrm or the name of a plugin's transport.").format(
+                value=draft.transport
+            ),
+        )
     problems.extend(_tag_problems(draft.tags))
     # DOMAIN\user, user@domain (WinRM, sssd) and even spaces are real Windows and AD account names.
     if len(draft.login_user) > MAX_USER or _has_control_characters(draft.login_user):
@@ -245,7 +262,11 @@ def _fill(session: Session, host: Host, draft: HostDraft) -> None:
     host.port = draft.port
     host.os_family = draft.os_family
     host.vendor = draft.vendor
-    host.transport = HostTransport(draft.transport)
+    if is_device_transport(draft.transport):
+        host.transport, host.device_transport = HostTransport.DEVICE, draft.transport
+    else:
+        host.transport, host.device_transport = HostTransport(draft.transport), ""
+    host.device_options = dict(draft.device_options)
     host.tags = list(draft.tags)
     host.credential_ref_id = draft.credential_id
     host.notes = draft.notes
@@ -309,13 +330,14 @@ def host_draft(session: Session, host_id: int) -> HostDraft:
         port=host.port,
         os_family=host.os_family,
         vendor=host.vendor,
-        transport=host.transport.value,
+        transport=host_transport_name(host),
         tags=tuple(host.tags or ()),
         credential_id=host.credential_ref_id,
         notes=host.notes,
         login_user=host.login_user,
         proxy_jump=host.proxy_jump,
         identity_files=tuple(host.identity_files or ()),
+        device_options=tuple(sorted((host.device_options or {}).items())),
     )
 
 

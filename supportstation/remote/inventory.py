@@ -5,13 +5,16 @@ Editing lives in `host_editing`, credentials in `credentials`, imports in `host_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from supportstation.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from supportstation.storage.models import Host
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class HostRow:
     login_user: str = ""
     proxy_jump: str = ""
     notes: str = ""
+    facts: dict[str, str] = field(default_factory=dict)  # read by the plugins' fact collectors
+    facts_collected_at: datetime | None = None
 
     @property
     def endpoint(self) -> str:
@@ -92,8 +97,40 @@ def system_label(os_family: str, vendor: str) -> str:
     return f"{family} ({VENDOR_NAMES.get(vendor.lower(), vendor)})"
 
 
+def fact_label(name: str) -> str:
+    """A fact's name as the engineer reads it; a plugin's own fact name shown as it is."""
+    labels = {
+        "model": _("Model"),
+        "serial_number": _("Serial number"),
+        "manufacturer": _("Manufacturer"),
+        "os": _("System"),
+        "os_version": _("Version"),
+        "kernel": _("Kernel"),
+        "architecture": _("Architecture"),
+        "firmware": _("Firmware"),
+        "hostname": _("Host name"),
+        "uptime": _("Uptime"),
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+def facts_text(row: HostRow) -> str:
+    """The host's facts, one per line, best known first; "" when none was read."""
+    if not row.facts:
+        return ""
+    order = ["model", "serial_number", "manufacturer", "os", "os_version", "kernel", "firmware"]
+    names = sorted(row.facts, key=lambda name: (order.index(name) if name in order else len(order), name))
+    return "\n".join(f"{fact_label(name)} : {row.facts[name]}" for name in names)
+
+
 def transport_label(transport: str) -> str:
-    return {"ssh": "SSH", "winrm": "WinRM"}.get(transport, _("Other"))
+    """SSH, WinRM, Other, or a plugin transport's name as it is ("cisco-ios")."""
+    return {"ssh": "SSH", "winrm": "WinRM", "other": _("Other")}.get(transport, transport)
+
+
+def host_transport_name(host: Host) -> str:
+    """ssh, winrm, other, or the plugin transport's name for a device host (a switch, a BMC)."""
+    return host.device_transport if host.device_transport else host.transport.value
 
 
 def load_hosts(session: Session, *, client: str | None = None) -> list[HostRow]:
@@ -125,13 +162,15 @@ def load_hosts(session: Session, *, client: str | None = None) -> list[HostRow]:
             port=host.port,
             os_family=host.os_family,
             vendor=host.vendor,
-            transport=host.transport.value,
+            transport=host_transport_name(host),
             tags=tuple(host.tags or ()),
             credential_id=host.credential_ref_id,
             credential=host.credential.label if host.credential else "",
             login_user=host.login_user,
             proxy_jump=host.proxy_jump,
             notes=host.notes,
+            facts=dict(host.facts or {}),
+            facts_collected_at=host.facts_collected_at,
         )
         for host in session.scalars(query)
     ]

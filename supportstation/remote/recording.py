@@ -7,8 +7,10 @@ committed.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,8 @@ _UPDATE_EVENT = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
 FLUSH_INTERVAL = 1.0
 FLUSH_BYTES = 4 * 1024 * 1024  # also flush early when this much is waiting: bounded memory at any speed
 TIMELINE_BODY_LIMIT = 64 * 1024
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,33 @@ class DatabaseRecorder:
                     ticket_id=context.ticket_id,
                 )
             session.commit()
+        if self.request.attach_as and result.ok and context.ticket_id is not None:
+            self._attach_output(result)
+
+    def _attach_output(self, result: RunResult) -> None:
+        """Keeps the output as a file on the ticket too (a switch's configuration backup); a failure to do so is
+        logged, never taken for a failure of the run, whose output is already stored."""
+        from supportstation.storage.models import Engineer, Ticket
+        from supportstation.tickets.timeline import attach_file
+
+        if result.output.omitted:
+            log.warning("Output of run %s too large to attach; it stays with the run", self.run_id)
+            return
+        context = self.context
+        stamp = result.started_at.strftime("%Y%m%d-%H%M%S")
+        name = f"{self.request.target.label}-{stamp}-{self.request.attach_as}"
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                copy = Path(folder) / name
+                copy.write_bytes(result.output.bytes_of(Stream.STDOUT))
+                with context.database.writing() as session:
+                    ticket = session.get(Ticket, context.ticket_id)
+                    author = session.get(Engineer, context.author_id) if context.author_id else None
+                    if ticket is not None:
+                        attach_file(session, ticket, copy, context.data_folder, author=author)
+                    session.commit()
+        except Exception:  # the run is recorded already: the attachment is a convenience on top
+            log.exception("Could not attach the output of run %s", self.run_id)
 
     # -- helpers --
 

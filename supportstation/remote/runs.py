@@ -52,6 +52,7 @@ class RunRequest:
     action_id: str | None = None
     shell: str | None = None  # the command's language (sh, powershell, cmd); None: the target's
     shown_command: str | None = None  # what to store and show instead of `command` (a procedure's, secrets masked)
+    attach_as: str = ""  # a file name: the standard output of a successful run is attached to the ticket under it
 
     @property
     def language(self) -> str:

@@ -8,6 +8,7 @@ import dataclasses
 import ipaddress
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from supportstation import audit
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
+from supportstation.plugin_api.transports import Transport
 from supportstation.remote.certificates import CertificatePins
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import CredentialSource
@@ -24,6 +26,7 @@ from supportstation.remote.targets import (
     WINRM_HTTP_PORT,
     AuthMethod,
     Credentials,
+    DeviceOptions,
     Target,
     TargetError,
     WinrmOptions,
@@ -96,25 +99,31 @@ def _load_optional(vault: Vault, key: str) -> str | None:
 # -- targets -----------------------------------------------------------------------------------------------------
 
 
-def resolve_target(session: Session, text: str, *, ssh_config: Path | None = None) -> Target:
+def resolve_target(
+    session: Session, text: str, *, ssh_config: Path | None = None, transports: Mapping[str, Transport] | None = None
+) -> Target:
     """`ssh://…` as written; otherwise a host of the inventory by name; otherwise a Host of ~/.ssh/config (as ssh
-    would resolve it); otherwise `user@host:port`."""
+    would resolve it); otherwise `user@host:port`. `transports` are the loaded plugins', for switches and BMCs."""
     if "://" in text:
         return parse_target(text)
     host = session.scalar(
         select(Host).where(func.lower(Host.name) == text.strip().lower()).options(selectinload(Host.credential))
     )
     if host is not None:
-        return inventory_target(host)
+        return inventory_target(host, transports)
     configured = _from_ssh_config(text, ssh_config)
     if configured is not None:
         return configured
     return parse_target(text)
 
 
-def inventory_target(host: Host) -> Target:
+def inventory_target(host: Host, transports: Mapping[str, Transport] | None = None) -> Target:
     """Where and how to log in to an inventory host. The credential's user name wins over the host's login user:
-    the secret belongs to that account. An agent credential has no vault entry, so it names none."""
+    the secret belongs to that account. An agent credential has no vault entry, so it names none.
+
+    A device host (a switch, a BMC) names a plugin's transport: its commands are in that transport's language, which
+    only the loaded plugins know (`transports`, by name). Without the plugin the target keeps the name and an empty
+    language: no action is offered for it, and connecting says which plugin is missing."""
     credential = host.credential
     auth = AuthMethod.AUTO
     if credential is not None:
@@ -129,13 +138,22 @@ def inventory_target(host: Host) -> Target:
     # Expanded here, not when stored: on a team database "~/.ssh/id_client" is each engineer's own file.
     identity_files = tuple(Path(path).expanduser() for path in host.identity_files or ())
     winrm = None
+    device = None
+    port = host.port or default_port(None)
     if host.transport is HostTransport.WINRM:
         # Port 5985 is WinRM's plain HTTP listener; anything else is taken as HTTPS, the default (5986).
         winrm = WinrmOptions(https=host.port != WINRM_HTTP_PORT)
+        port = host.port or default_port(winrm)
+    elif host.transport is HostTransport.DEVICE:
+        transport = (transports or {}).get(host.device_transport)
+        options = tuple(sorted((str(key), str(value)) for key, value in (host.device_options or {}).items()))
+        device = DeviceOptions(host.device_transport, transport.language if transport else "", options)
+        port = host.port or (transport.default_port if transport else port)
     return dataclasses.replace(
         target,
         winrm=winrm,
-        port=host.port or default_port(winrm),
+        device=device,
+        port=port,
         user=user,
         auth=auth,
         identity_files=identity_files or target.identity_files,

@@ -24,7 +24,7 @@ from supportstation.procedures.summary import summarize
 from supportstation.remote.ansi import strip_ansi
 from supportstation.remote.output_store import stored_chunks
 from supportstation.settings import CompanyDetails, EngineerProfile
-from supportstation.storage.models import Intervention, Ticket, TimelineEvent
+from supportstation.storage.models import Host, Intervention, Ticket, TimelineEvent
 from supportstation.storage.procedure_models import ProcedureRun
 from supportstation.storage.run_models import RemoteRun
 
@@ -249,8 +249,12 @@ def _action(session: Session, event: TimelineEvent, outputs_folder: Path | None,
             output = _output_text(session, run, outputs_folder, language)
             action.update(
                 target=run.target,
+                # As the engineer calls the host (the inventory name), the URL staying in `target` for the record.
+                host=_host_name(session, run.host_id) or run.target,
                 transport=run.transport,
                 command=f"[{run.action_id}] {run.command}" if run.action_id else run.command,
+                action_id=run.action_id or "",
+                plain_command=run.command,
                 state=run.state,
                 exit_code=run.exit_code,
                 error=run.error,
@@ -262,6 +266,11 @@ def _action(session: Session, event: TimelineEvent, outputs_folder: Path | None,
         data = event.data or {}
         action.update(target=data.get("target", ""), sha256=data.get("sha256", ""), size=data.get("size", 0))
     return action
+
+
+def _host_name(session: Session, host_id: int | None) -> str:
+    host = session.get(Host, host_id) if host_id is not None else None
+    return host.name if host is not None else ""
 
 
 def _output_text(session: Session, run: RemoteRun, outputs_folder: Path | None, language: str) -> str:
@@ -401,7 +410,7 @@ def draft_summary(
     lines: list[str] = []
     commands = [action for action in actions if action["kind"] == "command"]
     if commands:
-        hosts = sorted({action.get("target", "") for action in commands if action.get("target")})
+        hosts = sorted({action.get("host") or action["target"] for action in commands if action.get("target")})
         failed = sum(1 for action in commands if action.get("exit_code") not in (0, None) or action.get("error"))
         lines.append(
             words.ngettext("{count} command run on {hosts}.", "{count} commands run on {hosts}.", len(commands)).format(

@@ -43,13 +43,17 @@ def run(namespace: Any, options: Any, app_paths: paths.AppPaths, database: Any) 
 
 
 def _render(namespace: Any, options: Any, app_paths: paths.AppPaths, database: Any) -> int:
+    from supportstation.remote.commands import plugin_registry
     from supportstation.remote.workbench import OUTPUTS_FOLDER
     from supportstation.reports.assembly import ReportError
     from supportstation.reports.service import ReportService
     from supportstation.reports.templates import TemplateSetError
 
     loaded = settings.load(app_paths.settings_file).settings
-    service = ReportService(database, loaded, app_paths.config, app_paths.data / OUTPUTS_FOLDER)
+    registry = plugin_registry()  # for the plugins' report sections (a switch's config diff…)
+    service = ReportService(
+        database, loaded, app_paths.config, app_paths.data / OUTPUTS_FOLDER, sections=registry.report_sections
+    )
     language = options.lang or loaded.profile.language or "fr"
     try:
         ticket_id = service.ticket_id(namespace.ticket)

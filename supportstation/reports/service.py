@@ -28,6 +28,7 @@ from supportstation.reports.document import (
     report_hash,
     with_signatures,
 )
+from supportstation.reports.plugin_sections import SectionSource, add_plugin_sections
 from supportstation.reports.templates import ReportTemplates
 from supportstation.settings import Settings
 from supportstation.storage.database import Database
@@ -114,9 +115,15 @@ class StoredSignature:
 
 class ReportService:
     def __init__(
-        self, database: Database, settings: Settings, config_folder: Path | None, outputs_folder: Path | None
+        self,
+        database: Database,
+        settings: Settings,
+        config_folder: Path | None,
+        outputs_folder: Path | None,
+        sections: SectionSource | None = None,
     ) -> None:
         self.database = database
+        self.sections = sections  # the plugins' report sections (a config diff…), added to each draft
         self.settings = settings
         self.config_folder = config_folder
         self.outputs_folder = outputs_folder
@@ -274,6 +281,7 @@ class ReportService:
                 now=now,
             )
         data.content["company"]["logo_sha256"] = _logo_hash(self.settings.company.logo_file)
+        add_plugin_sections(data.content, self.sections)
         html = render_html(data.content, templates, draft=True)
         return BuiltReport(info, data.content, data.drafted_summary, html, None, _problems(html))
 

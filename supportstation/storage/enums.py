@@ -40,6 +40,7 @@ class TicketSource(enum.StrEnum):
 class HostTransport(enum.StrEnum):
     SSH = "ssh"
     WINRM = "winrm"
+    DEVICE = "device"  # a switch, a BMC…: reached through a plugin's transport, named in Host.device_transport
     OTHER = "other"
 
 

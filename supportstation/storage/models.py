@@ -152,6 +152,12 @@ class Host(Base):
     login_user: Mapped[str] = mapped_column(String(200), default="")
     proxy_jump: Mapped[str] = mapped_column(String(500), default="")  # ssh -J syntax: user@jump:2222,other
     identity_files: Mapped[list[str]] = mapped_column(JSON, default=list)  # key files on the engineer's computer
+    # For transport DEVICE: the plugin transport's name ("cisco-ios") and the host's options for it (no secret).
+    device_transport: Mapped[str] = mapped_column(String(64), default="")
+    device_options: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # What the plugins' fact collectors last read from the host (model, serial number, OS version…), and when.
+    facts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    facts_collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     site: Mapped[Site | None] = relationship(back_populates="hosts")
     client: Mapped[Client] = relationship()

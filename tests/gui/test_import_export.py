@@ -101,7 +101,7 @@ async def test_exporting_the_queue_for_excel(qtbot, main_window: MainWindow, tmp
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
-    assert len(rows) == count + 1 == 13
+    assert len(rows) == count + 1 == 14
     assert "INC-2026-01042" in {row[0] for row in rows}
     failed = await main_window.export_queue(tmp_path / "missing" / "x.csv", "json")
     assert failed is None

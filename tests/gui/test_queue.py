@@ -122,6 +122,6 @@ async def test_a_big_queue_shows_its_first_page_then_the_whole_queue(
     main_window.database_ready(main_window.context.database)
     await main_window.refresh()
     assert pages == [(3, False)], "the first page came first, with search waiting for the whole queue"
-    assert main_window.queue_view.model.rowCount() == 12 and main_window.queue_view.search.isEnabled()
+    assert main_window.queue_view.model.rowCount() == 13 and main_window.queue_view.search.isEnabled()
     await main_window.refresh()
     assert len(pages) == 1, "later refreshes replace the whole queue at once"

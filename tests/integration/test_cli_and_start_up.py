@@ -64,7 +64,7 @@ def test_demo_command_resets_only_the_demo_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     demo_file = tmp_path / "data" / "demo" / "supportstation-demo.sqlite3"
     with sqlite3.connect(demo_file) as connection:
-        assert connection.execute("SELECT count(*) FROM ticket").fetchone()[0] == 15
+        assert connection.execute("SELECT count(*) FROM ticket").fetchone()[0] == 16
         connection.execute("DELETE FROM timeline_event")
     assert supportstation("--data-dir", str(tmp_path), "demo").returncode == 0
     with sqlite3.connect(demo_file) as connection:

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select, text
 
 from supportstation import demo, paths
+from supportstation.plugin_api import DeviceError, DeviceSession, DeviceTarget, Transport
 from supportstation.remote import credentials as credential_store
 from supportstation.remote.credentials import CredentialDraft, CredentialError, list_credentials, read_key_file
 from supportstation.remote.host_editing import (
@@ -31,7 +32,7 @@ from supportstation.remote.targets import AuthMethod
 from supportstation.remote.workbench import inventory_target, vault_credentials
 from supportstation.storage import connect, schema
 from supportstation.storage.database import Database
-from supportstation.storage.enums import CredentialKind
+from supportstation.storage.enums import CredentialKind, HostTransport
 from supportstation.storage.models import Client, CredentialRef, Host, Site, Ticket
 from supportstation.vault import Vault, open_vault
 from supportstation.vault.crypto import ScryptParameters
@@ -154,6 +155,31 @@ def test_an_inventory_host_connects_as_its_login_details_say(sqlite_database: Da
         session.flush()
         target = inventory_target(session.get(Host, host_id))
         assert (target.user, target.auth, target.credential_key) == ("deploy", AuthMethod.AGENT, None)
+
+
+def test_a_device_host_is_reached_through_its_plugins_transport(sqlite_database: Database) -> None:
+    def refuse(target: DeviceTarget) -> DeviceSession:
+        raise DeviceError("not in this test")
+
+    ios = Transport(name="cisco-ios", title="Cisco IOS", language="ios", default_port=22, identity="ssh-host-key",
+                    connect=refuse)  # fmt: skip
+    with sqlite_database.session() as session:
+        options = (("secret_prompt", "yes"),)
+        draft = HostDraft(name="sw-01", address="10.0.0.2", client="C", os_family="network", transport="cisco-ios",
+                          device_options=options)  # fmt: skip
+        host_id = create_host(session, draft)
+        host = session.get(Host, host_id)
+        assert (host.transport, host.device_transport) == (HostTransport.DEVICE, "cisco-ios")
+        assert host_draft(session, host_id).transport == "cisco-ios"  # the form shows it as it was chosen
+        target = inventory_target(host, {"cisco-ios": ios})
+        assert (target.transport, target.shell, target.port) == ("cisco-ios", "ios", 22)
+        assert target.device is not None and dict(target.device.options) == {"secret_prompt": "yes"}
+        # Without the plugin the host is still a device: no language, so no action is offered for it.
+        assert inventory_target(host).shells == ("",)
+        # Saved as SSH again, it is no device any more.
+        update_host(session, host_id, HostDraft(name="sw-01", address="10.0.0.2", client="C", transport="ssh"))
+        assert (host.transport, host.device_transport, inventory_target(host).device) == (HostTransport.SSH, "", None)
+        assert [row.transport for row in load_hosts(session)] == ["ssh"]
 
 
 # -- credentials --------------------------------------------------------------------------------------------------

@@ -202,3 +202,28 @@ def test_kill_9_of_the_cli_mid_run_loses_at_most_a_second(tmp_path: Path, sshd: 
     assert state == "connection_lost" and "stopped while the command ran" in error
     verified = supportstation(tmp_path, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_host_facts_are_read_by_the_plugins_collectors_and_kept_on_the_host(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    inventory = tmp_path / "hosts.csv"
+    inventory.write_text(f"name;address;port;os;user\nsrv-test;{sshd.host};{sshd.port};Debian 12;{sshd.user}\n")
+    imported = supportstation(tmp_path, "hosts", "import", str(inventory), "--client", "Mairie de Saint-Aubin")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    read = supportstation(tmp_path, "hosts", "facts", "srv-test", "-i", str(ssh_user.key), "--accept-new-host-key",
+                          "--ticket", TICKET, "--json")  # fmt: skip
+    assert read.returncode == 0, read.stderr
+    facts = json.loads(read.stdout)
+    assert facts["problems"] == [] and facts["facts"]["kernel"] == os.uname().release
+    assert facts["facts"]["architecture"] == os.uname().machine
+    # Kept on the host, and the collector's run is evidence on the ticket like any action's.
+    listed = json.loads(supportstation(tmp_path, "hosts", "list", "--json").stdout)
+    assert next(host for host in listed if host["name"] == "srv-test")["facts"]["kernel"] == os.uname().release
+    assert any(entry.get("kind") == "command" and "linux.facts" in json.dumps(entry) for entry in timeline(tmp_path))
+    # A switch of the demo has a collector (cisco-ios), but no answer at its made-up address; a host without any
+    # collector for its kind says so.
+    nothing = supportstation(tmp_path, "hosts", "facts", "fw-office", "--connect-timeout", "2")
+    assert nothing.returncode == 1 and "no plugin has a fact collector" in nothing.stderr
+    unknown = supportstation(tmp_path, "hosts", "facts", "no-such-host")
+    assert unknown.returncode == 2 and "no host of the inventory is named no-such-host" in unknown.stderr

@@ -15,7 +15,7 @@ def test_list_is_in_urgency_order_with_sla_states(tmp_path: Path) -> None:
     result = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "list", "--json")
     assert result.returncode == 0, result.stderr
     tickets = json.loads(result.stdout)
-    assert len(tickets) == 12
+    assert len(tickets) == 13
     assert [t["priority"] for t in tickets] == sorted(t["priority"] for t in tickets)
     assert {t["sla_state"] for t in tickets} >= {"breached", "on_track", "paused"}
     text = supportstation(
@@ -54,7 +54,7 @@ def test_export_for_excel_and_a_timeline_as_json(tmp_path: Path) -> None:
     target = tmp_path / "queue.csv"
     result = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "export", "--excel", "-o", str(target))
     assert result.returncode == 0 and target.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert target.read_text(encoding="utf-8-sig").count("\n") == 13
+    assert target.read_text(encoding="utf-8-sig").count("\n") == 14  # the header and the 13 open tickets
     timeline = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "export", "--format", "json",
                               "--timeline", "INC-2026-01041")  # fmt: skip
     assert timeline.returncode == 0

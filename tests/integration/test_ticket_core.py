@@ -209,7 +209,7 @@ def test_the_queue_filters_in_one_pass(database) -> None:  # type: ignore[no-unt
         ]
 
     everything = titles(QueueFilter())
-    assert len(everything) == len(rows) == 12
+    assert len(everything) == len(rows) == 13
     # Accent-insensitive, over title, client, site and hosts, every word must match.
     assert titles(QueueFilter(text="medical")) == titles(QueueFilter(text="Médical"))
     assert len(titles(QueueFilter(text="medical"))) == 2

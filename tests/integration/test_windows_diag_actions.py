@@ -1,6 +1,7 @@
 """Windows diagnostics actions run end to end: `supportstation actions run windows.… winrm+https://…` against the
 WS-Management simulator, which answers each script with output shaped as Windows PowerShell writes it (the samples of
-tests/data/windows_diag), and records the script it received.
+tests/data/windows_diag), and records the script it received; and the `windows.facts` collector through
+`supportstation hosts facts` on an inventory host that is the simulator.
 
 Checked here: the action's script reaches the host whole (after the UTF-8 prelude), parameters included, and the
 output comes back as the parsed table in the CLI's JSON, byte order mark, CRLF and French accents included.
@@ -112,3 +113,112 @@ def test_a_refused_parameter_sends_nothing(tmp_path: Path, simulator: WinRMSimul
     )
     assert ran.returncode != 0 and "hours" in ran.stderr
     assert simulator.powershell_scripts == []
+
+
+def test_local_administrators_through_adsi_with_french_names(
+    tmp_path: Path, simulator: WinRMSimulator, certs: CertPair
+) -> None:
+    simulator.powershell_responses[re.compile(r"Get-LocalGroupMember -SID")] = Response(
+        stdout=(DATA / "local_admins.adsi_orphaned_sid.fr.ps51.json").read_bytes()
+    )
+    result = run_action(tmp_path, simulator, certs, "windows.local_administrators", "--ticket", TICKET)
+    assert "parse_error" not in result, result.get("parse_error")
+    domain = "S-1-5-21-1004336348-1177238915-682003330"
+    assert result["table"] == {
+        "columns": ["Name", "Type", "Source", "Enabled", "SID"],
+        "rows": [
+            ["AUTORITE NT\\INTERACTIF", "Group", "Built-in (Windows)", "", "S-1-5-4"],
+            ["CABINET\\Admins du domaine", "Group", "Active Directory", "", f"{domain}-512"],
+            ["PC-COMPTA03\\Administrateur", "User", "Local", "No", "S-1-5-21-3914832706-1483426103-2291427583-500"],
+            [f"{domain}-1107", "Unknown", "Unknown", "", f"{domain}-1107"],
+        ],
+    }
+    [script] = simulator.powershell_scripts
+    assert script == PRELUDE + ACTIONS["windows.local_administrators"].command_for("powershell")
+    assert "Impossible de comparer deux éléments du tableau." in str(result["stdout"])
+
+
+def test_failed_scheduled_tasks_with_windows_own_included(
+    tmp_path: Path, simulator: WinRMSimulator, certs: CertPair
+) -> None:
+    simulator.powershell_responses[re.compile(r"Get-ScheduledTaskInfo")] = Response(
+        stdout=(DATA / "failed_tasks.array.en.ps7.json").read_bytes()
+    )
+    result = run_action(
+        tmp_path, simulator, certs, "windows.failed_scheduled_tasks", "--param", "include_microsoft=yes"
+    )
+    assert "parse_error" not in result, result.get("parse_error")
+    assert result["table"] == {
+        "columns": ["Task", "Last run", "Last result", "Next run", "Run as"],
+        "rows": [
+            [
+                "\\Backup to OneDrive",
+                "2024-11-23 12:00:00",
+                "0xC000013A (the program was ended by Ctrl+C or closed)",
+                "2024-11-23 18:00:00",
+                "LAPTOP-7QK2M\\marie",
+            ],
+            [
+                "\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan",
+                "2024-11-23 03:12:44",
+                "0x8007045B",
+                "2024-11-24 03:12:44",
+                "SYSTEM",
+            ],
+        ],
+    }
+    [script] = simulator.powershell_scripts
+    assert "$all = 'true' -eq 'true'" in script
+    assert script == PRELUDE + ACTIONS["windows.failed_scheduled_tasks"].command_for(
+        "powershell", {"include_microsoft": True}
+    )
+
+
+def test_no_failed_scheduled_task_by_default(tmp_path: Path, simulator: WinRMSimulator, certs: CertPair) -> None:
+    simulator.powershell_responses[re.compile(r"Get-ScheduledTaskInfo")] = Response(
+        stdout=(DATA / "failed_tasks.none.ps51.json").read_bytes()
+    )
+    result = run_action(tmp_path, simulator, certs, "windows.failed_scheduled_tasks")
+    assert "parse_error" not in result, result.get("parse_error")
+    assert result["table"] == {"columns": ["Task", "Last run", "Last result", "Next run", "Run as"], "rows": []}
+    [script] = simulator.powershell_scripts
+    assert "$all = 'false' -eq 'true'" in script
+
+
+def test_windows_facts_are_read_and_kept_on_the_inventory_host(
+    tmp_path: Path, simulator: WinRMSimulator, certs: CertPair
+) -> None:
+    simulator.powershell_responses[re.compile(r"Win32_ComputerSystem")] = Response(
+        stdout=(DATA / "facts.single_object.fr.ps51.json").read_bytes()
+    )
+    inventory = tmp_path / "hosts.csv"
+    inventory.write_text(
+        f"name;address;port;os;transport;user\npc-compta02;127.0.0.1;{simulator.port};Windows 11;winrm;{USER}\n",
+        encoding="utf-8",
+    )
+    imported = supportstation(tmp_path, "hosts", "import", str(inventory), "--client", "Cabinet Durand")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    pin = hashlib.sha256(ssl.PEM_cert_to_DER_cert(certs.cert.read_text())).hexdigest()
+    read = supportstation(tmp_path, "hosts", "facts", "pc-compta02", "--password-env", "LOGIN_PASSWORD",
+                          "--cert-fingerprint", pin, "--ticket", TICKET, "--json")  # fmt: skip
+    assert read.returncode == 0, read.stdout + read.stderr
+    facts = json.loads(read.stdout)
+    assert facts["problems"] == []
+    assert facts["facts"] == {
+        "manufacturer": "Dell Inc.",
+        "model": "OptiPlex 7010",
+        "serial_number": "8XK2L93",
+        "firmware": "1.14.0",
+        "os": "Microsoft Windows 11 Professionnel",
+        "os_version": "10.0.22631.4460 (23H2)",
+        "hostname": "PC-COMPTA02",
+        "architecture": "AMD64",
+        "domain": "cabinet.local",
+        "last_boot": "2024-11-20 06:28:00 +01:00",
+        "uptime": "3 d 04:12",
+    }
+    [script] = simulator.powershell_scripts
+    assert script == PRELUDE + windows_diag.FACTS.action.command_for("powershell")
+    listed = json.loads(supportstation(tmp_path, "hosts", "list", "--json").stdout)
+    assert next(host for host in listed if host["name"] == "pc-compta02")["facts"]["serial_number"] == "8XK2L93"
+    assert any(entry.get("kind") == "command" and "windows.facts" in json.dumps(entry) for entry in timeline(tmp_path))

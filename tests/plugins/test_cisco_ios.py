@@ -32,6 +32,8 @@ from supportstation.plugin_api import (
     DeviceTarget,
     ParameterError,
     ParseError,
+    ReportContext,
+    ReportRun,
     Table,
 )
 from supportstation.plugins import PluginRegistry
@@ -121,8 +123,8 @@ def test_every_action_is_for_cisco_ios_only() -> None:
     assert {action.id for action in cisco_ios.supportstation_actions()} == EXPECTED_IDS
     for action in ACTIONS.values():
         assert set(action.commands) == {"ios"}
-        assert action.applies_to("ios", "cisco") and action.applies_to("IOS", "Cisco")
-        assert not action.applies_to("linux", "cisco") and not action.applies_to("ios", "juniper")
+        assert action.applies_to("network", "cisco") and action.applies_to("Network", "Cisco")
+        assert not action.applies_to("linux", "cisco") and not action.applies_to("network", "juniper")
         assert action.title and action.description and action.category
         assert not action.needs_sudo
 
@@ -772,3 +774,33 @@ def test_close_ends_the_session(fake_switch: FakeSwitch) -> None:
     with pytest.raises(DeviceConnectionLost):
         Run(ios, "show version")
     ios.close()  # twice is harmless
+
+
+def _backup(host: str, output: str, state: str = "succeeded") -> ReportRun:
+    return ReportRun(host, "cisco.running_config", "show running-config", state, 0, None, output)
+
+
+def test_the_report_shows_each_switchs_change_between_its_first_and_last_backup() -> None:
+    from supportstation_cisco_ios import supportstation_report_sections
+
+    before = "Building configuration...\n!\nvlan 10\n name USERS\n!\nend\n"
+    after = "Building configuration...\n!\nvlan 10\n name USERS\n!\nvlan 140\n name CAMERAS\n!\nend\n"
+    runs = (
+        _backup("sw-coeur", before),
+        _backup("sw-coeur", "% Connection lost", state="connection_lost"),  # a failed backup is no backup
+        _backup("sw-coeur", after),
+        _backup("sw-atelier", before),  # backed up once: nothing to compare
+        _backup("sw-etage", before),
+        _backup("sw-etage", before.replace("Building configuration...", "! Last configuration change at 10:00")),
+    )
+    sections = supportstation_report_sections(ReportContext("fr", "INC-1", runs))
+    assert [section.title for section in sections] == [
+        "Modifications de la configuration de sw-coeur",
+        "Modifications de la configuration de sw-etage",
+    ]
+    changed, unchanged = sections
+    assert changed.code_kind == "diff" and "+vlan 140\n+ name CAMERAS\n" in changed.code
+    assert "sw-coeur (avant)" in changed.code and "(2 sauvegardes)" in changed.text
+    assert unchanged.code == "" and "la même" in unchanged.text
+    english = supportstation_report_sections(ReportContext("en", "INC-1", runs[:3]))
+    assert english[0].title == "Configuration changes on sw-coeur"

@@ -37,6 +37,7 @@ EXPECTED_IDS = {
     "linux.journal_errors",
     "linux.network_addresses",
     "linux.listening_ports",
+    "linux.pending_updates",
 }
 
 
@@ -128,7 +129,13 @@ def test_a_missing_tool_becomes_a_note_not_an_error(tmp_path: Path) -> None:
     for name in ("cat", "id", "getconf"):
         if found := shutil.which(name):
             (bin_folder / name).symlink_to(found)
-    for action_id in ("linux.disk_usage", "linux.journal_errors", "linux.network_addresses", "linux.listening_ports"):
+    for action_id in (
+        "linux.disk_usage",
+        "linux.journal_errors",
+        "linux.network_addresses",
+        "linux.listening_ports",
+        "linux.pending_updates",  # none of apt, dnf, yum, zypper, apk
+    ):
         action = ACTIONS[action_id]
         result = subprocess.run(
             ["/bin/sh", "-c", action.command_for("sh")], capture_output=True, text=True, env={"PATH": str(bin_folder)}
@@ -158,7 +165,13 @@ def test_empty_output_gives_a_table_or_a_parse_error(action_id: str, output: str
         table = parser(output)
     except ParseError as error:
         assert str(error)
-        assert action_id in ("linux.uptime", "linux.disk_usage", "linux.memory", "linux.network_addresses")
+        assert action_id in (
+            "linux.uptime",
+            "linux.disk_usage",
+            "linux.memory",
+            "linux.network_addresses",
+            "linux.pending_updates",  # its command always says which package manager it found
+        )
     else:
         assert table.rows == () and table.notes, "an empty table says why it is empty"
 
@@ -325,6 +338,238 @@ def test_listening_ports_with_ipv6_zones_and_process_names() -> None:
 def test_listening_ports_from_an_old_ss_without_netid() -> None:
     table = parsers.parse_listening_ports(sample("listening_ports.no_netid.txt"))
     assert table.rows == (("", "*", "22", ""), ("", "::", "22", ""), ("", "127.0.0.1", "25", ""))
+
+
+# -- linux.pending_updates -----------------------------------------------------------------------------------------
+
+
+def test_pending_updates_runs_here_with_apt_offline_and_unprivileged() -> None:
+    """This machine is Debian: apt lists what the last `apt update` left, with no network and no root."""
+    if not shutil.which("apt") or not Path("/var/lib/dpkg").is_dir():
+        pytest.skip("apt is not this machine's package manager")
+    action = ACTIONS["linux.pending_updates"]
+    result = run_locally(action)
+    assert result.returncode == 0, result.stderr
+    assert "stable CLI" not in result.stderr  # apt's warning is dropped, not shown to the engineer
+    assert f"{parsers.MARKER}manager apt\n" in result.stdout
+    assert f"{parsers.MARKER}status 0\n" in result.stdout
+    table = action.parse(result.stdout)
+    assert table is not None and table.columns == parsers.UPDATE_COLUMNS
+    assert parsers.AS_OF_NOTES["apt"] in table.notes
+    assert table.notes[0] == parsers.NO_UPDATE_NOTE or table.notes[0].startswith("Pending updates: ")
+    # As many rows as apt lists packages.
+    listed = subprocess.run(
+        ["apt", "list", "--upgradable"], capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}
+    )
+    assert len(table.rows) == sum(1 for line in listed.stdout.splitlines() if "[upgradable from: " in line)
+    assert all(row[5] in (parsers.YES, parsers.NO) for row in table.rows)
+
+
+def test_pending_updates_markers_are_the_ones_the_parser_reads() -> None:
+    command = ACTIONS["linux.pending_updates"].command_for("sh")
+    for name in (
+        parsers.MANAGER,
+        parsers.STATUS,
+        parsers.REFRESHED,
+        parsers.SECURITY_SECTION,
+        parsers.INSTALLED_SECTION,
+        parsers.NO_TOOL,
+    ):
+        assert f"{parsers.MARKER}{name}" in command
+    for manager in parsers.MANAGERS:
+        assert manager in command
+    # Nothing refreshes the lists or needs root: -C (dnf, yum), --no-refresh (zypper), --no-network (apk).
+    assert "apt update" not in command and "apt-get update" not in command and "sudo" not in command
+    assert "-q -C check-update" in command and "--no-refresh list-updates" in command and "--no-network" in command
+
+
+def test_pending_updates_runs_each_manager_through_sh(tmp_path: Path) -> None:
+    """The command on hosts with dnf, zypper or apk instead of apt: stand-ins on the PATH print what the real tools
+    print and exit as they do (dnf with 100 when updates are pending), and the run still ends with 0."""
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    for name in ("ls", "head", "date", "awk", "grep"):
+        if found := shutil.which(name):
+            (bin_folder / name).symlink_to(found)
+    (tmp_path / "all.txt").write_text(
+        "\nkernel.x86_64   5.14.0-503.15.1.el9_5   baseos\ntzdata.noarch   2024b-2.el9   baseos\n"
+    )
+    (tmp_path / "security.txt").write_text("\nkernel.x86_64   5.14.0-503.15.1.el9_5   baseos\n")
+
+    def stand_in(name: str, script: str) -> None:
+        (bin_folder / name).write_text(f"#!/bin/sh\n{script}\n")
+        (bin_folder / name).chmod(0o755)
+
+    def run() -> str:
+        command = ACTIONS["linux.pending_updates"].command_for("sh")
+        result = subprocess.run(
+            ["/bin/sh", "-c", command], capture_output=True, text=True, env={"PATH": str(bin_folder)}
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    stand_in("dnf", f'case "$*" in *--security*) read_from={tmp_path}/security.txt;; *) read_from={tmp_path}/all.txt;; '
+                    'esac\nwhile IFS= read -r line; do echo "$line"; done < "$read_from"; exit 100')  # fmt: skip
+    stand_in("rpm", f'echo "$@" > {tmp_path}/rpm.args; echo "kernel.x86_64 0:5.14.0-503.11.1.el9_5"')
+    table = parsers.parse_pending_updates(run())
+    assert table.rows == (
+        ("kernel", "x86_64", "5.14.0-503.11.1.el9_5", "5.14.0-503.15.1.el9_5", "baseos", "Yes"),
+        ("tzdata", "noarch", "", "2024b-2.el9", "baseos", "No"),
+    )
+    # rpm is asked for the installed version of the updated packages only.
+    assert (tmp_path / "rpm.args").read_text().split()[-2:] == ["kernel.x86_64", "tzdata.noarch"]
+
+    (bin_folder / "dnf").unlink()
+    stand_in("zypper", 'case "$*" in *list-updates*) echo "No updates found.";; esac')
+    output = run()
+    assert f"{parsers.MARKER}manager zypper\n" in output
+    assert parsers.parse_pending_updates(output).notes[0] == parsers.NO_UPDATE_NOTE
+
+    (bin_folder / "zypper").unlink()
+    stand_in("apk", "echo 'musl-1.2.5-r1 x86_64 {musl} (MIT) [upgradable from: musl-1.2.5-r0]'")
+    table = parsers.parse_pending_updates(run())
+    assert table.rows == (("musl", "x86_64", "1.2.5-r0", "1.2.5-r1", "", ""),)
+
+
+def test_pending_updates_from_apt_on_ubuntu_with_security_first() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.apt_ubuntu.txt"))
+    assert table.columns == ("Package", "Architecture", "Installed", "Available", "Repository", "Security")
+    assert table.rows == (
+        ("libc-bin", "amd64", "2.35-0ubuntu3.7", "2.35-0ubuntu3.8", "jammy-updates, jammy-security", "Yes"),
+        ("libc6", "amd64", "2.35-0ubuntu3.7", "2.35-0ubuntu3.8", "jammy-updates, jammy-security", "Yes"),
+        ("libc6", "i386", "2.35-0ubuntu3.7", "2.35-0ubuntu3.8", "jammy-updates, jammy-security", "Yes"),
+        # Ubuntu Pro's ESM repository is a security one too.
+        (
+            "libpython3.10-minimal",
+            "amd64",
+            "3.10.12-1~22.04.6",
+            "3.10.12-1~22.04.7+esm1",
+            "jammy-infra-security",
+            "Yes",
+        ),
+        ("linux-generic", "amd64", "5.15.0.125.123", "5.15.0.126.124", "jammy-updates, jammy-security", "Yes"),
+        ("google-chrome-stable", "amd64", "130.0.6723.116-1", "131.0.6778.85-1", "stable", "No"),
+        ("openssh-client", "amd64", "1:8.9p1-3ubuntu0.10", "1:8.9p1-3ubuntu0.11", "jammy-updates", "No"),
+        ("python3-update-manager", "all", "1:22.04.20", "1:22.04.21", "jammy-updates", "No"),
+    )
+    assert table.notes == (
+        "Pending updates: 8; security updates: 5.",
+        parsers.AS_OF_NOTES["apt"],
+        "Package lists last refreshed on 2024-11-22 08:50 UTC, less than a day before this check.",
+    )
+
+
+def test_no_pending_update_from_old_apt_lists() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.apt_none.txt"))
+    assert table.rows == ()
+    assert table.notes == (
+        parsers.NO_UPDATE_NOTE,
+        parsers.AS_OF_NOTES["apt"],
+        "Package lists last refreshed on 2024-11-02 10:00 UTC, 20 days before this check.",
+        parsers.STALE_NOTE,
+    )
+
+
+def test_pending_updates_from_dnf_with_advisories_wrapped_names_and_obsoletes() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.dnf.txt"))
+    assert table.rows == (
+        ("firefox", "x86_64", "128.4.0-1.el9_4", "128.5.0-1.el9_5", "appstream", "Yes"),
+        # Two kernels installed side by side: the newest one installed is shown.
+        ("kernel", "x86_64", "5.14.0-503.11.1.el9_5", "5.14.0-503.15.1.el9_5", "baseos", "Yes"),
+        ("kernel-core", "x86_64", "5.14.0-503.11.1.el9_5", "5.14.0-503.15.1.el9_5", "baseos", "Yes"),
+        ("python3.11-libs", "x86_64", "3.11.9-7.el9_5", "3.11.9-7.el9_5.1", "appstream", "Yes"),
+        ("NetworkManager", "x86_64", "1:1.46.0-21.el9_4", "1:1.48.10-2.el9_5", "baseos", "No"),
+        ("NetworkManager-libnm", "x86_64", "1:1.46.0-21.el9_4", "1:1.48.10-2.el9_5", "baseos", "No"),
+        # The name was too long for its column: dnf put the version and repository on the next line.
+        ("subscription-manager-rhsm-certificates", "noarch", "20220623-1.el9", "20220623-2.el9", "baseos", "No"),
+        ("tzdata", "noarch", "2024a-1.el9", "2024b-2.el9", "baseos", "No"),
+    )
+    assert "grub2-tools" not in {row[0] for row in table.rows}  # "Obsoleting Packages" repeats updates
+    assert table.notes[:2] == ("Pending updates: 8; security updates: 4.", parsers.ADVISORIES_NOTE)
+    assert parsers.AS_OF_NOTES["dnf"] in table.notes
+
+
+def test_dnf_exit_code_100_is_no_failure_but_others_are() -> None:
+    none = parsers.parse_pending_updates(sample("pending_updates.dnf_none.txt"))
+    assert none.rows == () and none.notes[0] == parsers.NO_UPDATE_NOTE and parsers.STALE_NOTE in none.notes
+    # No system cache yet: dnf -C exits with 1 and says so on its error output.
+    with pytest.raises(ParseError, match=r"exit code 1.*makecache"):
+        parsers.parse_pending_updates("#supportstation:manager dnf\n\n#supportstation:status 1\n")
+    with pytest.raises(ParseError, match="no line of its output lists one"):
+        parsers.parse_pending_updates(
+            "#supportstation:manager dnf\nSomething else entirely\n#supportstation:status 100\n"
+        )
+    with pytest.raises(ParseError, match="exit code"):  # cut short before its status
+        parsers.parse_pending_updates("#supportstation:manager dnf\nkernel.x86_64 5.14.0-503.15.1.el9_5 baseos\n")
+
+
+def test_pending_updates_from_yum_without_advisories() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.yum_no_advisories.txt"))
+    assert table.rows == (
+        ("bind-export-libs", "x86_64", "32:9.11.4-26.P2.el7_9.15", "32:9.11.4-26.P2.el7_9.16", "updates", "No"),
+        ("openssl-libs", "x86_64", "1:1.0.2k-25.el7_9", "1:1.0.2k-26.el7_9", "updates", "No"),
+    )
+    assert table.notes[:2] == ("Pending updates: 2; security updates: 0.", parsers.ADVISORIES_NOTE)
+    assert parsers.AS_OF_NOTES["yum"] in table.notes
+
+
+def test_pending_updates_from_zypper_with_its_patch_count() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.zypper.txt"))
+    assert table.rows == (
+        ("apache2", "x86_64", "2.4.58-150600.5.23.1", "2.4.58-150600.5.29.1",
+         "SLE-Module-Server-Applications15-SP6-Updates", ""),
+        ("glibc", "x86_64", "2.38-150600.14.8.2", "2.38-150600.14.14.2", "SLE-Module-Basesystem15-SP6-Updates", ""),
+        ("libopenssl3", "x86_64", "3.1.4-150600.5.15.1", "3.1.4-150600.5.18.1",
+         "SLE-Module-Basesystem15-SP6-Updates", ""),
+    )  # fmt: skip
+    assert table.notes[:3] == (
+        "Pending updates: 3.",
+        "zypper counts 5 needed patches, 2 of them security patches.",
+        parsers.ZYPPER_SECURITY_NOTE,
+    )
+    none = parsers.parse_pending_updates(sample("pending_updates.zypper_none.txt"))
+    assert none.rows == () and none.notes[:2] == (parsers.NO_UPDATE_NOTE, parsers.AS_OF_NOTES["zypper"])
+
+
+def test_pending_updates_from_apk() -> None:
+    table = parsers.parse_pending_updates(sample("pending_updates.apk.txt"))
+    assert table.rows == (
+        ("busybox", "x86_64", "1.36.1-r28", "1.36.1-r29", "", ""),
+        ("busybox-binsh", "x86_64", "1.36.1-r28", "1.36.1-r29", "", ""),
+        ("libcrypto3", "x86_64", "3.3.2-r0", "3.3.2-r1", "", ""),
+        ("py3-setuptools", "noarch", "70.1.1-r0", "70.3.0-r0", "", ""),
+    )
+    assert table.notes[:2] == ("Pending updates: 4.", parsers.APK_SECURITY_NOTE)
+
+
+def test_pending_updates_without_a_package_manager() -> None:
+    table = parsers.parse_pending_updates("#supportstation:missing\n")
+    assert table.rows == () and table.notes == (parsers.NO_MANAGER_NOTE,)
+
+
+@pytest.mark.parametrize("refreshed", ["", " 1732351200", "never 1732351200", "1732351200"])
+def test_pending_updates_without_a_readable_refresh_time(refreshed: str) -> None:
+    """No list folder found, or a date without -r (the marker then lacks the lists' time): no date, no error."""
+    output = (
+        f"#supportstation:manager apt\n#supportstation:refreshed {refreshed}\nListing...\n#supportstation:status 0\n"
+    )
+    table = parsers.parse_pending_updates(output)
+    assert table.notes == (parsers.NO_UPDATE_NOTE, parsers.AS_OF_NOTES["apt"])
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("Listing...\nbash/stable 5.2 amd64 [upgradable from: 5.1]\n", "which package manager"),
+        ("#supportstation:manager pacman\n#supportstation:status 0\n", "which package manager"),
+        ("#supportstation:manager apt\nListing...\nbash is upgradable\n#supportstation:status 0\n", "apt list output"),
+        ("#supportstation:manager apt\n#supportstation:status 100\n", "apt list failed with exit code 100"),
+        ("#supportstation:manager zypper\n#supportstation:status 7\n", "zypper list-updates failed"),
+    ],
+)
+def test_pending_updates_refuses_what_it_cannot_read(output: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parsers.parse_pending_updates(output)
 
 
 if __name__ == "__main__":

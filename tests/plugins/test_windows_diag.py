@@ -47,6 +47,8 @@ EXPECTED_IDS = {
     "windows.pending_reboot",
     "windows.last_updates",
     "windows.network_config",
+    "windows.local_administrators",
+    "windows.failed_scheduled_tasks",
 }
 PARIS = timezone(timedelta(hours=1))  # the samples' hosts are in France, in winter
 
@@ -74,6 +76,7 @@ def test_found_through_entry_point() -> None:
     assert plugin.version == "0.1.0"
     assert {action.id for action in registry.all_actions()} >= EXPECTED_IDS
     assert registry.find_action("windows.disk_space") is ACTIONS["windows.disk_space"]
+    assert windows_diag.FACTS in registry.fact_collectors()
 
 
 def test_every_action_is_for_windows_powershell_only() -> None:
@@ -86,11 +89,14 @@ def test_every_action_is_for_windows_powershell_only() -> None:
         assert action.parser is not None
 
 
-@pytest.mark.parametrize("action_id", sorted(EXPECTED_IDS))
+# The longest value of every parameter, so that no argument can push the line past cmd.exe's limit.
+LONGEST = {"hours": 720, "include_microsoft": False}
+
+
+@pytest.mark.parametrize("action_id", [*sorted(EXPECTED_IDS), "windows.facts"])
 def test_each_script_fits_on_one_command_line_and_ends_in_json(action_id: str) -> None:
-    action = ACTIONS[action_id]
-    # The longest value of every parameter, so that no argument can push the line past cmd.exe's limit.
-    longest = {"hours": 720} if action.parameters else {}
+    action = ACTIONS.get(action_id) or windows_diag.FACTS.action
+    longest = {parameter.name: LONGEST[parameter.name] for parameter in action.parameters}
     script = action.command_for("powershell", longest)
     line = encoded_command(script)  # raises ScriptTooLong past 8191 characters
     assert decoded_script(line).endswith(script)
@@ -227,7 +233,13 @@ def test_empty_output_gives_an_explained_table_or_a_parse_error(action_id: str, 
         table = parser(output)
     except ParseError as error:
         assert str(error)
-        assert action_id in ("windows.uptime", "windows.pending_reboot")  # these always print one object
+        # These always print one object.
+        assert action_id in (
+            "windows.uptime",
+            "windows.pending_reboot",
+            "windows.local_administrators",
+            "windows.failed_scheduled_tasks",
+        )
     else:
         assert table.rows == () and table.notes, "an empty table says why it is empty"
 
@@ -257,7 +269,10 @@ def test_unexpected_output_raises_parse_error_only(action_id: str, output: str) 
 
 
 def every_sample() -> list[str]:
-    return sorted(path.name for path in DATA.iterdir() if path.suffix in (".json", ".txt"))
+    """The actions' samples (the fact collector's, facts.*, are read by its own tests)."""
+    return sorted(
+        path.name for path in DATA.iterdir() if path.suffix in (".json", ".txt") and not path.name.startswith("facts.")
+    )
 
 
 def action_of(name: str) -> str:
@@ -270,6 +285,8 @@ def action_of(name: str) -> str:
         "last_updates": "windows.last_updates",
         "network_config": "windows.network_config",
         "uptime": "windows.uptime",
+        "local_admins": "windows.local_administrators",
+        "failed_tasks": "windows.failed_scheduled_tasks",
     }[prefix]
 
 
@@ -506,3 +523,247 @@ def test_uptime_without_the_hosts_clock_uses_this_one() -> None:
     table = parsers.parse_uptime(output, now=datetime(2024, 12, 23, 9, 40, tzinfo=UTC))
     assert table.rows[0][3:] == ("2024-11-20 05:28:00 UTC", "33 d 04:12")
     assert table.notes == (parsers.LONG_UPTIME_NOTE,)
+
+
+# -- windows.local_administrators ----------------------------------------------------------------------------------
+
+
+def test_local_administrators_are_found_by_sid_not_by_name() -> None:
+    script = ACTIONS["windows.local_administrators"].command_for("powershell")
+    assert "'S-1-5-32-544'" in script and "Get-LocalGroupMember -SID $sid" in script
+    assert "Administrators" not in script.replace("# ", "")  # no group name, which a French Windows translates
+    # The fallback, when the cmdlet fails, reads the group through ADSI under the name its SID translates to.
+    assert "catch {" in script and "[ADSI]" in script and "Translate([Security.Principal.NTAccount])" in script
+
+
+def test_local_administrators_of_a_french_domain_member() -> None:
+    table = parse("windows.local_administrators", "local_admins.array.fr.ps51.json")
+    assert table.columns == ("Name", "Type", "Source", "Enabled", "SID")
+    domain = "S-1-5-21-1004336348-1177238915-682003330"
+    machine = "S-1-5-21-3914832706-1483426103-2291427583"
+    assert table.rows == (
+        ("CABINET\\adm-jdupont", "User", "Active Directory", "", f"{domain}-1108"),
+        ("CABINET\\Admins du domaine", "Group", "Active Directory", "", f"{domain}-512"),
+        ("PC-COMPTA02\\Administrateur", "User", "Local", "No", f"{machine}-500"),
+        ("PC-COMPTA02\\support-local", "User", "Local", "Yes", f"{machine}-1001"),
+    )
+    assert table.notes == (parsers.DIRECTORY_ENABLED_NOTE,)
+
+
+def test_local_administrators_through_adsi_after_an_orphaned_sid() -> None:
+    """Get-LocalGroupMember fails on a deleted domain account's SID: the ADSI paths give names and sources."""
+    table = parse("windows.local_administrators", "local_admins.adsi_orphaned_sid.fr.ps51.json")
+    domain = "S-1-5-21-1004336348-1177238915-682003330"
+    assert table.rows == (
+        ("AUTORITE NT\\INTERACTIF", "Group", "Built-in (Windows)", "", "S-1-5-4"),
+        ("CABINET\\Admins du domaine", "Group", "Active Directory", "", f"{domain}-512"),
+        ("PC-COMPTA03\\Administrateur", "User", "Local", "No", "S-1-5-21-3914832706-1483426103-2291427583-500"),
+        (f"{domain}-1107", "Unknown", "Unknown", "", f"{domain}-1107"),
+    )
+    assert table.notes == (
+        parsers.ADSI_NOTE,
+        "Get-LocalGroupMember's error: Impossible de comparer deux éléments du tableau.",
+        parsers.ORPHANED_NOTE,
+        parsers.DIRECTORY_ENABLED_NOTE,
+    )
+
+
+def test_local_administrators_of_an_entra_joined_laptop() -> None:
+    table = parse("windows.local_administrators", "local_admins.array.entra.en.ps7.json")
+    entra = "Microsoft Entra ID (Azure AD)"
+    assert [row[:4] for row in table.rows] == [
+        ("AzureAD\\MarieMartin", "User", entra, ""),
+        ("LAPTOP-7QK2M\\Administrator", "User", "Local", "No"),
+        # The Global Administrator and device administrator roles: SIDs Windows cannot name, and not orphans.
+        ("S-1-12-1-2361728129-1187476598-1939453356-2612340331", "Unknown", entra, ""),
+        ("S-1-12-1-3504532380-1096521547-2779004325-3407656312", "Unknown", entra, ""),
+    ]
+    assert table.notes == (parsers.ENTRA_SID_NOTE, parsers.DIRECTORY_ENABLED_NOTE)
+
+
+def test_local_administrators_empty_and_in_other_shapes() -> None:
+    empty = parse("windows.local_administrators", "local_admins.empty.ps7.json")
+    assert empty.rows == () and empty.notes == (parsers.NO_MEMBER_NOTE,)
+    # One member written bare; PrincipalSource as the enum's number (2, ActiveDirectory) and a Microsoft account.
+    one = parsers.parse_local_administrators(
+        '{"Method":"Get-LocalGroupMember","Members":{"Name":"PC\\\\jean","SID":"S-1-5-21-1-2-3-1001",'
+        '"Class":"User","Source":"MicrosoftAccount","Enabled":true}}'
+    )
+    assert one.rows == (("PC\\jean", "User", "Microsoft account", "Yes", "S-1-5-21-1-2-3-1001"),)
+    number = parsers.parse_local_administrators(
+        '[{"Method":"Get-LocalGroupMember","Members":[{"Name":"D\\\\g","SID":"S-1-5-21-9-9-9-512","Source":2}]}]'
+    )
+    assert number.rows == (("D\\g", "Unknown", "Active Directory", "", "S-1-5-21-9-9-9-512"),)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("WinNT://CABINET/PC-01/Administrateur", ("PC-01\\Administrateur", "Local")),
+        ("WinNT://WORKGROUP/PC-01/admin", ("PC-01\\admin", "Local")),
+        ("WinNT://CABINET/Admins du domaine", ("CABINET\\Admins du domaine", "Active Directory")),
+        ("WinNT://MicrosoftAccount/jean@outlook.fr", ("MicrosoftAccount\\jean@outlook.fr", "Microsoft account")),
+        ("WinNT://AzureAD/MarieMartin", ("AzureAD\\MarieMartin", "Microsoft Entra ID (Azure AD)")),
+        ("WinNT://S-1-5-21-1-2-3-1107", ("S-1-5-21-1-2-3-1107", "")),
+    ],
+)
+def test_adsi_paths_give_the_name_and_the_source(path: str, expected: tuple[str, str]) -> None:
+    assert parsers._member_from_path(path) == expected
+
+
+@pytest.mark.parametrize("output", ["[]", '{"Method":"ADSI"}', '{"Members":[1, 2]}', '[{"Members":[]},{"Members":[]}]'])
+def test_local_administrators_refuse_other_objects(output: str) -> None:
+    with pytest.raises(ParseError):
+        parsers.parse_local_administrators(output)
+
+
+# -- windows.failed_scheduled_tasks --------------------------------------------------------------------------------
+
+
+def test_failed_tasks_leave_windows_own_out_unless_asked() -> None:
+    action = ACTIONS["windows.failed_scheduled_tasks"]
+    assert "$all = 'false' -eq 'true'" in action.command_for("powershell")
+    assert "$all = 'true' -eq 'true'" in action.command_for("powershell", {"include_microsoft": "yes"})
+    assert "-notlike '\\Microsoft\\*'" in action.command_for("powershell")
+    with pytest.raises(ParameterError):
+        action.command_for("powershell", {"include_microsoft": "'; Remove-Item C:\\"})
+
+
+def test_failed_tasks_of_a_french_server() -> None:
+    table = parse("windows.failed_scheduled_tasks", "failed_tasks.array.fr.ps51.json")
+    assert table.columns == ("Task", "Last run", "Last result", "Next run", "Run as")
+    # Left out: a task that has not run yet (0x41303), one running now (0x41301), a disabled one.
+    assert table.rows == (
+        (
+            "\\Cabinet\\Rapport hebdomadaire",
+            "2024-11-18 06:00:00 UTC",
+            "0x8004131F (an instance of this task was already running)",
+            "2024-11-25 06:00:00 UTC",
+            "CABINET\\svc-rapports",
+        ),
+        (
+            "\\Cabinet\\Sauvegarde nocturne NAS",
+            "2024-11-23 01:00:00 UTC",  # 5.1 gives the instant only
+            "0x80070005 (access is denied)",
+            "2024-11-24 01:00:00 UTC",
+            "CABINET\\svc-sauvegarde",
+        ),
+        (
+            "\\Export compta vers l'expert",
+            "2024-11-22 18:30:00 UTC",
+            "0x1 (incorrect function, or the program exited with code 1)",
+            "2024-11-29 18:30:00 UTC",
+            "PC-COMPTA02\\support-local",
+        ),
+    )
+    assert table.notes == (parsers.MICROSOFT_LEFT_OUT_NOTE,)
+
+
+def test_failed_tasks_with_windows_own_from_powershell_7() -> None:
+    table = parse("windows.failed_scheduled_tasks", "failed_tasks.array.en.ps7.json")
+    assert table.rows == (
+        (
+            "\\Backup to OneDrive",
+            "2024-11-23 12:00:00",
+            "0xC000013A (the program was ended by Ctrl+C or closed)",
+            "2024-11-23 18:00:00",
+            "LAPTOP-7QK2M\\marie",
+        ),
+        # A result without a common meaning is shown in hex, for the engineer to look up.
+        ("\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan", "2024-11-23 03:12:44", "0x8007045B",
+         "2024-11-24 03:12:44", "SYSTEM"),
+    )  # fmt: skip
+    assert table.notes == ()
+
+
+def test_no_failed_task() -> None:
+    table = parse("windows.failed_scheduled_tasks", "failed_tasks.none.ps51.json")
+    assert table.rows == () and table.notes == (parsers.NO_FAILED_TASK_NOTE, parsers.MICROSOFT_LEFT_OUT_NOTE)
+    # Everything in a state that is no failure, written as one bare task, from the COM interface's signed numbers.
+    states = [0x41300, 0x41301, 0x41302, 0x41303, 0x41304, 0x41305, 0x41307, 0x41308, 0x41325, 0]
+    for code in states:
+        task = {"Path": "\\", "Name": "t", "Enabled": True, "LastTaskResult": code}
+        table = parsers.parse_failed_scheduled_tasks(json.dumps({"Microsoft": True, "Tasks": task}))
+        assert table.rows == () and table.notes == (parsers.NO_FAILED_TASK_NOTE,), hex(code)
+
+
+def test_failed_task_results_in_every_form() -> None:
+    signed = {"Path": "\\", "Name": "Signed", "Enabled": True, "LastTaskResult": -2147024894, "GroupId": "Users"}
+    string = {"Path": "\\", "Name": "Text", "Enabled": True, "LastTaskResult": "2147946720", "UserId": "SYSTEM"}
+    unread = {"Path": "\\", "Name": "Unread", "Enabled": True, "LastTaskResult": None}
+    wrapped = {"value": [signed, string, unread], "Count": 3}
+    table = parsers.parse_failed_scheduled_tasks(json.dumps({"Microsoft": False, "Tasks": wrapped}))
+    assert [row[0] for row in table.rows] == ["\\Signed", "\\Text"]
+    assert table.rows[0][2] == "0x80070002 (the system cannot find the file specified)"
+    assert table.rows[0][4] == "Users"  # a task for a group of users runs as that group
+    assert table.rows[1][2].startswith("0x800710E0 (the operator or administrator has refused the request")
+    with pytest.raises(ParseError):
+        parsers.parse_failed_scheduled_tasks('{"Microsoft": false, "Tasks": [{"LastTaskResult": "many"}]}')
+    with pytest.raises(ParseError):
+        parsers.parse_failed_scheduled_tasks('[{"Name": "t"}]')
+
+
+# -- windows.facts -------------------------------------------------------------------------------------------------
+
+
+def test_facts_collector_for_windows_powershell() -> None:
+    collector = windows_diag.FACTS
+    assert collector.id == "windows.facts" and collector.os_families == ("windows",)
+    assert set(collector.commands) == {"powershell"}
+    script = collector.action.command_for("powershell")
+    for source in ("Win32_ComputerSystem", "Win32_BIOS", "Win32_OperatingSystem"):
+        assert source in script
+
+
+def test_facts_of_a_french_workstation() -> None:
+    facts = windows_diag.FACTS.facts(sample("facts.single_object.fr.ps51.json"))
+    assert facts == {
+        "manufacturer": "Dell Inc.",
+        "model": "OptiPlex 7010",
+        "serial_number": "8XK2L93",
+        "firmware": "1.14.0",
+        "os": "Microsoft Windows 11 Professionnel",
+        "os_version": "10.0.22631.4460 (23H2)",
+        "hostname": "PC-COMPTA02",
+        "architecture": "AMD64",
+        "domain": "cabinet.local",
+        "last_boot": "2024-11-20 06:28:00 +01:00",  # in the host's time, from 5.1's UTC and CurrentTimeZone
+        "uptime": "3 d 04:12",
+    }
+
+
+def test_facts_of_a_virtual_server_in_a_workgroup() -> None:
+    facts = windows_diag.FACTS.facts(sample("facts.single_object.vm.ps7.json"))
+    assert facts["model"] == "VMware7,1"
+    assert facts["serial_number"] == "VMware-56 4d 2b 7e 1c 3a 9f 0e-8b 21 6d 44 a0 5f 13 c2"
+    assert facts["os_version"] == "10.0.20348.2849 (21H2)"
+    assert facts["workgroup"] == "WORKGROUP" and "domain" not in facts
+    assert facts["uptime"] == "3 d 04:11"
+
+
+def test_facts_leave_out_what_nobody_filled_in() -> None:
+    output = json.dumps(
+        {
+            "Manufacturer": "To Be Filled By O.E.M.",
+            "Model": "System Product Name",
+            "SerialNumber": "Default string",
+            "BIOSVersion": "P2.10",
+            "Caption": "Microsoft Windows 10 Famille",
+            "Version": "10.0.19045",
+            "UBR": None,
+            "DisplayVersion": None,
+            "Hostname": "PC-MAISON",
+        }
+    )
+    assert windows_diag.FACTS.facts(output) == {
+        "firmware": "P2.10",
+        "os": "Microsoft Windows 10 Famille",
+        "os_version": "10.0.19045",
+        "hostname": "PC-MAISON",
+    }
+
+
+@pytest.mark.parametrize("output", ["", "[]", '{"Manufacturer": "Dell Inc."}', "Get-CimInstance : Accès refusé"])
+def test_facts_refuse_what_is_no_windows_facts(output: str) -> None:
+    with pytest.raises(ParseError):
+        windows_diag.FACTS.facts(output)

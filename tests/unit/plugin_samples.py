@@ -16,7 +16,7 @@ GATE = f"{PREFIX}gate"
 HEADER = f"""\
 from pathlib import Path
 
-from supportstation.plugin_api import Action, Transport, hookimpl
+from supportstation.plugin_api import Action, FactCollector, Panel, ReportSection, Transport, hookimpl
 from {GATE} import RELEASE
 
 SUPPORTSTATION_API = 1
@@ -53,6 +53,7 @@ def supportstation_procedures():
     "hangs": "@hookimpl\ndef supportstation_actions():\n    RELEASE.wait()\n    return [make('hangs.one')]\n",
     "hangs_at_import": "RELEASE.wait()\n",
     "future_api": "SUPPORTSTATION_API = 2\n",
+    "text_api": "SUPPORTSTATION_API = '1'\n",
     "late_failure": """
 @hookimpl
 def supportstation_actions():
@@ -73,6 +74,31 @@ def supportstation_transports():
 @hookimpl
 def supportstation_actions():
     return [make("rival.unspoken", "nobodyspeaks"), make("rival.ok", "rivalcli")]
+""",
+    "extras": """
+def facts(output):
+    return {"model": output.strip(), "empty": "", "number": 42}
+
+
+@hookimpl
+def supportstation_fact_collectors():
+    return [FactCollector("extras.facts", "Facts", {"sh": "echo X"}, ("linux",), facts),
+            FactCollector("good.one", "Clash", {"sh": "true"}, ("linux",), facts), "not a collector"]
+
+
+@hookimpl
+def supportstation_panels():
+    return [Panel("extras.panel", "Panel", "ssmgr_extras:build", ("linux",)), Panel("extras.panel", "Again", "a:b")]
+
+
+@hookimpl
+def supportstation_report_sections(context):
+    return [ReportSection(f"{len(context.runs)} runs for {context.ticket_reference}", text=context.language)]
+""",
+    "bad_sections": """
+@hookimpl
+def supportstation_report_sections(context):
+    return ["not a section"]
 """,
 }
 

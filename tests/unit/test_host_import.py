@@ -419,7 +419,7 @@ def test_addresses_are_host_names_or_ip_addresses(address: str, problem: str | N
 
 def test_a_draft_names_every_problem_by_field() -> None:
     draft = normalized(HostDraft(name=" ", address="root@x", client="", port=70000, os_family="amiga",
-                                 transport="telnet", tags=("a,b",), proxy_jump="bad host:x"))  # fmt: skip
+                                 transport="tel net!", tags=("a,b",), proxy_jump="bad host:x"))  # fmt: skip
     fields = {problem.field for problem in draft_problems(draft)}
     assert fields == {"name", "address", "client", "port", "os_family", "transport", "tags", "proxy_jump"}
     clean = normalized(HostDraft(name=" srv ", client=" Mairie  de  X ", port=22, os_family="Debian 12",
@@ -427,6 +427,14 @@ def test_a_draft_names_every_problem_by_field() -> None:
     assert draft_problems(clean) == []
     assert (clean.name, clean.address, clean.client, clean.port) == ("srv", "srv", "Mairie de X", None)
     assert (clean.os_family, clean.transport, clean.tags) == ("linux", "ssh", ("Serveur",))
+
+
+def test_a_device_names_its_plugin_transport() -> None:
+    # A switch names its plugin's transport, loaded or not; "device" alone names none.
+    switch = normalized(HostDraft(name="sw-01", client="Mairie", os_family="network", transport="cisco-ios"))
+    assert draft_problems(switch) == []
+    unnamed = normalized(HostDraft(name="sw-01", client="Mairie", os_family="network", transport="device"))
+    assert [problem.field for problem in draft_problems(unnamed)] == ["transport"]
 
 
 @pytest.mark.parametrize(

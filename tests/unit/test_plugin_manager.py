@@ -19,7 +19,16 @@ from pathlib import Path
 import pytest
 
 from supportstation import cli, paths, plugin_calls, plugin_folders, settings
-from supportstation.plugin_api import Transport, hookimpl, hookspec
+from supportstation.plugin_api import (
+    FactCollector,
+    Panel,
+    ParseError,
+    ReportContext,
+    ReportRun,
+    Transport,
+    hookimpl,
+    hookspec,
+)
 from supportstation.plugins import PluginInfo, PluginRegistry, PluginState
 from tests.conftest import ROOT
 
@@ -72,7 +81,10 @@ def test_the_good_plugin_keeps_working_whatever_the_others_do(samples: Path) -> 
     states = {name: plugin.state for name, plugin in plugins.items()}
     assert states == {
         "a-good": "loaded",
+        "bad-sections": "loaded",  # until a report asks for its sections
+        "extras": "loaded",
         "future-api": "failed",
+        "text-api": "failed",
         "garbage": "failed",
         "hangs": "failed",
         "hangs-at-import": "failed",
@@ -97,6 +109,7 @@ def test_each_failure_says_why_with_its_traceback(samples: Path) -> None:
     assert f"Importing the plugin hung: it had not finished after {LIMIT:g} s" in errors["hangs-at-import"]
     assert "targets plugin API version 2" in errors["future-api"]
     assert plugins["future-api"].api_version == "2"
+    assert "SUPPORTSTATION_API must be a whole number such as 1, not '1'" in errors["text-api"]
     assert "ValueError: no procedures folder" in errors["late-failure"]
 
 
@@ -247,6 +260,46 @@ def test_actions_of_a_disabled_transport_plugin_go_with_it(samples: Path) -> Non
     assert registry.find_action("good.cli") is not None  # its language is still spoken by a-good's transport
 
 
+def test_fact_collectors_panels_and_report_sections_are_collected_each_checked(samples: Path) -> None:
+    registry = loaded()
+    [collector] = registry.fact_collectors()
+    assert collector.id == "extras.facts" and collector.facts(" R650 \n") == {"model": "R650", "number": "42"}
+    assert [panel.id for panel in registry.panels()] == ["extras.panel"]
+    assert registry.panel_owner("extras.panel") == "extras"
+    warnings = by_name(registry)["extras"].warnings
+    assert any("Id good.one is already used by the plugin a-good" in text for text in warnings)
+    assert any("returned str among its collectors" in text for text in warnings)
+    assert any("Panel extras.panel is already contributed by the plugin extras" in text for text in warnings)
+    counts = by_name(registry)["extras"].counts
+    assert (counts.fact_collectors, counts.panels) == (1, 1)
+    # Report sections: asked at each report, with the runs; garbage disables its plugin, not the report.
+    run = ReportRun("srv", "linux.uptime", "cat /proc/uptime", "succeeded", 0, None, "12.5 30.1")
+    sections = registry.report_sections(ReportContext("fr", "INC-1", (run,)))
+    assert [(plugin, section.title, section.text) for plugin, section in sections] == [
+        ("extras", "1 runs for INC-1", "fr")
+    ]
+    assert by_name(registry)["bad-sections"].state is PluginState.FAILED
+    assert "instead of a list of report sections" in by_name(registry)["bad-sections"].error
+    registry.disable("extras", "a test")
+    assert registry.fact_collectors() == [] and registry.panels() == []
+    assert registry.report_sections(ReportContext("fr", "INC-1", ())) == []
+
+
+def test_a_fact_collectors_bug_becomes_a_parse_error() -> None:
+    def broken(output: str) -> dict[str, str]:
+        raise IndexError("list index out of range")
+
+    collector = FactCollector("x.facts", "X", {"sh": "true"}, ("linux",), broken)
+    with pytest.raises(ParseError, match=r"x\.facts failed: IndexError"):
+        collector.facts("")
+    with pytest.raises(ParseError, match="did not return a mapping"):
+        FactCollector("x.facts", "X", {"sh": "true"}, ("linux",), lambda output: ["model"]).facts("")
+    with pytest.raises(ValueError, match="Placeholder"):
+        FactCollector("x.facts", "X", {"sh": "echo ${HOME}"}, ("linux",), broken)
+    with pytest.raises(ValueError, match="module:function"):
+        Panel("x.panel", "X", "no colon here")
+
+
 # -- where plugins come from ------------------------------------------------------------------------------------------
 
 
@@ -373,7 +426,8 @@ def test_plugins_list_table_and_disable_then_enable(
     code, out, _err = run_cli(capsys, broken_user_plugin, "plugins", "list")
     assert code == 0
     header, *lines = out.splitlines()
-    assert header.split() == ["NAME", "VERSION", "ORIGIN", "API", "STATE", "ACTIONS", "PROCEDURES", "TRANSPORTS"]
+    assert header.split() == ["NAME", "VERSION", "ORIGIN", "API", "STATE", "ACTIONS", "PROCEDURES", "TRANSPORTS",
+                              "FACTS", "PANELS"]  # fmt: skip
     assert any(line.startswith("broken-cli") and "failed" in line for line in lines)
     assert any("Could not import the plugin: ImportError: needs libacme" in line for line in lines)
 

@@ -12,7 +12,16 @@ are English; SupportStation translates them when it shows them.
 
 from __future__ import annotations
 
-from supportstation.plugin_api import Action, Parameter, ParameterType, Transport, hookimpl
+from supportstation.plugin_api import (
+    Action,
+    FactCollector,
+    Parameter,
+    ParameterType,
+    ReportContext,
+    ReportSection,
+    Transport,
+    hookimpl,
+)
 from supportstation_cisco_ios import parsers, session
 from supportstation_cisco_ios.config_diff import config_diff
 
@@ -20,7 +29,7 @@ __version__ = "0.1.0"
 SUPPORTSTATION_API = 1
 
 LANGUAGE = "ios"
-OS_FAMILIES = ("ios",)
+OS_FAMILIES = ("network",)  # the inventory's family for switches and routers; the vendor says which
 VENDORS = ("cisco",)
 
 TRANSPORT = Transport(
@@ -117,6 +126,7 @@ RUNNING_CONFIG = Action(
     os_families=OS_FAMILIES,
     vendors=VENDORS,
     timeout=120,
+    attachment="running-config.txt",
 )
 
 SET_VLAN_NAME = Action(
@@ -162,7 +172,53 @@ ACTIONS = (
     SET_ACCESS_VLAN,
 )
 
-__all__ = ["ACTIONS", "TRANSPORT", "config_diff", "supportstation_actions", "supportstation_transports"]
+__all__ = [
+    "ACTIONS",
+    "TRANSPORT",
+    "config_diff",
+    "supportstation_actions",
+    "supportstation_fact_collectors",
+    "supportstation_report_sections",
+    "supportstation_transports",
+]
+
+# The report section's words, in the report's language (the plugin ships no catalogue of its own).
+_WORDS = {
+    "fr": {
+        "title": "Modifications de la configuration de {host}",
+        "changed": "Différence entre la première sauvegarde de la configuration active et la dernière, prises pendant"
+        " l'intervention ({count} sauvegardes). Lignes retirées en rouge (-), ajoutées en vert (+).",
+        "unchanged": "La configuration active est la même dans la première et la dernière sauvegarde prises pendant"
+        " l'intervention ({count} sauvegardes).",
+        "before": "avant",
+        "after": "après",
+    },
+    "en": {
+        "title": "Configuration changes on {host}",
+        "changed": "Difference between the first and the last backup of the running configuration taken during the"
+        " intervention ({count} backups). Removed lines in red (-), added lines in green (+).",
+        "unchanged": "The running configuration is the same in the first and the last backup taken during the"
+        " intervention ({count} backups).",
+        "before": "before",
+        "after": "after",
+    },
+}
+
+
+FACTS = FactCollector(
+    id="cisco.facts",
+    title="Model, serial number and IOS version",
+    commands={LANGUAGE: "show version"},
+    os_families=OS_FAMILIES,
+    vendors=VENDORS,
+    parse=parsers.show_version_facts,
+    timeout=30,
+)
+
+
+@hookimpl
+def supportstation_fact_collectors() -> list[FactCollector]:
+    return [FACTS]
 
 
 @hookimpl
@@ -173,3 +229,21 @@ def supportstation_transports() -> list[Transport]:
 @hookimpl
 def supportstation_actions() -> list[Action]:
     return list(ACTIONS)
+
+
+@hookimpl
+def supportstation_report_sections(context: ReportContext) -> list[ReportSection]:
+    """For each switch backed up twice or more during the intervention, the change between the first and the last
+    running-config: what the customer signs for."""
+    words = _WORDS.get(context.language, _WORDS["en"])
+    backups: dict[str, list[str]] = {}
+    for run in context.runs_of(RUNNING_CONFIG.id):
+        backups.setdefault(run.host, []).append(run.output)
+    sections = []
+    for host, outputs in backups.items():
+        if len(outputs) < 2:
+            continue
+        diff = config_diff(outputs[0], outputs[-1], f"{host} ({words['before']})", f"{host} ({words['after']})")
+        text = (words["changed"] if diff else words["unchanged"]).format(count=len(outputs))
+        sections.append(ReportSection(title=words["title"].format(host=host), text=text, code=diff, code_kind="diff"))
+    return sections

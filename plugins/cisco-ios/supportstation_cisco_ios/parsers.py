@@ -229,3 +229,20 @@ def parse_logging(output: str) -> Table:
     if re.search(r"^\*", output, re.MULTILINE):
         notes.append(UNSYNCHRONISED_NOTE)
     return Table(LOGGING_COLUMNS, tuple(rows), tuple(notes))
+
+
+def show_version_facts(output: str) -> dict[str, str]:
+    """The facts of `show version`: model and serial number (each stack member's), IOS version and image, uptime."""
+    records = _records("show version", output)
+    if not records or not records[0].get("version"):
+        raise _nothing_recognised("show version")
+    record = records[0]
+    return {
+        "hostname": record.get("hostname", ""),
+        "model": ", ".join(model for model in record.get("hardware") or [] if model),
+        "serial_number": ", ".join(_unique(record.get("serial") or [])),
+        "os": "Cisco IOS",
+        "os_version": record.get("version", ""),
+        "firmware": (record.get("running_image") or record.get("software_image", "")).lstrip("/"),
+        "uptime": record.get("uptime", ""),
+    }

@@ -1,4 +1,5 @@
-"""Linux diagnostics for SupportStation: uptime and load, disks, memory, failed units, journal errors, addresses, ports.
+"""Linux diagnostics for SupportStation: uptime and load, disks, memory, failed units, journal errors, addresses, ports,
+pending package updates.
 
 The action ids are stable: procedures and the audit trail refer to them. Every command is plain POSIX sh, runs as an
 unprivileged user, and forces the C locale so that the parsers read the same words and number formats on every
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportstation.plugin_api import Action, Parameter, ParameterType, hookimpl
+from supportstation.plugin_api import Action, FactCollector, Parameter, ParameterType, hookimpl
 from supportstation_linux_diag import parsers
 
 __version__ = "0.1.0"
@@ -128,7 +129,91 @@ LISTENING_PORTS = Action(
     timeout=20,
 )
 
-ACTIONS = (UPTIME, DISK_USAGE, MEMORY, FAILED_UNITS, JOURNAL_ERRORS, NETWORK_ADDRESSES, LISTENING_PORTS)
+
+def _literal(script: str) -> str:
+    """Shell text as an action template without placeholders: its braces doubled, as `str.format` reads them."""
+    return script.replace("{", "{{").replace("}", "}}")
+
+
+# Each branch says which manager it found and how old its package lists are, lists the updates, then gives the
+# listing's exit code as a marker and exits 0: dnf's and yum's exit code 100 ("updates pending") would otherwise make
+# the run a failure. Nothing is downloaded and nothing needs root: apt reads its lists, dnf and yum their system cache
+# (-C lets any user read it), zypper and apk what their last refresh left. For dnf and yum, the security updates are
+# listed again by --security (from the repositories' advisories) and the installed versions read with rpm. apt's
+# warning that its command line is not stable (and the blank lines around it) is dropped from the error output.
+_PENDING_UPDATES_SCRIPT = (
+    r"""refreshed() { newest=$(ls -td "$@" 2>/dev/null | head -n 1)
+  [ -z "$newest" ] || echo "<M>refreshed $(date -r "$newest" +%s 2>/dev/null) $(date +%s)"; }
+if command -v apt >/dev/null 2>&1 && [ -d /var/lib/dpkg ]; then
+  echo '<M>manager apt'; refreshed /var/lib/apt/lists/partial /var/lib/apt/lists
+  { { apt list --upgradable; echo "<M>status $?"; } 2>&1 >&3 3>&- |
+    grep -v -e 'does not have a stable CLI' -e '^ *$' >&2; } 3>&1
+elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then
+  tool=dnf; command -v dnf >/dev/null 2>&1 || tool=yum
+  echo "<M>manager $tool"; refreshed /var/cache/dnf/last_makecache /var/cache/dnf /var/cache/libdnf5 /var/cache/yum
+  list=$($tool -q -C check-update); status=$?
+  printf '%s\n' "$list"; echo "<M>status $status"
+  if [ "$status" = 100 ]; then
+    echo '<M>security'; $tool -q -C check-update --security 2>/dev/null
+    echo '<M>installed'
+    rpm -q --qf '%{NAME}.%{ARCH} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' \
+      $(printf '%s\n' "$list" | awk '/^Obsoleting/ { exit } /^[^ ]/ && $1 ~ /\./ { print $1 }') 2>/dev/null
+  fi
+elif command -v zypper >/dev/null 2>&1; then
+  echo '<M>manager zypper'; refreshed /var/cache/zypp/raw /var/cache/zypp/solv
+  zypper --non-interactive --no-refresh list-updates; echo "<M>status $?"
+  echo '<M>security'; zypper --non-interactive --no-refresh patch-check 2>/dev/null
+elif command -v apk >/dev/null 2>&1; then
+  echo '<M>manager apk'; refreshed /var/cache/apk/APKINDEX.*
+  apk --no-network list --upgradable; echo "<M>status $?"
+else echo '<M>missing'; fi
+exit 0"""
+).replace("<M>", parsers.MARKER)
+
+PENDING_UPDATES = Action(
+    id="linux.pending_updates",
+    title="Pending package updates",
+    description="Updates the package manager (apt, dnf, yum, zypper or apk) would install, security updates first, "
+    "as of its last refresh of the package lists.",
+    category="Updates",
+    commands={"sh": _C_LOCALE + _literal(_PENDING_UPDATES_SCRIPT)},
+    os_families=("linux",),
+    parser=parsers.parse_pending_updates,
+)
+
+ACTIONS = (
+    UPTIME,
+    DISK_USAGE,
+    MEMORY,
+    FAILED_UNITS,
+    JOURNAL_ERRORS,
+    NETWORK_ADDRESSES,
+    LISTENING_PORTS,
+    PENDING_UPDATES,
+)
+
+
+# The serial number in /sys is readable by root only on most distributions: left out for others, not an error.
+FACTS = FactCollector(
+    id="linux.facts",
+    title="System, kernel, model and serial number",
+    commands={
+        "sh": _C_LOCALE
+        + '. /etc/os-release 2>/dev/null; echo "os=${{PRETTY_NAME:-}}"\n'
+        + 'echo "kernel=$(uname -r)"; echo "architecture=$(uname -m)"; echo "hostname=$(uname -n)"\n'
+        + "for name in sys_vendor product_name product_serial; do\n"
+        + '  [ -r "/sys/class/dmi/id/$name" ] && echo "$name=$(cat "/sys/class/dmi/id/$name" 2>/dev/null)"\n'
+        + "done; exit 0"
+    },
+    os_families=("linux",),
+    parse=parsers.parse_facts,
+    timeout=20,
+)
+
+
+@hookimpl
+def supportstation_fact_collectors() -> list[FactCollector]:
+    return [FACTS]
 
 
 @hookimpl

@@ -384,3 +384,300 @@ def parse_listening_ports(output: str) -> Table:
     elif not all(row[3] for row in rows):
         notes.append(NO_PROCESS_NOTE)
     return Table(PORT_COLUMNS, tuple(rows), tuple(notes))
+
+
+# The names `linux.facts` prints, and the fact each one is.
+_FACT_NAMES = {
+    "os": "os",
+    "kernel": "kernel",
+    "architecture": "architecture",
+    "hostname": "hostname",
+    "sys_vendor": "manufacturer",
+    "product_name": "model",
+    "product_serial": "serial_number",
+}
+
+
+def parse_facts(output: str) -> dict[str, str]:
+    """`name=value` lines from the facts command; unknown names and empty values are left out."""
+    facts: dict[str, str] = {}
+    for line in output.splitlines():
+        name, separator, value = line.partition("=")
+        if separator and name in _FACT_NAMES and value.strip():
+            facts[_FACT_NAMES[name]] = value.strip()
+    if "kernel" not in facts:
+        raise ParseError("No system facts in the output: is this a Linux host?")
+    return facts
+
+
+# -- linux.pending_updates: apt, dnf/yum, zypper or apk, from what the host already downloaded ---------------------
+
+UPDATE_COLUMNS = ("Package", "Architecture", "Installed", "Available", "Repository", "Security")
+MANAGER = "manager"  # followed by the package manager the command found: apt, dnf, yum, zypper or apk
+STATUS = "status"  # followed by the exit code of the listing command (dnf's 100, "updates pending", is one)
+REFRESHED = "refreshed"  # followed by the time the package lists were last written, then the host's time (epochs)
+SECURITY_SECTION = "security"  # the lines after it list the security updates (dnf, yum) or the patch count (zypper)
+INSTALLED_SECTION = "installed"  # the lines after it give the installed versions (rpm -q)
+MANAGERS = ("apt", "dnf", "yum", "zypper", "apk")
+STALE_DAYS = 7
+YES, NO = "Yes", "No"
+
+NO_MANAGER_NOTE = "No supported package manager (apt, dnf, yum, zypper, apk) was found on this host."
+NO_UPDATE_NOTE = "No update is pending."
+AS_OF_NOTES = {
+    "apt": "The list is as of the last `apt update`: this check downloads nothing, so updates published since are "
+    "not in it.",
+    "dnf": "The list is as of the last refresh of dnf's system cache (dnf makecache, usually run by a timer): this "
+    "check downloads nothing, so updates published since are not in it.",
+    "yum": "The list is as of the last refresh of yum's system cache (yum makecache): this check downloads nothing, "
+    "so updates published since are not in it.",
+    "zypper": "The list is as of the last `zypper refresh`: this check downloads nothing, so updates published since "
+    "are not in it.",
+    "apk": "The list is as of the last `apk update`: this check downloads nothing, so updates published since are "
+    "not in it.",
+}
+STALE_NOTE = (
+    "The package lists are more than a week old: refresh them as root (apt update, dnf makecache, zypper refresh, "
+    "apk update) before deciding anything from this list."
+)
+ADVISORIES_NOTE = (
+    "Security updates are the ones the repositories' security advisories (updateinfo) name: repositories without "
+    "advisories (CentOS Stream, many third-party ones) mark none."
+)
+ZYPPER_SECURITY_NOTE = "zypper does not tie package updates to security patches: see `zypper list-patches`."
+APK_SECURITY_NOTE = "apk does not say which updates are security fixes."
+TOTAL_NOTE = "Pending updates: {total}; security updates: {security}."
+COUNT_NOTE = "Pending updates: {total}."  # for the managers that do not say which updates are security fixes
+REFRESHED_NOTE = "Package lists last refreshed on {date} UTC, {age} before this check."
+ZYPPER_PATCHES_NOTE = "zypper counts {patches} needed patches, {security} of them security patches."
+
+# apt list --upgradable: "name/suite[,suite…] version arch [upgradable from: version]".
+_APT_LINE = re.compile(
+    r"(?P<name>[^/\s]+)/(?P<suites>\S+)\s+(?P<version>\S+)\s+(?P<arch>\S+)\s+\[upgradable from: (?P<installed>[^]]+)\]"
+)
+# dnf/yum check-update: "name.arch  [epoch:]version-release  repository"; a name too long for its column is alone on
+# its line, the version and repository on the next one.
+_RPM_LINE = re.compile(r"(?P<package>\S+\.\S+)\s+(?P<version>\S+)\s+(?P<repository>\S+)")
+_RPM_WRAPPED_NAME = re.compile(r"(?P<package>[^\s.]\S*\.\S+)")
+_RPM_WRAPPED_REST = re.compile(r"\s+(?P<version>\S+)\s+(?P<repository>\S+)")
+_OBSOLETING = re.compile(r"obsoleting packages", re.IGNORECASE)
+# apk list --upgradable: "name-version arch {origin} (license) [upgradable from: name-version]"; a version always
+# ends in -rN.
+_APK_LINE = re.compile(r"(?P<package>\S+)\s+(?P<arch>\S+)\s+\{[^}]*\}\s+\(.*\)\s+\[upgradable from: (?P<old>\S+)\]")
+_APK_NAME_VERSION = re.compile(r"(?P<name>.+?)-(?P<version>\d[^\s-]*-r\d+)")
+_ZYPPER_PATCHES = re.compile(r"(\d+) patch(?:es)? needed \((\d+) security patch(?:es)?\)")
+
+
+def _sections(output: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The markers (name -> rest of the line) and the lines of each section: "main" until a section marker."""
+    markers: dict[str, str] = {}
+    sections: dict[str, list[str]] = {"main": []}
+    current = "main"
+    for line in output.splitlines():
+        if line.startswith(MARKER):
+            name, _, rest = line[len(MARKER) :].strip().partition(" ")
+            markers[name] = rest.strip()
+            if name in (SECURITY_SECTION, INSTALLED_SECTION):
+                current = name
+                sections[current] = []
+        elif line.strip():
+            sections[current].append(line)
+    return markers, sections
+
+
+def _age(seconds: int) -> str:
+    days = seconds // 86400
+    if days < 1:
+        return "less than a day"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def _refreshed_notes(text: str) -> list[str]:
+    """The notes on how old the package lists are, from "<lists' time> <host's time>" (epochs)."""
+    fields = text.split()
+    if len(fields) != 2 or not all(field.isdigit() for field in fields):
+        return []
+    written, now = (int(field) for field in fields)
+    when = datetime.fromtimestamp(written, UTC).strftime("%Y-%m-%d %H:%M")
+    age = max(0, now - written)
+    notes = [REFRESHED_NOTE.format(date=when, age=_age(age))]
+    if age > STALE_DAYS * 86400:
+        notes.append(STALE_NOTE)
+    return notes
+
+
+def _status(markers: dict[str, str], manager: str) -> int:
+    text = markers.get(STATUS, "")
+    if not text.lstrip("-").isdigit():
+        raise ParseError(f"The output of {manager} lacks its exit code: the command did not run to its end.")
+    return int(text)
+
+
+def _apt_updates(lines: list[str]) -> list[tuple[str, ...]]:
+    rows = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("Listing...") or stripped.startswith(("N: ", "W: ")):
+            continue
+        match = _APT_LINE.fullmatch(stripped)
+        if not match:
+            raise ParseError(f"Unexpected line in the apt list output: {stripped!r}.")
+        suites = match["suites"].split(",")
+        security = any(suite.endswith("-security") for suite in suites)
+        rows.append(
+            (
+                match["name"],
+                match["arch"],
+                match["installed"].strip(),
+                match["version"],
+                ", ".join(suites),
+                YES if security else NO,
+            )
+        )
+    return rows
+
+
+def _rpm_packages(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(name.arch, version, repository) of each update check-update lists, before its "Obsoleting Packages"."""
+    found = []
+    pending = None  # a name alone on its line, waiting for its version and repository
+    for line in lines:
+        if _OBSOLETING.match(line.strip()):
+            break
+        if pending is not None:
+            rest = _RPM_WRAPPED_REST.fullmatch(line.rstrip())
+            if rest:
+                found.append((pending, rest["version"], rest["repository"]))
+                pending = None
+                continue
+            pending = None
+        if line[:1].isspace():
+            continue
+        match = _RPM_LINE.fullmatch(line.rstrip())
+        if match:
+            found.append((match["package"], match["version"], match["repository"]))
+        elif _RPM_WRAPPED_NAME.fullmatch(line.rstrip()):
+            pending = line.strip()
+        # Anything else is what dnf and its plugins say besides ("Last metadata expiration check: …").
+    return found
+
+
+def _without_zero_epoch(version: str) -> str:
+    epoch, separator, rest = version.partition(":")
+    return rest if separator and epoch in ("0", "(none)") else version
+
+
+def _rpm_updates(sections: dict[str, list[str]], manager: str, status: int) -> list[tuple[str, ...]]:
+    if status not in (0, 100):
+        raise ParseError(
+            f"{manager} check-update failed with exit code {status}: its error output says why (without a system "
+            f"cache, `{manager} makecache` run as root makes one)."
+        )
+    updates = _rpm_packages(sections["main"])
+    if status == 100 and not updates:
+        raise ParseError(f"{manager} check-update said updates are pending, but no line of its output lists one.")
+    security = {package for package, _version, _repository in _rpm_packages(sections.get(SECURITY_SECTION, []))}
+    installed: dict[str, str] = {}
+    for line in sections.get(INSTALLED_SECTION, []):
+        fields = line.split()
+        if len(fields) == 2:  # several versions of an install-only package (kernel): the last installed counts
+            installed[fields[0]] = _without_zero_epoch(fields[1])
+    rows = []
+    for package, version, repository in updates:
+        name, _, arch = package.rpartition(".")
+        rows.append(
+            (
+                name,
+                arch,
+                installed.get(package, ""),
+                _without_zero_epoch(version),
+                repository,
+                YES if package in security else NO,
+            )
+        )
+    return rows
+
+
+def _zypper_updates(lines: list[str]) -> list[tuple[str, ...]]:
+    """The rows of zypper's table, found by its header's column names (the C locale's)."""
+    columns: list[str] | None = None
+    rows = []
+    for line in lines:
+        cells = [cell.strip() for cell in line.split("|")]
+        if columns is None:
+            if len(cells) > 1 and "Name" in cells and "Available Version" in cells:
+                columns = cells
+            continue
+        if len(cells) != len(columns) or set(line.strip()) <= set("-+|="):
+            continue  # the rule under the header, or a line around the table
+        row = dict(zip(columns, cells, strict=True))
+        rows.append(
+            (
+                row.get("Name", ""),
+                row.get("Arch", ""),
+                row.get("Current Version", ""),
+                row.get("Available Version", ""),
+                row.get("Repository", ""),
+                "",
+            )
+        )
+    return rows
+
+
+def _apk_updates(lines: list[str]) -> list[tuple[str, ...]]:
+    rows = []
+    for line in lines:
+        match = _APK_LINE.fullmatch(line.strip())
+        if not match:
+            continue  # apk's warnings and notices
+        new = _APK_NAME_VERSION.fullmatch(match["package"])
+        old = _APK_NAME_VERSION.fullmatch(match["old"])
+        if not new:
+            raise ParseError(f"Unexpected package in the apk list output: {match['package']!r}.")
+        rows.append((new["name"], match["arch"], old["version"] if old else match["old"], new["version"], "", ""))
+    return rows
+
+
+def parse_pending_updates(output: str) -> Table:
+    markers, sections = _sections(output)
+    if NO_TOOL in markers:
+        return Table(UPDATE_COLUMNS, (), (NO_MANAGER_NOTE,))
+    manager = markers.get(MANAGER, "")
+    if manager not in MANAGERS:
+        raise ParseError("The output does not say which package manager ran: it is not this action's output.")
+    status = _status(markers, manager)
+    notes: list[str] = []
+    if manager == "apt":
+        if status != 0:
+            raise ParseError(f"apt list failed with exit code {status}: its error output says why.")
+        rows = _apt_updates(sections["main"])
+    elif manager in ("dnf", "yum"):
+        rows = _rpm_updates(sections, manager, status)
+        if rows:
+            notes.append(ADVISORIES_NOTE)
+    elif manager == "zypper":
+        if status != 0:
+            raise ParseError(f"zypper list-updates failed with exit code {status}: its error output says why.")
+        rows = _zypper_updates(sections["main"])
+        patches = _ZYPPER_PATCHES.search("\n".join(sections.get(SECURITY_SECTION, [])))
+        if patches and int(patches[1]):
+            notes.append(ZYPPER_PATCHES_NOTE.format(patches=patches[1], security=patches[2]))
+        if rows:
+            notes.append(ZYPPER_SECURITY_NOTE)
+    else:
+        if status != 0:
+            raise ParseError(f"apk list failed with exit code {status}: its error output says why.")
+        rows = _apk_updates(sections["main"])
+        if rows:
+            notes.append(APK_SECURITY_NOTE)
+    # Security updates first, then by name: the ones to install first lead.
+    rows.sort(key=lambda row: (row[5] != YES, row[0].casefold(), row[1]))
+    security = sum(1 for row in rows if row[5] == YES)
+    if not rows:
+        summary = [NO_UPDATE_NOTE]
+    elif manager in ("zypper", "apk"):
+        summary = [COUNT_NOTE.format(total=len(rows))]
+    else:
+        summary = [TOTAL_NOTE.format(total=len(rows), security=security)]
+    as_of = [AS_OF_NOTES[manager], *_refreshed_notes(markers.get(REFRESHED, ""))]
+    return Table(UPDATE_COLUMNS, tuple(rows), (*summary, *notes, *as_of))

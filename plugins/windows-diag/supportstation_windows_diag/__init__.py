@@ -1,4 +1,5 @@
-"""Windows diagnostics for SupportStation: services, disks, event log errors, pending restart, updates, network, uptime.
+"""Windows diagnostics for SupportStation: services, disks, event log errors, pending restart, updates, network, uptime,
+local administrators and failed scheduled tasks, and the `windows.facts` collector (model, serial number, version…).
 
 The action ids are stable: procedures and the audit trail refer to them. Every command is a short PowerShell script
 that works in Windows PowerShell 5.1 and PowerShell 7, selects only the properties its parser reads and ends in
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportstation.plugin_api import Action, Parameter, ParameterType, hookimpl
+from supportstation.plugin_api import Action, FactCollector, Parameter, ParameterType, hookimpl
 from supportstation_windows_diag import parsers
 
 __version__ = "0.1.0"
@@ -152,6 +153,87 @@ UPTIME = Action(
     timeout=20,
 )
 
+
+def _literal(script: str) -> str:
+    """A script as an action template: PowerShell's braces doubled, as `str.format` reads them."""
+    return script.replace("{", "{{").replace("}", "}}")
+
+
+# The group is found by its well-known SID, so that it is found on a French Windows too ("Administrateurs"). The
+# cmdlet's ObjectClass is a word in the host's language: it is compared with the words a local group and a local user
+# carry. Get-LocalGroupMember fails on a member whose SID no longer resolves (and where the LocalAccounts module is
+# missing): ADSI then lists the members, with paths the parser reads. Win32_UserAccount says which local accounts are
+# enabled, in any language.
+_LOCAL_ADMINISTRATORS_SCRIPT = r"""$sid = 'S-1-5-32-544'
+$enabled = @{}
+Get-CimInstance Win32_UserAccount -Filter 'LocalAccount=True' | ForEach-Object { $enabled[$_.SID] = -not $_.Disabled }
+$method = 'Get-LocalGroupMember'; $problem = $null
+try {
+  $class = @{}
+  $class[(Get-LocalGroup -SID $sid -ErrorAction Stop).ObjectClass] = 'Group'
+  $class[@(Get-LocalUser)[0].ObjectClass] = 'User'
+  $members = @(Get-LocalGroupMember -SID $sid -ErrorAction Stop | ForEach-Object { [pscustomobject]@{
+    Name = $_.Name; SID = [string]$_.SID; Class = $class[$_.ObjectClass]; Source = [string]$_.PrincipalSource } })
+} catch {
+  $method = 'ADSI'; $problem = $_.Exception.Message
+  $account = ([Security.Principal.SecurityIdentifier]$sid).Translate([Security.Principal.NTAccount])
+  $group = $account.Value -replace '^.*\\'
+  $members = @(([ADSI]"WinNT://$env:COMPUTERNAME/$group,group").Invoke('Members') | ForEach-Object {
+    $type = $_.GetType()
+    $bytes = [byte[]]$type.InvokeMember('objectSid', 'GetProperty', $null, $_, $null)
+    [pscustomobject]@{ SID = [Security.Principal.SecurityIdentifier]::new($bytes, 0).Value
+      Class = $type.InvokeMember('Class', 'GetProperty', $null, $_, $null)
+      Path = $type.InvokeMember('ADsPath', 'GetProperty', $null, $_, $null) } })
+}
+$members = @($members | Select-Object Name, SID, Class, Source, Path, @{ n = 'Enabled'; e = { $enabled[$_.SID] } })
+[pscustomobject]@{ Method = $method; Problem = $problem; Members = $members }"""
+
+LOCAL_ADMINISTRATORS = Action(
+    id="windows.local_administrators",
+    title="Local administrators",
+    description="Members of the local Administrators group (found by its SID, whatever the language): users and "
+    "groups, local, Active Directory, Entra ID or Microsoft accounts, and whether local accounts are enabled.",
+    category="Security",
+    commands={"powershell": _literal(_LOCAL_ADMINISTRATORS_SCRIPT) + _TO_JSON},
+    os_families=("windows",),
+    parser=parsers.parse_local_administrators,
+)
+
+# Only enabled tasks, and only those whose last result is not 0: the parser leaves out the Task Scheduler's own
+# non-failure states (running, has not run yet, queued…). Windows' own tasks, under \Microsoft\, are many and
+# rarely the customer's problem: left out unless asked for.
+_FAILED_TASKS_SCRIPT = r"""$all = <include_microsoft> -eq 'true'
+$tasks = @(Get-ScheduledTask |
+  Where-Object { $_.Settings.Enabled -and ($all -or $_.TaskPath -notlike '\Microsoft\*') } | ForEach-Object {
+    $info = $_ | Get-ScheduledTaskInfo -ErrorAction SilentlyContinue
+    if ($info.LastTaskResult) { [pscustomobject]@{ Path = $_.TaskPath; Name = $_.TaskName
+      Enabled = $_.Settings.Enabled; LastRunTime = $info.LastRunTime; LastTaskResult = $info.LastTaskResult
+      NextRunTime = $info.NextRunTime; UserId = $_.Principal.UserId; GroupId = $_.Principal.GroupId } }
+  })
+[pscustomobject]@{ Microsoft = $all; Tasks = $tasks }"""
+
+FAILED_SCHEDULED_TASKS = Action(
+    id="windows.failed_scheduled_tasks",
+    title="Failed scheduled tasks",
+    description="Enabled scheduled tasks whose last run failed, with the result's meaning, the next run and the "
+    "account they run as (Windows' own tasks left out unless asked for).",
+    category="System",
+    commands={
+        "powershell": _literal(_FAILED_TASKS_SCRIPT).replace("<include_microsoft>", "{include_microsoft}") + _TO_JSON
+    },
+    os_families=("windows",),
+    parameters=(
+        Parameter(
+            "include_microsoft",
+            ParameterType.BOOLEAN,
+            "Include Windows' own tasks (under \\Microsoft\\)",
+            default=False,
+        ),
+    ),
+    parser=parsers.parse_failed_scheduled_tasks,
+    timeout=120,  # Get-ScheduledTaskInfo asks for each task in turn: a few seconds for Windows' own hundreds
+)
+
 ACTIONS = (
     UPTIME,
     STOPPED_AUTO_SERVICES,
@@ -160,12 +242,40 @@ ACTIONS = (
     PENDING_REBOOT,
     LAST_UPDATES,
     NETWORK_CONFIG,
+    LOCAL_ADMINISTRATORS,
+    FAILED_SCHEDULED_TASKS,
+)
+
+# UBR (the update build revision) and DisplayVersion (23H2; ReleaseId before 20H2) make the version the one
+# winver shows; PROCESSOR_ARCHITECTURE says AMD64 or ARM64 where Win32_OperatingSystem writes "64 bits" in French.
+_FACTS_SCRIPT = r"""$cs = Get-CimInstance Win32_ComputerSystem
+$bios = Get-CimInstance Win32_BIOS
+$os = Get-CimInstance Win32_OperatingSystem
+$nt = Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -ErrorAction SilentlyContinue
+[pscustomobject]@{ Manufacturer = $cs.Manufacturer; Model = $cs.Model; SerialNumber = $bios.SerialNumber
+  BIOSVersion = $bios.SMBIOSBIOSVersion; Caption = $os.Caption; Version = $os.Version; UBR = $nt.UBR
+  DisplayVersion = if ($nt.DisplayVersion) { $nt.DisplayVersion } else { $nt.ReleaseId }
+  LastBootUpTime = $os.LastBootUpTime; LocalDateTime = $os.LocalDateTime; CurrentTimeZone = $os.CurrentTimeZone
+  Hostname = $cs.DNSHostName; Domain = $cs.Domain; PartOfDomain = $cs.PartOfDomain
+  Architecture = $env:PROCESSOR_ARCHITECTURE }"""
+
+FACTS = FactCollector(
+    id="windows.facts",
+    title="Windows version, model, serial number and firmware",
+    commands={"powershell": _literal(_FACTS_SCRIPT) + _TO_JSON},
+    os_families=("windows",),
+    parse=parsers.parse_facts,
 )
 
 
 @hookimpl
 def supportstation_actions() -> list[Action]:
     return list(ACTIONS)
+
+
+@hookimpl
+def supportstation_fact_collectors() -> list[FactCollector]:
+    return [FACTS]
 
 
 @hookimpl

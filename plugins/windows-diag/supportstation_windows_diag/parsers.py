@@ -419,11 +419,8 @@ LONG_UPTIME_DAYS = 30
 LONG_UPTIME_NOTE = "Up for more than 30 days: installed updates may be waiting for a restart."
 
 
-def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
-    records = json_records(output)
-    if len(records) != 1:
-        raise ParseError(f"Expected one Win32_OperatingSystem object, found {len(records)}.")
-    [system] = records
+def boot_time(system: Mapping[str, object], *, now: datetime | None = None) -> tuple[datetime, timedelta]:
+    """When a Win32_OperatingSystem object's host last started, in the host's time, and how long it has been up."""
     booted = windows_date(system.get("LastBootUpTime"))
     if booted is None:
         raise ParseError("Expected LastBootUpTime in the Win32_OperatingSystem object, found none.")
@@ -437,7 +434,15 @@ def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
         current = current if current.tzinfo else current.replace(tzinfo=zone)
     if (current.tzinfo is None) != (booted.tzinfo is None):
         current, booted = current.replace(tzinfo=None), booted.replace(tzinfo=None)
-    elapsed = current - booted
+    return booted, current - booted
+
+
+def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
+    records = json_records(output)
+    if len(records) != 1:
+        raise ParseError(f"Expected one Win32_OperatingSystem object, found {len(records)}.")
+    [system] = records
+    booted, elapsed = boot_time(system, now=now)
     row = (
         text(system.get("CSName")),
         text(system.get("Caption")).strip(),
@@ -447,3 +452,283 @@ def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
     )
     notes = (LONG_UPTIME_NOTE,) if elapsed > timedelta(days=LONG_UPTIME_DAYS) else ()
     return Table(UPTIME_COLUMNS, (row,), notes)
+
+
+# -- windows.local_administrators: members of the group S-1-5-32-544 -------------------------------------------------
+
+ADMIN_COLUMNS = ("Name", "Type", "Source", "Enabled", "SID")
+CMDLET = "Get-LocalGroupMember"  # the script's Method when the cmdlet answered; "ADSI" when it fell back
+NO_MEMBER_NOTE = "The Administrators group has no member."
+ADSI_NOTE = (
+    "Get-LocalGroupMember failed (it does on a member whose account no longer exists, or on an unreachable domain): "
+    "the members were read through ADSI instead, and their source worked out from their names and SIDs."
+)
+ADSI_ERROR_NOTE = "Get-LocalGroupMember's error: {error}"
+ORPHANED_NOTE = (
+    "A member is a SID that no longer resolves to an account (deleted, or from a domain no longer trusted): it can be "
+    "removed from the group."
+)
+ENTRA_SID_NOTE = (
+    "Members shown as an S-1-12-1-… SID are Microsoft Entra ID roles or groups (Global Administrator, Azure AD "
+    "Joined Device Local Administrator…), which Windows cannot name: Entra ID's portal lists who holds them."
+)
+DIRECTORY_ENABLED_NOTE = (
+    "Enabled is shown for local accounts only: check domain and Entra ID accounts in their directory."
+)
+USER, GROUP, UNKNOWN = "User", "Group", "Unknown"
+LOCAL = "Local"
+ACTIVE_DIRECTORY = "Active Directory"
+ENTRA_ID = "Microsoft Entra ID (Azure AD)"
+MICROSOFT_ACCOUNT = "Microsoft account"
+WELL_KNOWN = "Built-in (Windows)"
+# Get-LocalGroupMember's PrincipalSource, as the script casts it to a string, or as the enum's number.
+_PRINCIPAL_SOURCES = {
+    "local": LOCAL,
+    "activedirectory": ACTIVE_DIRECTORY,
+    "azuread": ENTRA_ID,
+    "microsoftaccount": MICROSOFT_ACCOUNT,
+    "1": LOCAL,
+    "2": ACTIVE_DIRECTORY,
+    "3": ENTRA_ID,
+    "4": MICROSOFT_ACCOUNT,
+}
+_SID = re.compile(r"S-1-\d+(?:-\d+)+", re.IGNORECASE)
+
+
+def _well_known(sid: str) -> bool:
+    """Built-in groups (S-1-5-32-…), NT AUTHORITY's accounts (S-1-5-18, S-1-5-4…), Everyone and the like: SIDs that
+    belong to no domain and no machine."""
+    parts = sid.upper().split("-")
+    if len(parts) < 4:
+        return False
+    if parts[2] == "5":
+        return parts[3] != "21"
+    return parts[2] in ("1", "2", "3")
+
+
+def _member_from_path(path: str) -> tuple[str, str]:
+    """(name, source) from an ADSI path: WinNT://DOMAIN/COMPUTER/name is a local account, WinNT://DOMAIN/name a domain
+    one (or MicrosoftAccount/…, AzureAD/…), and WinNT://S-1-5-… a SID nothing resolves."""
+    parts = [part for part in path.removeprefix("WinNT://").split("/") if part]
+    if len(parts) >= 3:
+        return "\\".join(parts[-2:]), LOCAL
+    if len(parts) == 2:
+        domain = parts[0].casefold()
+        source = {"azuread": ENTRA_ID, "microsoftaccount": MICROSOFT_ACCOUNT}.get(domain, ACTIVE_DIRECTORY)
+        return "\\".join(parts), source
+    return (parts[0] if parts else ""), ""
+
+
+def parse_local_administrators(output: str) -> Table:
+    records = json_records(output)
+    if len(records) != 1 or "Members" not in records[0]:
+        raise ParseError("Expected one object with Method and Members, found something else.")
+    [result] = records
+    method = text(result.get("Method"))
+    rows, orphaned, directory, entra_sids = [], False, False, False
+    for member in as_list(result.get("Members")):
+        if not isinstance(member, Mapping):
+            raise ParseError(f"Expected a member object, found {member!r}.")
+        sid = text(member.get("SID"))
+        name = text(member.get("Name"))
+        source = _PRINCIPAL_SOURCES.get(text(member.get("Source")).casefold(), "")
+        path = text(member.get("Path"))
+        if path:
+            name_from_path, source_from_path = _member_from_path(path)
+            name = name or name_from_path
+            source = source or source_from_path
+        kind = {"user": USER, "group": GROUP}.get(text(member.get("Class")).casefold(), UNKNOWN)
+        unresolved = not name or bool(_SID.fullmatch(name))  # nothing turns the SID into a name
+        if sid.upper().startswith("S-1-12-1-"):
+            source = ENTRA_ID
+            entra_sids = entra_sids or unresolved  # Entra ID's roles and groups, which Windows cannot name
+            if unresolved:
+                name, kind = name or sid, UNKNOWN
+        elif unresolved:
+            orphaned = True
+            name, kind, source = name or sid, UNKNOWN, UNKNOWN
+        elif _well_known(sid):
+            source = WELL_KNOWN
+        directory = directory or source in (ACTIVE_DIRECTORY, ENTRA_ID, MICROSOFT_ACCOUNT)
+        enabled = member.get("Enabled")
+        shown = "" if enabled is None or enabled == "" else text(enabled)
+        rows.append((name, kind, source or UNKNOWN, shown, sid))
+    rows.sort(key=lambda row: row[0].casefold())
+    notes = []
+    if method and method != CMDLET:
+        notes.append(ADSI_NOTE)
+        if text(result.get("Problem")).strip():
+            notes.append(ADSI_ERROR_NOTE.format(error=first_line(text(result.get("Problem")))))
+    if orphaned:
+        notes.append(ORPHANED_NOTE)
+    if entra_sids:
+        notes.append(ENTRA_SID_NOTE)
+    if directory:
+        notes.append(DIRECTORY_ENABLED_NOTE)
+    if not rows:
+        notes.append(NO_MEMBER_NOTE)
+    return Table(ADMIN_COLUMNS, tuple(rows), tuple(notes))
+
+
+# -- windows.failed_scheduled_tasks: Get-ScheduledTask and Get-ScheduledTaskInfo -------------------------------------
+
+TASK_COLUMNS = ("Task", "Last run", "Last result", "Next run", "Run as")
+NO_FAILED_TASK_NOTE = "No enabled task failed at its last run."
+MICROSOFT_LEFT_OUT_NOTE = "Windows' own tasks (under \\Microsoft\\) are left out: include them to see theirs."
+NEVER_RUN_BEFORE = 2000  # Task Scheduler writes 1999-11-30 for a task that never ran
+# Last results that say nothing went wrong: success, and the Task Scheduler's own states (SCHED_S_…).
+NOT_FAILURES = frozenset(
+    {
+        0x0,
+        0x41300,  # ready to run at its next scheduled time
+        0x41301,  # running now
+        0x41302,  # disabled
+        0x41303,  # has not run yet
+        0x41304,  # no more runs scheduled
+        0x41305,  # not scheduled (no trigger time set)
+        0x41307,  # no valid trigger
+        0x41308,  # event trigger: no set run time
+        0x41325,  # queued: the service has asked it to run
+    }
+)
+# The meanings of the results seen most often, as Microsoft words them (winerror.h); others are shown in hex only.
+RESULT_MEANINGS = {
+    0x1: "incorrect function, or the program exited with code 1",
+    0x2: "file not found, or the program exited with code 2",
+    0x41306: "the last run was stopped (by a user, or by the task's time limit)",
+    0x8004130F: "no account information could be found for the task's user",
+    0x80041310: "the task's user account was not found",
+    0x80041315: "the Task Scheduler service is not running",
+    0x8004131F: "an instance of this task was already running",
+    0x80041320: "the task did not run because the user is not logged on",
+    0x80041324: "the service tried to run the task but did not succeed",
+    0x80041326: "the task is disabled",
+    0x80070002: "the system cannot find the file specified",
+    0x80070003: "the system cannot find the path specified",
+    0x80070005: "access is denied",
+    0x8007010B: "the directory name is invalid (the task's Start in folder)",
+    0x8007052E: "logon failure: unknown user name or bad password",
+    0x80070569: "logon failure: the user has not been granted the requested logon type (log on as a batch job)",
+    0x800704DD: "the user has not logged on to the network",
+    0x800710E0: "the operator or administrator has refused the request (an instance was running, or a condition "
+    "was not met)",
+    0xC000013A: "the program was ended by Ctrl+C or closed",
+    0xC0000142: "a DLL failed to initialise (often: the desktop heap is exhausted)",
+}
+
+
+def result_text(code: int) -> str:
+    """A task's last result as the engineer searches it: hex, and its meaning when it is a common one."""
+    meaning = RESULT_MEANINGS.get(code)
+    shown = f"0x{code:X}"
+    return f"{shown} ({meaning})" if meaning else shown
+
+
+def _task_time(value: object) -> str:
+    moment = windows_date(value)
+    if moment is None or moment.year < NEVER_RUN_BEFORE:
+        return ""
+    return format_time(moment)
+
+
+def parse_failed_scheduled_tasks(output: str) -> Table:
+    records = json_records(output)
+    if len(records) != 1 or "Tasks" not in records[0]:
+        raise ParseError("Expected one object with Microsoft and Tasks, found something else.")
+    [result] = records
+    include_microsoft = text(result.get("Microsoft")).casefold() in ("yes", "true", "1")
+    rows = []
+    for task in as_list(result.get("Tasks")):
+        if not isinstance(task, Mapping):
+            raise ParseError(f"Expected a task object, found {task!r}.")
+        code = integer(task.get("LastTaskResult"), "a task's last result")
+        if code is None:
+            continue  # Get-ScheduledTaskInfo could not read this task: nothing to say about it
+        code &= 0xFFFFFFFF  # the COM interface gives a signed number, CIM an unsigned one
+        path = text(task.get("Path")) or "\\"
+        enabled = text(task.get("Enabled")).casefold() not in ("no", "false", "0")
+        if code in NOT_FAILURES or not enabled:
+            continue
+        if not include_microsoft and path.casefold().startswith("\\microsoft\\"):
+            continue
+        run_as = text(task.get("UserId")) or text(task.get("GroupId"))
+        rows.append(
+            (
+                path.rstrip("\\") + "\\" + text(task.get("Name")),
+                _task_time(task.get("LastRunTime")),
+                result_text(code),
+                _task_time(task.get("NextRunTime")),
+                run_as,
+            )
+        )
+    rows.sort(key=lambda row: row[0].casefold())
+    notes = [] if rows else [NO_FAILED_TASK_NOTE]
+    if not include_microsoft:
+        notes.append(MICROSOFT_LEFT_OUT_NOTE)
+    return Table(TASK_COLUMNS, tuple(rows), tuple(notes))
+
+
+# -- windows.facts: Win32_ComputerSystem, Win32_BIOS, Win32_OperatingSystem -------------------------------------------
+
+# What firmware and OEM images write where nobody filled the field in: no fact rather than a wrong one.
+PLACEHOLDERS = frozenset(
+    {
+        "",
+        "0",
+        "none",
+        "n/a",
+        "not specified",
+        "not applicable",
+        "default string",
+        "to be filled by o.e.m.",
+        "system manufacturer",
+        "system product name",
+        "system serial number",
+        "system version",
+        "oem",
+        "o.e.m.",
+        "123456789",
+        "0123456789",
+        "chassis serial number",
+        "invalid",
+    }
+)
+
+
+def _fact(value: object) -> str:
+    shown = " ".join(text(value).split())
+    return "" if shown.casefold() in PLACEHOLDERS or set(shown) <= {"0", " "} else shown
+
+
+def parse_facts(output: str, *, now: datetime | None = None) -> dict[str, str]:
+    records = json_records(output)
+    if len(records) != 1:
+        raise ParseError(f"Expected one object with the system's facts, found {len(records)}.")
+    [system] = records
+    if not text(system.get("Caption")).strip() and not text(system.get("Version")).strip():
+        raise ParseError("No Windows facts in the output (no Caption, no Version): is this a Windows host?")
+    version = text(system.get("Version")).strip()
+    build = integer(system.get("UBR"), "the update build revision")
+    if version and build is not None:
+        version = f"{version}.{build}"
+    release = text(system.get("DisplayVersion")).strip()
+    if version and release:
+        version = f"{version} ({release})"
+    facts = {
+        "manufacturer": _fact(system.get("Manufacturer")),
+        "model": _fact(system.get("Model")),
+        "serial_number": _fact(system.get("SerialNumber")),
+        "firmware": _fact(system.get("BIOSVersion")),
+        "os": text(system.get("Caption")).strip(),
+        "os_version": version,
+        "hostname": text(system.get("Hostname")).strip(),
+        "architecture": text(system.get("Architecture")).strip(),
+    }
+    domain = text(system.get("Domain")).strip()
+    part_of_domain = text(system.get("PartOfDomain")).casefold() in ("yes", "true", "1")
+    facts["domain" if part_of_domain else "workgroup"] = domain
+    if system.get("LastBootUpTime"):
+        booted, elapsed = boot_time(system, now=now)
+        facts["last_boot"] = format_time(booted)
+        facts["uptime"] = format_duration(elapsed)
+    return {name: value for name, value in facts.items() if value}

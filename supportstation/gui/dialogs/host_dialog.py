@@ -51,15 +51,17 @@ _PROBLEM_STYLE = "color: #c62828"
 class HostFormData:
     choices: HostFormChoices
     credentials: list[CredentialRow]
+    # The loaded plugins' transports (name, title, default port), for switches and BMCs.
+    device_transports: tuple[tuple[str, str, int], ...] = ()
 
 
-def load_form_data(database: Database) -> HostFormData:
+def load_form_data(database: Database, device_transports: tuple[tuple[str, str, int], ...] = ()) -> HostFormData:
     """What the form's lists offer; read in a worker thread before the dialog opens."""
     from supportstation.remote.credentials import list_credentials
     from supportstation.remote.host_editing import form_choices
 
     with database.session() as session:
-        return HostFormData(form_choices(session), list_credentials(session))
+        return HostFormData(form_choices(session), list_credentials(session), device_transports)
 
 
 class HostDialog(QDialog):
@@ -91,6 +93,11 @@ class HostDialog(QDialog):
         for transport, label in ((HostTransport.SSH, "SSH"), (HostTransport.WINRM, "WinRM"),
                                  (HostTransport.OTHER, _("Other"))):  # fmt: skip
             self.transport_box.addItem(label, transport.value)
+        for name, title, _port in data.device_transports:
+            self.transport_box.addItem(" ".join((_(title), f"({name})")), name)
+        if self.transport_box.findData(draft.transport) < 0:
+            # A device whose plugin is not loaded keeps its transport: saving must not turn it into SSH.
+            self.transport_box.addItem(_("{name} (plugin not loaded)").format(name=draft.transport), draft.transport)
         self.transport_box.setCurrentIndex(max(0, self.transport_box.findData(draft.transport)))
         self.port_spin = QSpinBox()
         self.port_spin.setRange(0, 65535)
@@ -210,7 +217,8 @@ class HostDialog(QDialog):
         self.site_box.setCurrentText(current)
 
     def _transport_changed(self) -> None:
-        default = DEFAULT_PORTS.get(self.transport_box.currentData())
+        ports = DEFAULT_PORTS | {name: port for name, _title, port in self.data.device_transports}
+        default = ports.get(self.transport_box.currentData())
         self.port_spin.setSpecialValueText(_("default ({port})").format(port=default) if default else _("default"))
 
     def _fill_credentials(self, selected: int | None) -> None:

@@ -315,7 +315,14 @@ class FanOutView(QWidget):
         self.picker.set_hosts(hosts)
 
     def _action_requested(self, action: Action, arguments: dict[str, object]) -> None:
-        self._start(self.run("", action=action, arguments=arguments, sudo=action.needs_sudo, timeout=action.timeout))
+        self._start(self._confirm_then_run(action, arguments))
+
+    async def _confirm_then_run(self, action: Action, arguments: dict[str, object]) -> None:
+        from .plugin_panels import confirmed
+
+        hosts = ", ".join(host.label for host in self.picker.checked_hosts())
+        if await confirmed(action, hosts, self):
+            await self.run("", action=action, arguments=arguments, sudo=action.needs_sudo, timeout=action.timeout)
 
     async def run(
         self,
@@ -380,6 +387,7 @@ class FanOutView(QWidget):
                     sudo=sudo,
                     action_id=action.id if action else None,
                     shell=shell,
+                    attach_as=action.attachment if action else "",
                 )
             )
         try:

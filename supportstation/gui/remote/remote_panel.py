@@ -8,7 +8,7 @@ import asyncio
 import html
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +31,7 @@ from supportstation.i18n import _
 from supportstation.remote.command_history import CommandHistory
 from supportstation.remote.results import ChangedHostKey, ConnectError, RunResult, RunState, state_label
 
+from ..messages import warn
 from ..table_model import Column, RowsTableModel
 from .action_library import ActionLibrary
 from .command_box import CommandBox
@@ -144,6 +147,13 @@ class RemotePanel(QWidget):
         top.addWidget(self.connection_label, 1)
         top.addWidget(self.forget_key_button)
         top.addWidget(self.diagnose_button)
+        # The plugins' own panels for this kind of host (a switch's VLAN map…); hidden when there are none.
+        self.plugin_tools = QToolButton()
+        self.plugin_tools.setText(_("Plugin tools"))
+        self.plugin_tools.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.plugin_tools.setMenu(QMenu(self.plugin_tools))
+        self.plugin_tools.hide()
+        top.addWidget(self.plugin_tools)
         top.addWidget(self.connect_button)
 
         self.banner = QLabel()
@@ -214,6 +224,7 @@ class RemotePanel(QWidget):
         self._clock.setInterval(200)
         self._clock.timeout.connect(self._show_running)
         session.connection_state.connect(self._connection_state)
+        session.actions_loaded.connect(self._refresh_plugin_tools)
         self.set_hosts(hosts)
 
     # -- hosts and connection -------------------------------------------------------------------------------------
@@ -242,7 +253,10 @@ class RemotePanel(QWidget):
 
     def _host_changed(self) -> None:
         host = self.current_host()
-        enabled = host is not None and host.transport in ("ssh", "winrm")
+        self._refresh_plugin_tools()
+        # A device (switch, BMC) is reachable once its plugin's transport is loaded, which gives its language.
+        reachable_device = host is not None and host.target.device is not None and bool(host.target.shell)
+        enabled = host is not None and (host.transport in ("ssh", "winrm") or reachable_device)
         for widget in (self.connect_button, self.library, self.command_box):
             widget.setEnabled(enabled)
         # Over WinRM there is no terminal to open and no sudo: a command runs as the account that logs in.
@@ -258,6 +272,14 @@ class RemotePanel(QWidget):
             self.connection_label.setText(_("No host on this ticket."))
             return
         self.library.set_system(host.os_family, host.vendor)
+        if not enabled and host.target.device is not None:
+            self.connection_label.setText(
+                _(
+                    "{host} is reached through the {transport} transport, which no enabled plugin provides: install"
+                    " or enable the plugin that does (see Plugins)."
+                ).format(host=host.label, transport=host.transport)
+            )
+            return
         if not enabled:
             self.connection_label.setText(
                 _("{host} is reached over {transport}, which this panel does not handle yet.").format(
@@ -265,7 +287,7 @@ class RemotePanel(QWidget):
                 )
             )
             return
-        self.command_box.prompt.setText(PROMPTS.get(host.target.shell, "$"))
+        self.command_box.prompt.setText(PROMPTS.get(host.target.shell, ">"))
         self.command_box.line.setPlaceholderText(
             _("A {language} command for {host} (Enter runs; Up and Down for the history)").format(
                 language=LANGUAGE_NAMES.get(host.target.shell, host.target.shell), host=host.label
@@ -412,13 +434,60 @@ class RemotePanel(QWidget):
     def _command_requested(self, command: str, sudo: bool, timeout: int) -> None:
         self._start(self.run(command, sudo=sudo, timeout=timeout or None))
 
-    def _action_requested(self, action: Action, arguments: dict[str, object]) -> None:
+    def _action_requested(self, action: Action, arguments: Mapping[str, object]) -> None:
         host = self.current_host()
         if host is None:
             return
         shell = action.shell_for(host.target.shells)
         command = action.command_for(shell, arguments)
-        self._start(self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout, shell=shell))
+        self._start(self._confirm_then_run(action, host, command, shell))
+
+    async def _confirm_then_run(self, action: Action, host: HostTarget, command: str, shell: str) -> None:
+        from .plugin_panels import confirmed
+
+        if not await confirmed(action, host.label, self):
+            self.run_label.setText(_("{action}: not run.").format(action=_(action.title)))
+            return
+        await self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout, shell=shell)
+
+    # -- plugin panels ---------------------------------------------------------------------------------------------
+
+    def _refresh_plugin_tools(self) -> None:
+        from .plugin_panels import panels_for
+
+        menu = self.plugin_tools.menu()
+        menu.clear()
+        host = self.current_host()
+        for panel in panels_for(self.session.registry, host):
+            item = menu.addAction(_(panel.title))
+            item.triggered.connect(lambda _checked=False, chosen=panel: self.open_plugin_panel(chosen))
+        self.plugin_tools.setVisible(not menu.isEmpty())
+
+    def open_plugin_panel(self, panel: Any) -> QWidget | None:
+        """Opens a plugin's panel for the current host in a tab of its own; None when it could not be built."""
+        from .plugin_panels import build_panel
+
+        host = self.current_host()
+        registry = self.session.registry
+        if host is None or registry is None:
+            return None
+
+        def run_action(action_id: str, arguments: Mapping[str, object]) -> None:
+            action = next((action for action in self.session.actions if action.id == action_id), None)
+            if action is None:
+                self.run_label.setText(_("No loaded plugin has the action {id}.").format(id=action_id))
+                return
+            self.pages.setCurrentIndex(0)  # the output shows there
+            self._action_requested(action, arguments)
+
+        built = build_panel(registry, panel, host, {}, run_action)
+        if isinstance(built, str):
+            warn(self, _("Plugin tools"), built)
+            self._refresh_plugin_tools()
+            return None
+        index = self.pages.addTab(built, " — ".join((_(panel.title), host.label)))
+        self.pages.setCurrentIndex(index)
+        return built
 
     async def run(
         self,
@@ -443,7 +512,10 @@ class RemotePanel(QWidget):
             await self.session.connection(host.target)
             runner = await self.session.runner(self.ticket_id)
             action_id = action.id if action else None
-            request = RunRequest(host.target, command, timeout, sudo=sudo, action_id=action_id, shell=shell)
+            attach_as = action.attachment if action else ""
+            request = RunRequest(
+                host.target, command, timeout, sudo=sudo, action_id=action_id, shell=shell, attach_as=attach_as
+            )
             self.handle = await runner.start(request)
         except ConnectError as error:
             self.show_connection_error(error)

@@ -21,6 +21,7 @@ from ..vault_access import unlocked_vault
 
 if TYPE_CHECKING:
     from supportstation.plugin_api.actions import Action
+    from supportstation.plugin_api.transports import Transport
     from supportstation.plugins import PluginRegistry
     from supportstation.remote.host_keys import HostKeyDecision, OfferedKey
     from supportstation.remote.pool import ConnectionPool
@@ -57,6 +58,8 @@ class RemoteSession(QObject):
         self.registry: PluginRegistry | None = None  # once `load_actions` has run: plugins' procedures, actions
         self._labels: dict[str, str] = {}  # known_hosts name -> what the engineer calls the host, for the question
         self.plugin_failures: list[str] = []
+        # The plugins' transports by name (switches, BMCs); filled by `load_actions`, shared with the pool.
+        self.transports: dict[str, Transport] = {}
         share_with_window()  # remote work's threads leave this window's thread its share of the interpreter
 
     async def load_actions(self) -> None:
@@ -74,6 +77,10 @@ class RemoteSession(QObject):
         registry = await asyncio.to_thread(load)
         self.registry = registry
         self.actions = registry.all_actions()
+        self.transports.clear()
+        self.transports.update((transport.name, transport) for transport in registry.all_transports())
+        if self._pool is not None:
+            self._pool.transports = self.transports
         self.plugin_failures = [f"{failure.name}: {failure.error}" for failure in registry.failures]
         for failure in self.plugin_failures:
             log.warning("Plugin not loaded: %s", failure)
@@ -99,6 +106,7 @@ class RemoteSession(QObject):
                     prompt=self._ask_about_key,
                     credentials=workbench.vault_credentials(vault),
                 )
+                self._pool.transports = self.transports  # the same dict: plugins loaded later are seen
             return self._pool
 
     async def connection(self, target: Target) -> SshConnection:

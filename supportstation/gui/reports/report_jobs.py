@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
     from supportstation.reports.pdf import PageDecor
+    from supportstation.reports.plugin_sections import SectionSource
     from supportstation.reports.report_mail import MailDraft
     from supportstation.reports.service import BuiltReport, ReportInfo, ReportService
     from supportstation.reports.signatures import Signature
@@ -73,8 +74,16 @@ def refusals() -> tuple[type[Exception], ...]:
 
 
 class ReportJobs:
-    def __init__(self, database: Database, settings: Settings, config_folder: Path, data_folder: Path) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        config_folder: Path,
+        data_folder: Path,
+        sections: SectionSource | None = None,
+    ) -> None:
         self.database = database
+        self.sections = sections
         self.settings = settings
         self.config_folder = config_folder
         self.data_folder = data_folder
@@ -89,7 +98,7 @@ class ReportJobs:
                 from supportstation.reports.service import ReportService
 
                 self._service = ReportService(
-                    self.database, self.settings, self.config_folder, self.data_folder / OUTPUTS_FOLDER
+                    self.database, self.settings, self.config_folder, self.data_folder / OUTPUTS_FOLDER, self.sections
                 )
             return self._service
 

@@ -29,6 +29,8 @@ from .report_view import ReportView
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
+    from supportstation.reports.plugin_sections import SectionSource
+
 log = logging.getLogger(__name__)
 
 SAVE_AFTER_MS = 500  # after the last keystroke: a save per word would redraw the preview for nothing
@@ -38,12 +40,18 @@ class ReportPanel(ReportView):
     recorded = Signal()  # the report was signed or e-mailed: the ticket's timeline has a new entry
     mail_queued = Signal()  # a message went into the outbox: the outbox view and its sender have news
 
-    def __init__(self, context: AppContext, ticket_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        ticket_id: int,
+        parent: QWidget | None = None,
+        sections: SectionSource | None = None,
+    ) -> None:
         super().__init__(parent)
         self.context = context
         self.ticket_id = ticket_id
         self.jobs = (
-            ReportJobs(context.database, context.settings, context.paths.config, context.paths.data)
+            ReportJobs(context.database, context.settings, context.paths.config, context.paths.data, sections)
             if context.database is not None
             else None
         )

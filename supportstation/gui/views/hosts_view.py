@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from supportstation.context import AppContext
 from supportstation.i18n import _
-from supportstation.remote.inventory import HostRow, system_label, transport_label
+from supportstation.remote.inventory import HostRow, facts_text, system_label, transport_label
 
 from ..dialog_future import answer
 from ..messages import warn
@@ -48,7 +48,7 @@ def host_columns() -> list[Column[HostRow]]:
     return [
         Column(_("Name"), lambda row: row.name, tooltip=_name_tooltip),
         Column(_("Address"), lambda row: row.endpoint),
-        Column(_("System"), lambda row: system_label(row.os_family, row.vendor)),
+        Column(_("System"), lambda row: system_label(row.os_family, row.vendor), tooltip=facts_text),
         Column(_("Transport"), lambda row: transport_label(row.transport)),
         Column(_("Login"), lambda row: row.login_user),
         Column(_("Credential"), lambda row: row.credential or "—", foreground=_muted_unless_credential),
@@ -72,6 +72,8 @@ def _name_tooltip(row: HostRow) -> str:
     lines = [f"{row.name} — {row.endpoint}"]
     if row.proxy_jump:
         lines.append(_("Through {hops}").format(hops=row.proxy_jump))
+    if row.facts:
+        lines.append(facts_text(row))
     return "\n".join(lines)
 
 
@@ -88,6 +90,8 @@ class HostsView(QWidget):
         self._scope: Scope = EVERYTHING
         self._tasks: set[asyncio.Task[Any]] = set()
         self._form_open = False
+        # The loaded plugins' transports (name, title, default port), offered in the host form; set by the window.
+        self.device_transports: tuple[tuple[str, str, int], ...] = ()
 
         self.heading = QLabel("<h2>" + _("Hosts") + "</h2>")
         self.summary = QLabel()
@@ -321,7 +325,7 @@ class HostsView(QWidget):
             return None
         self._form_open = True
         try:
-            data = await asyncio.to_thread(load_form_data, self.context.database)
+            data = await asyncio.to_thread(load_form_data, self.context.database, self.device_transports)
             dialog = HostDialog(self.context, data, draft, host_id, self)
             self.host_dialog = dialog  # for tests and screenshots
             accepted = await answer(dialog) == HostDialog.DialogCode.Accepted

@@ -36,6 +36,15 @@ def contributions_text(plugin: PluginInfo) -> str:
         ngettext("{count} procedure", "{count} procedures", counts.procedures).format(count=counts.procedures),
         ngettext("{count} transport", "{count} transports", counts.transports).format(count=counts.transports),
     ]
+    # Rarer contributions are named only when there are some, to keep the column short.
+    if counts.fact_collectors:
+        parts.append(
+            ngettext("{count} fact collector", "{count} fact collectors", counts.fact_collectors).format(
+                count=counts.fact_collectors
+            )
+        )
+    if counts.panels:
+        parts.append(ngettext("{count} panel", "{count} panels", counts.panels).format(count=counts.panels))
     return ", ".join(parts)
 
 

@@ -45,6 +45,7 @@ from ..ticket_header import header_html
 from .ticket_side_panel import TicketSidePanel
 
 if TYPE_CHECKING:
+    from supportstation.plugin_api import ReportContext, ReportSection
     from supportstation.remote.host_targets import HostTarget
     from supportstation.tickets.details import TicketDetail
 
@@ -268,7 +269,7 @@ class TicketWorkspace(QWidget):
             return
         from ..reports.report_panel import ReportPanel  # built when first shown, like the procedures
 
-        self.report_panel = ReportPanel(self.context, self.ticket_id)
+        self.report_panel = ReportPanel(self.context, self.ticket_id, sections=self._plugin_report_sections)
         self.report_panel.recorded.connect(lambda: self._schedule(self.reload()))
         self.report_panel.mail_queued.connect(self.mail_queued)
         self.report_page.layout().addWidget(self.report_panel)
@@ -311,9 +312,16 @@ class TicketWorkspace(QWidget):
         self.remote_page.layout().addWidget(self.remote_panel)
         self.remote_hosts_task = self._schedule(self._load_remote_hosts())
 
+    def _plugin_report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
+        """The plugins' sections for a report draft (called in the report's worker thread); none until they load."""
+        registry = self.remote.registry if self.remote is not None else None
+        return registry.report_sections(context) if registry is not None else []
+
     def _actions_loaded(self) -> None:
         if self.remote is not None and self.remote_panel is not None:
             self.remote_panel.library.set_actions(self.remote.actions)
+            # A switch's or a BMC's commands are in its plugin's language, known only now.
+            self.remote_hosts_task = self._schedule(self._load_remote_hosts())
 
     async def _load_remote_hosts(self) -> None:
         if self.remote_panel is not None:
@@ -329,7 +337,7 @@ class TicketWorkspace(QWidget):
 
         def read() -> list[HostTarget]:
             with database.session() as session:
-                return host_targets(session, ids)
+                return host_targets(session, ids, transports=self.remote.transports if self.remote else None)
 
         return await asyncio.to_thread(read)
 
