@@ -69,7 +69,7 @@ async def test_a_broken_plugin_shows_its_traceback_while_the_others_work(
     assert "ModuleNotFoundError: No module named 'acme_vendor_sdk'" in view.model.index(row, 5).data()
     linux = next(row for row, plugin in enumerate(view.plugins) if plugin.name == "linux-diag")
     assert view.model.index(linux, 2).data() == "built-in"
-    assert view.model.index(linux, 3).data().startswith("7 actions, 4 procedures, 0 transports")
+    assert view.model.index(linux, 3).data().startswith("8 actions, 4 procedures, 0 transports, 1 fact collector")
 
     view.select_plugin("acme-switch")
     details = view.details.toPlainText()
