@@ -364,7 +364,7 @@ def populate(database: Database) -> None:
             )
         session.add_all(hosts.values())
         session.flush()
-        on_site: list[Engineer] = []  # engineers with an intervention under way
+        on_site: set[Engineer] = set()  # engineers with an intervention under way
         for number, row in enumerate(_TICKETS, start=1):
             c, s, contact, priority, status, title, description, host_names, assignee, age_h, due_h = row
             created = now - timedelta(hours=age_h)
@@ -426,7 +426,7 @@ def _category(title: str) -> str:
 
 
 def _add_history(
-    ticket: Ticket, engineer: Engineer | None, created: datetime, now: datetime, on_site: list[Engineer]
+    ticket: Ticket, engineer: Engineer | None, created: datetime, now: datetime, on_site: set[Engineer]
 ) -> None:
     """The ticket's past. An engineer has one intervention under way at a time (the app refuses a second one), so
     only the first ticket in progress of each engineer has one open; the others' are over (`on_site`: who is busy)."""
@@ -446,9 +446,9 @@ def _add_history(
     if ticket.status in (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED) and engineer:
         started = max(created + timedelta(minutes=40), now - timedelta(hours=2))
         intervention = Intervention(engineer=engineer, started_at=started, on_site=True)
-        under_way = ticket.status == TicketStatus.IN_PROGRESS and not any(busy is engineer for busy in on_site)
+        under_way = ticket.status == TicketStatus.IN_PROGRESS and engineer not in on_site
         if under_way:
-            on_site.append(engineer)
+            on_site.add(engineer)
             # Under way: its clock is running, as if started from the workspace.
             intervention.time_entries = [TimeEntry(category="on_site", started_at=started, automatic=True)]
         else:

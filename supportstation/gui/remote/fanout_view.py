@@ -318,7 +318,7 @@ class FanOutView(QWidget):
         self._start(self._confirm_then_run(action, arguments))
 
     async def _confirm_then_run(self, action: Action, arguments: dict[str, object]) -> None:
-        from .plugin_panels import confirmed
+        from .action_confirmation import confirmed
 
         hosts = ", ".join(host.label for host in self.picker.checked_hosts())
         if await confirmed(action, hosts, self):

@@ -8,14 +8,13 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from supportstation import plugin_calls
 from supportstation.i18n import _
 from supportstation.plugin_api import Panel, PanelContext
 
 if TYPE_CHECKING:
-    from supportstation.plugin_api.actions import Action
     from supportstation.plugins import PluginRegistry
     from supportstation.remote.host_targets import HostTarget
 
@@ -55,22 +54,3 @@ def build_panel(
     message = _("The panel {title} could not be opened: {error}").format(title=_(panel.title), error=error)
     registry.disable(owner, message, outcome.traceback)
     return message
-
-
-async def confirmed(action: Action, host_label: str, parent: QWidget) -> bool:
-    """Asks the action's question (a power cycle, a VLAN change…) before it runs; True for an action without one."""
-    if not action.confirm:
-        return True
-    from ..dialog_future import answer
-
-    box = QMessageBox(
-        QMessageBox.Icon.Question,
-        _(action.title),
-        _(action.confirm),
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        parent,
-    )
-    box.setInformativeText(_("Host: {host}").format(host=host_label))
-    box.setDefaultButton(QMessageBox.StandardButton.No)
-    box.setObjectName("action-confirmation")
-    return await answer(box) == QMessageBox.StandardButton.Yes

@@ -443,7 +443,7 @@ class RemotePanel(QWidget):
         self._start(self._confirm_then_run(action, host, command, shell))
 
     async def _confirm_then_run(self, action: Action, host: HostTarget, command: str, shell: str) -> None:
-        from .plugin_panels import confirmed
+        from .action_confirmation import confirmed
 
         if not await confirmed(action, host.label, self):
             self.run_label.setText(_("{action}: not run.").format(action=_(action.title)))

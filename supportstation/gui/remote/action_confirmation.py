@@ -1,0 +1,32 @@
+"""The question an action that changes something asks before it runs (Action.confirm), shared by the remote panel
+and the fan-out view."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from supportstation.i18n import _
+
+from ..dialog_future import answer
+
+if TYPE_CHECKING:
+    from supportstation.plugin_api.actions import Action
+
+
+async def confirmed(action: Action, host_label: str, parent: QWidget) -> bool:
+    """Asks the action's question (a power cycle, a VLAN change…) before it runs; True for an action without one."""
+    if not action.confirm:
+        return True
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        _(action.title),
+        _(action.confirm),
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        parent,
+    )
+    box.setInformativeText(_("Host: {host}").format(host=host_label))
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setObjectName("action-confirmation")
+    return await answer(box) == QMessageBox.StandardButton.Yes
