@@ -22,7 +22,7 @@ from supportstation.storage.database import Database, explain
 from supportstation.storage.errors import DatabaseError
 
 # Every revision this version knows, oldest first; tests keep it equal to the scripts in migrations/versions.
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

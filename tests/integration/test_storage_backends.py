@@ -6,6 +6,7 @@ import shutil
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy import select, text
 import supportstation.storage.procedure_models
 import supportstation.storage.run_models  # noqa: F401
 from supportstation import demo
-from supportstation.storage import DatabaseError, connect, schema
+from supportstation.storage import DatabaseError, connect, schema, sqlite_url
 from supportstation.storage.enums import TicketStatus
 from supportstation.storage.models import Base, Client, Host, Site, Ticket, TimelineEvent
 
@@ -65,12 +66,34 @@ def test_the_queue_reads_open_tickets_from_its_index_without_sorting(database_ur
             if connection.dialect.name == "sqlite":
                 sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
                 plan = " ".join(str(row) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-                assert "USING INDEX ix_ticket_queue" in plan and "TEMP B-TREE" not in plan, plan
+                assert "INDEX ix_ticket_queue" in plan and "TEMP B-TREE" not in plan, plan
             else:
                 names = connection.exec_driver_sql(
                     "SELECT indexdef FROM pg_indexes WHERE tablename = 'ticket' AND indexname = 'ix_ticket_queue'"
                 ).scalar_one()
                 assert "WHERE" in names
+    finally:
+        database.close()
+
+
+def test_the_whole_queue_is_read_from_its_index_alone_on_sqlite(tmp_path: Path) -> None:
+    """The queue's columns are all in its index: SQLite reads the index front to back, never the table."""
+    from sqlalchemy import event
+
+    from supportstation.tickets.queue import load_queue
+
+    database = connect(sqlite_url(tmp_path / "queue.sqlite"), backups=tmp_path, create_missing=True)
+    statements: list[tuple[str, Any]] = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append((args[2], args[3])))
+    try:
+        with database.session() as session:
+            load_queue(session)
+        queue_reads = [(sql, parameters) for sql, parameters in statements if "ORDER BY ticket.priority" in sql]
+        assert len(queue_reads) == 1, statements
+        with database.engine.connect() as connection:
+            plan = " ".join(str(row) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + queue_reads[0][0],
+                                                                           queue_reads[0][1]))  # fmt: skip
+        assert "USING COVERING INDEX ix_ticket_queue" in plan and "TEMP B-TREE" not in plan, plan
     finally:
         database.close()
 
