@@ -265,13 +265,16 @@ def _db_command(action: str, options: Options, app_paths: paths.AppPaths) -> int
 
 def _with_database(options: Options, app_paths: paths.AppPaths, work: Callable[[Any], int]) -> int:
     """Opens (and migrates) the chosen database for a command, creating and filling the demo one if needed."""
-    from supportstation import demo, storage
+    from supportstation import storage
 
     choice = choose_database(options, app_paths)
     database = storage.connect(choice.url, backups=app_paths.backups, create_missing=choice.create_missing)
     try:
-        if choice.demo and demo.is_empty(database):
-            demo.populate(database)
+        if choice.demo:  # the demo's sample data is imported only for it: a tenth of a second of every command
+            from supportstation import demo
+
+            if demo.is_empty(database):
+                demo.populate(database)
         return work(database)
     finally:
         database.close()
