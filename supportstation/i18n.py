@@ -61,6 +61,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _translations.ngettext(singular, plural, count)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it: it is translated where it is shown, in the language
+    wanted there (a report is in the customer's language, whatever the interface's)."""
+    return message
+
+
 def translate(message: str) -> str:
     """The same as `_`, under a name for code that translates strings it did not write (Qt forms)."""
     return _translations.gettext(message)

@@ -6,16 +6,31 @@ that item: the plugin's other contributions stay. A plugin disabled later loses 
 
 from __future__ import annotations
 
+import dataclasses
+import gettext
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
+from supportstation import i18n, paths
 from supportstation.i18n import _
-from supportstation.plugin_api import Action, FactCollector, Panel, Transport
+from supportstation.plugin_api import (
+    Action,
+    FactCollector,
+    Panel,
+    ReportSection,
+    Table,
+    Translations,
+    Transport,
+    translations,
+)
 from supportstation.remote.quoting import SHELLS
 
 # (plugin name, message): records why an item was refused.
 Refuse = Callable[[str, str], None]
+Words = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -182,6 +197,18 @@ class Contributions:
                 (self.fact_collectors if kind == "fact" else self.panels).pop(item_id, None)
         self.leave_out_unspoken_actions(refuse)
 
+    def owner_of(self, item: object) -> str:
+        """The plugin that contributed an action, fact collector (or its action), panel or transport; "" for none."""
+        if isinstance(item, Action):
+            return self.action_owners.get(item.id) or self.owners.get(("fact", item.id), "")
+        if isinstance(item, FactCollector):
+            return self.owners.get(("fact", item.id), "")
+        if isinstance(item, Panel):
+            return self.owners.get(("panel", item.id), "")
+        if isinstance(item, Transport):
+            return self.transport_owners.get(item.name, "")
+        return ""
+
     def procedure_files(self) -> list[tuple[str, Path]]:
         """(plugin name, file) for each procedure file, a folder standing for its `*.yaml` files; read at each call,
         as a plugin's folder is on disk and may change."""
@@ -199,3 +226,43 @@ class Contributions:
             fact_collectors=sum(1 for (kind, _id), owner in self.owners.items() if kind == "fact" and owner == plugin),
             panels=sum(1 for (kind, _id), owner in self.owners.items() if kind == "panel" and owner == plugin),
         )
+
+
+# -- the plugins' words ---------------------------------------------------------------------------------------------
+
+
+def plugin_words(plugin: object | None, language: str) -> Words:
+    """How to show a string a plugin declares (a title, a label, a column header, a note) in `language`: through the
+    catalog shipped with the plugin object's package (plugin_api.translations) when it has the string, else through
+    SupportStation's own, which knows the words plugins share (System, Network…); as written when neither knows it."""
+    own = _package_catalog(plugin)
+    app = _app_catalog(language)
+
+    def words(message: str) -> str:
+        if not message:
+            return message  # gettext("") is the catalog's header
+        if own is not None and own.knows(message, language):
+            return own.in_language(language)(message)
+        return app.gettext(message)
+
+    return words
+
+
+def _package_catalog(plugin: object | None) -> Translations | None:
+    if plugin is None:
+        return None
+    module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
+    return translations(module)
+
+
+@cache
+def _app_catalog(language: str) -> gettext.NullTranslations:
+    return gettext.translation(i18n.DOMAIN, paths.resources() / "locale", languages=[language], fallback=True)
+
+
+def translated_section(section: ReportSection, words: Words) -> ReportSection:
+    """A plugin's report section with its title, text, column headers and notes in the report's language."""
+    table = section.table
+    if table is not None:
+        table = Table(tuple(map(words, table.columns)), table.rows, tuple(map(words, table.notes)))
+    return dataclasses.replace(section, title=words(section.title), text=words(section.text), table=table)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pluggy
 
-from supportstation import plugin_calls, plugin_folders
+from supportstation import i18n, plugin_calls, plugin_folders
 from supportstation.i18n import _
 from supportstation.plugin_api import (
     API_VERSION,
@@ -39,7 +39,13 @@ from supportstation.plugin_api import (
     hookspecs,
 )
 from supportstation.plugin_calls import CallOutcome
-from supportstation.plugin_contributions import ContributionCounts, Contributions
+from supportstation.plugin_contributions import (
+    ContributionCounts,
+    Contributions,
+    Words,
+    plugin_words,
+    translated_section,
+)
 from supportstation.plugin_folders import Origin
 
 log = logging.getLogger(__name__)
@@ -349,9 +355,20 @@ class PluginRegistry:
     def panel_owner(self, panel_id: str) -> str:
         return self._collected().owners.get(("panel", panel_id), "")
 
+    def words(self, plugin: str, language: str | None = None) -> Words:
+        """How to show the strings of a plugin in `language` (the interface's by default); see plugin_words."""
+        registered = self.manager.get_plugin(plugin) if plugin else None
+        return plugin_words(registered, language or i18n.current())
+
+    def translate(self, item: object, message: str) -> str:
+        """A string that a contribution (action, fact collector, panel, transport) declares, in the interface's
+        language, through the catalog of the plugin that contributed it."""
+        return self.words(self._collected().owner_of(item))(message)
+
     def report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
         """(plugin name, section) from every loaded plugin, each called in a worker thread with the time limit; a
-        plugin that raises, hangs or returns anything but a list of ReportSection is disabled."""
+        plugin that raises, hangs or returns anything but a list of ReportSection is disabled. Their titles, column
+        headers and notes are passed through the plugin's catalog in the report's language."""
         sections: list[tuple[str, ReportSection]] = []
         for plugin, result in self.call_hook("supportstation_report_sections", context=context):
             if not isinstance(result, list | tuple) or not all(isinstance(item, ReportSection) for item in result):
@@ -362,7 +379,8 @@ class PluginRegistry:
                     ),
                 )
                 continue
-            sections += [(plugin, section) for section in result]
+            words = self.words(plugin, context.language)
+            sections += [(plugin, translated_section(section, words)) for section in result]
         return sections
 
     def procedure_paths(self) -> list[tuple[str, Path]]:

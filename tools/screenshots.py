@@ -1,9 +1,14 @@
 """Renders SupportStation's main screens on demo data under Xvfb and saves a PNG of each.
 
     .venv/bin/python tools/screenshots.py [--out screenshots] [--lang en fr]
+    .venv/bin/python tools/screenshots.py --day [--out docs/screenshots/day]
 
 Starts its own Xvfb (unless DISPLAY is set) and runs one child process per language, since a language is chosen
 once per process. The windows are real xcb windows, as a user would see them.
+
+--day renders the README's walkthrough instead: it runs the end-to-end test of the engineer's day
+(tests/e2e/test_engineers_day.py, real servers started by its fixtures) under the same Xvfb, and the test saves each
+step's screen in the folder.
 """
 
 from __future__ import annotations
@@ -172,7 +177,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--lang", nargs="+", default=["en", "fr"], choices=["en", "fr"])
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--day", action="store_true", help="the engineer's day of the README, step by step")
     arguments = parser.parse_args()
+    if arguments.day and arguments.out == ROOT / "screenshots":
+        arguments.out = ROOT / "docs" / "screenshots" / "day"
     arguments.out.mkdir(parents=True, exist_ok=True)
     if arguments.child:
         render(arguments.out, arguments.child)
@@ -182,6 +190,8 @@ def main() -> int:
     if not os.environ.get("DISPLAY"):
         server, environment["DISPLAY"] = start_xvfb()
     try:
+        if arguments.day:
+            return _day(arguments.out, environment)
         for language in arguments.lang:
             child = [sys.executable, __file__, "--out", str(arguments.out), "--child", language]
             if subprocess.run(child, env=environment).returncode != 0:
@@ -191,6 +201,16 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=10)
     return 0
+
+
+def _day(out: Path, environment: dict[str, str]) -> int:
+    for old in out.glob("day_*.png"):
+        old.unlink()
+    test = ROOT / "tests" / "e2e" / "test_engineers_day.py"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)], cwd=ROOT,
+                          env={**environment, "SUPPORTSTATION_SHOTS": str(out)})  # fmt: skip
+    print(f"{len(list(out.glob('day_*.png')))} screens in {out}")
+    return done.returncode
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from supportstation.storage.database import Database
 
     from .dialogs.import_dialog import ImportDialog
+    from .dialogs.shortcuts_dialog import ShortcutsDialog
 
 from . import ticket_files
 from .dialogs.about_dialog import AboutDialog
@@ -43,6 +44,7 @@ from .network_status import NetworkStatus
 from .notifications import SlaNotifier
 from .outbox_sender import OutboxSender
 from .remote.session import RemoteSession
+from .shortcut_actions import Area, tag
 from .ticket_tabs import TicketTabs
 from .views.hosts_view import HostsView
 from .views.lazy_view import LazyView
@@ -189,6 +191,10 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.refresh_action)
 
         help_menu = self.menuBar().addMenu(_("&Help"))
+        self.shortcuts_action = self._action(
+            _("&Keyboard shortcuts"), self.open_shortcuts, QKeySequence.StandardKey.HelpContents, "F1"
+        )
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self._action(_("&About SupportStation"), self.open_about))
 
     def _action(self, text: str, slot, standard=None, fallback: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
@@ -199,7 +205,7 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(fallback))
         action.triggered.connect(slot)
         self.addAction(action)
-        return action
+        return tag(action, Area.WINDOW)  # listed in Help > Keyboard shortcuts
 
     def show_view(self, row: int) -> None:
         self.navigation.setCurrentRow(row)
@@ -404,6 +410,17 @@ class MainWindow(QMainWindow):
             return
         self.context.settings = edited
         self.outbox_view.show_status()  # the mail server may be set now
+
+    def open_shortcuts(self) -> ShortcutsDialog:
+        from .dialogs.shortcuts_dialog import ShortcutsDialog
+
+        dialog = next((shown for shown in self.findChildren(ShortcutsDialog) if shown.isVisible()), None)
+        if dialog is None:  # one at a time; left open beside the window while the engineer tries the keys
+            dialog = ShortcutsDialog(self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     def open_about(self) -> None:
         AboutDialog(self.context, self).exec()

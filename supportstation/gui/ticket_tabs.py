@@ -27,6 +27,12 @@ class TicketTabs(QTabWidget):
         self.addTab(queue, _("Queue"))
         self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.RightSide, None)
         self.tabCloseRequested.connect(self._close)
+        # Runs an earlier stop of the app left `running` were just closed: the open tickets show them as they are now.
+        remote.interrupted_runs_closed.connect(lambda _count: self.reload_all())
+
+    def reload_all(self) -> None:
+        for workspace in self.workspaces():
+            workspace.reload_soon()
 
     def workspaces(self) -> list[TicketWorkspace]:
         return [w for i in range(1, self.count()) if isinstance(w := self.widget(i), TicketWorkspace)]
@@ -42,7 +48,7 @@ class TicketTabs(QTabWidget):
             workspace.mail_queued.connect(self.mail_queued)
         self.setCurrentWidget(workspace)
         if load and workspace.detail is None and workspace.reload_task is None:
-            workspace.reload_task = workspace._schedule(workspace.reload())
+            workspace.reload_task = workspace.reload_soon()
         return workspace
 
     def _close(self, index: int) -> None:

@@ -23,6 +23,7 @@ from supportstation.plugin_api.hookspecs import (
 )
 from supportstation.plugin_api.panels import Panel, PanelContext
 from supportstation.plugin_api.report_sections import ReportContext, ReportRun, ReportSection
+from supportstation.plugin_api.translations import N_, Translations, translations
 from supportstation.plugin_api.transports import (
     DeviceConnectionLost,
     DeviceError,
@@ -36,6 +37,7 @@ __all__ = [
     "API_VERSION",
     "API_VERSION_ATTRIBUTE",
     "ENTRY_POINT_GROUP",
+    "N_",
     "PROJECT_NAME",
     "Action",
     "ActionError",
@@ -55,7 +57,9 @@ __all__ = [
     "ReportRun",
     "ReportSection",
     "Table",
+    "Translations",
     "Transport",
     "hookimpl",
     "hookspec",
+    "translations",
 ]

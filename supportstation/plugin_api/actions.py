@@ -3,8 +3,8 @@
 An action is a declaration, not code that runs: the remote engine picks the command for the target's shell, fills
 in the parameters (validated, then quoted for that shell by `command_for`), runs it, and hands the output to the
 action's parser to show a table. Titles, descriptions, categories, parameter labels and table column headers are
-stored in English; the GUI translates them with `_()` when it shows them, so a plugin keeps them as plain,
-unformatted strings.
+stored in English, unformatted (a plugin marks them with `N_`); SupportStation shows them through the catalog of the
+plugin that declared them (see translations.py).
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ class ParameterType(StrEnum):
 
 
 class ParameterError(ValueError):
-    """A value the parameter refuses; the message names the parameter and never repeats a secret."""
+    """A value the parameter refuses; the message names the parameter and never repeats a secret. `reason` is the
+    message without the parameter's label, for a window that shows the label in the plugin's words."""
 
-    def __init__(self, parameter: str, message: str) -> None:
+    def __init__(self, parameter: str, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.parameter = parameter
+        self.reason = reason or message
 
 
 class ParseError(ValueError):
@@ -103,10 +105,12 @@ class Parameter:
         """A ParameterError whose message starts with this parameter's label and name."""
         return ParameterError(
             self.name,
-            # The label is English data, translated here like the GUI does; `_("")` would return the catalog header.
+            # The label is English data, translated by SupportStation's own catalog here (the window puts the
+            # plugin's translation in place, from `reason`); `_("")` would return the catalog header.
             _("{label} ({name}): {message}").format(
                 label=_(self.label) if self.label else "", name=self.name, message=message
             ),
+            reason=message,
         )
 
     def validate(self, value: object) -> Value:

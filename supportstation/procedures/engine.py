@@ -731,7 +731,7 @@ class ProcedureEngine:
 
     def _describe(self, record: StepRecord, step: Step) -> tuple[str, str]:
         language = self.services.language
-        title = text_in(step.title, language) or step.id
+        title = step.label(language)
         summary = _("{mark} {procedure}, step {number}/{total} {title}: {state}").format(
             mark=STEP_MARKS[record.state],
             procedure=self.procedure.title_in(language),

@@ -35,6 +35,20 @@ def text_in(value: Text | None, language: str) -> str:
     return value.get(language) or value.get("en") or value.get("fr") or ""  # type: ignore[call-overload]
 
 
+def step_kind_label(kind: str) -> str:
+    """What a step of this kind is, in the interface's language: the name of a step that has no title."""
+    labels = {
+        "instruction": _("Instruction"),
+        "run": _("Command"),
+        "prompt": _("Question"),
+        "confirm": _("Customer's consent"),
+        "action": _("Action"),
+        "transfer": _("File transfer"),
+        "note": _("Note"),
+    }
+    return labels.get(kind, kind)
+
+
 class _Strict(BaseModel):
     # Unknown keys are errors: a misspelt `on_failur:` must not silently mean "stop".
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -224,6 +238,11 @@ class Step(_Strict):
     @property
     def kind(self) -> str:
         return next(kind for kind in STEP_KINDS if getattr(self, kind) is not None)
+
+    def label(self, language: str) -> str:
+        """The step's title in `language`; a step without one is named by what it is ("Customer's consent"), not by
+        its id, which is written for the procedure's author."""
+        return text_in(self.title, language) or step_kind_label(self.kind)
 
     def variables_set(self) -> set[str]:
         """The variables this step gives a value to, for the steps after it."""

@@ -11,7 +11,6 @@ from typing import Any
 
 from supportstation.i18n import _
 from supportstation.procedures.files import ProcedureError, parse
-from supportstation.procedures.model import text_in
 from supportstation.procedures.run_store import RunStatus, StepStatus, StoredRun, run_status_label, step_status_label
 
 NOT_RUN = "not_run"
@@ -69,10 +68,14 @@ class RunSummary:
 
 
 def summarize(run: StoredRun, language: str = "en") -> RunSummary:
+    title = run.title  # as it was named, in the language of the day, when the run started
     try:
-        steps = parse(run.source, f"run {run.id}").procedure.steps
+        procedure = parse(run.source, f"run {run.id}").procedure
     except ProcedureError:  # a stored source always parsed when the run started; keep what the records say
         steps = []
+    else:
+        steps = procedure.steps
+        title = procedure.title_in(language) or title  # a French report names it in French
     latest = run.latest()
     attempts: dict[int, int] = {}
     for record in run.steps:
@@ -86,7 +89,7 @@ def summarize(run: StoredRun, language: str = "en") -> RunSummary:
         summary = StepSummary(
             index=index,
             id=step.id if step else (record.step_id if record else str(index)),
-            title=(text_in(step.title, language) if step else "") or (step.id if step else ""),
+            title=step.label(language) if step else "",
             kind=step.kind if step else (record.kind if record else ""),
             state=state,
             state_label=step_status_label(record.state) if record is not None else _("not run"),
@@ -105,7 +108,7 @@ def summarize(run: StoredRun, language: str = "en") -> RunSummary:
     return RunSummary(
         run_id=run.id,
         procedure_id=run.procedure_id,
-        title=run.title,
+        title=title,
         state=run.state.value,
         state_label=run_status_label(run.state),
         targets=list(run.targets),

@@ -110,6 +110,9 @@ def fact_label(name: str) -> str:
         "firmware": _("Firmware"),
         "hostname": _("Host name"),
         "uptime": _("Uptime"),
+        "last_boot": _("Last boot"),
+        "domain": _("Domain"),
+        "workgroup": _("Workgroup"),
     }
     return labels.get(name, name.replace("_", " "))
 

@@ -241,6 +241,8 @@ def _action(session: Session, event: TimelineEvent, outputs_folder: Path | None,
         "output_excerpt": None,
     }
     run_id = (event.data or {}).get("run_id")
+    if event.kind == "status":
+        action["summary"] = _status_change(event, language) or event.summary
     if event.kind == "command":
         run = session.get(RemoteRun, run_id) if run_id else None
         if run is None:
@@ -266,6 +268,24 @@ def _action(session: Session, event: TimelineEvent, outputs_folder: Path | None,
         data = event.data or {}
         action.update(target=data.get("target", ""), sha256=data.get("sha256", ""), size=data.get("size", 0))
     return action
+
+
+def _status_change(event: TimelineEvent, language: str) -> str:
+    """ "Assigned → In progress" in the report's language: the timeline's summary is in the language of the day."""
+    from supportstation.storage.enums import TicketStatus
+    from supportstation.tickets.labels import status_label
+
+    data = event.data or {}
+    words = catalog(language)
+    if data.get("reopened"):
+        return words.gettext("Reopened")
+    try:
+        before, after = TicketStatus(data.get("from")), TicketStatus(data.get("to"))
+    except ValueError:  # an event older than these fields: its own words
+        return ""
+    return words.gettext("{current} → {target}").format(
+        current=status_label(before, words.gettext), target=status_label(after, words.gettext)
+    )
 
 
 def _host_name(session: Session, host_id: int | None) -> str:

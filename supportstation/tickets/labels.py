@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from supportstation.i18n import _, ngettext
+from supportstation.i18n import N_, _, ngettext
 from supportstation.storage.enums import TicketStatus
 from supportstation.tickets.sla_clocks import SlaState
 
+_STATUS_WORDS = {
+    TicketStatus.NEW: N_("New"),
+    TicketStatus.ASSIGNED: N_("Assigned"),
+    TicketStatus.IN_PROGRESS: N_("In progress"),
+    TicketStatus.WAITING_CUSTOMER: N_("Waiting for customer"),
+    TicketStatus.WAITING_THIRD_PARTY: N_("Waiting for third party"),
+    TicketStatus.RESOLVED: N_("Resolved"),
+    TicketStatus.CLOSED: N_("Closed"),
+}
 
-def status_label(status: TicketStatus) -> str:
-    labels = {
-        TicketStatus.NEW: _("New"),
-        TicketStatus.ASSIGNED: _("Assigned"),
-        TicketStatus.IN_PROGRESS: _("In progress"),
-        TicketStatus.WAITING_CUSTOMER: _("Waiting for customer"),
-        TicketStatus.WAITING_THIRD_PARTY: _("Waiting for third party"),
-        TicketStatus.RESOLVED: _("Resolved"),
-        TicketStatus.CLOSED: _("Closed"),
-    }
-    return labels[status]
+
+def status_label(status: TicketStatus, translate: Callable[[str], str] = _) -> str:
+    """The state's name in the interface's language, or through `translate` (a report's catalog)."""
+    return translate(_STATUS_WORDS[status])
 
 
 def _duration(minutes: int) -> str:

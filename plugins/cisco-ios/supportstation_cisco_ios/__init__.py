@@ -7,12 +7,14 @@ actions change the switch and ask the engineer first: naming a VLAN and moving a
 the switch as plain words only (IOS has no quoting), which their patterns guarantee before SupportStation's own check.
 
 The action ids are stable: procedures and the audit trail refer to them. Titles, descriptions, categories and labels
-are English; SupportStation translates them when it shows them.
+are English, marked with N_: SupportStation shows them through the plugin's catalog (locale/, see tools/i18n.py); the
+report section is written in the report's language through the same catalog.
 """
 
 from __future__ import annotations
 
 from supportstation.plugin_api import (
+    N_,
     Action,
     FactCollector,
     Parameter,
@@ -21,6 +23,7 @@ from supportstation.plugin_api import (
     ReportSection,
     Transport,
     hookimpl,
+    translations,
 )
 from supportstation_cisco_ios import parsers, session
 from supportstation_cisco_ios.config_diff import config_diff
@@ -34,12 +37,12 @@ VENDORS = ("cisco",)
 
 TRANSPORT = Transport(
     name="cisco-ios",
-    title="Cisco IOS (network CLI over SSH)",
+    title=N_("Cisco IOS (network CLI over SSH)"),
     language=LANGUAGE,
     default_port=22,
     identity="ssh-host-key",
     connect=session.connect,
-    description="Cisco IOS and IOS XE switches and routers through their command line over SSH, with enable mode.",
+    description=N_("Cisco IOS and IOS XE switches and routers through their command line over SSH, with enable mode."),
 )
 
 # 1 to 4094: VLAN 0 and 4095 are reserved by 802.1Q.
@@ -53,15 +56,15 @@ INTERFACE_PATTERN = (
 )
 
 
-def _vlan_id(label: str = "VLAN number") -> Parameter:
+def _vlan_id(label: str = N_("VLAN number")) -> Parameter:
     return Parameter("vlan_id", ParameterType.INTEGER, label, pattern=VLAN_ID_PATTERN)
 
 
 SHOW_VERSION = Action(
     id="cisco.show_version",
-    title="Model, version and uptime",
-    description="The switch's model, serial numbers, IOS version, uptime and the reason of its last restart.",
-    category="System",
+    title=N_("Model, version and uptime"),
+    description=N_("The switch's model, serial numbers, IOS version, uptime and the reason of its last restart."),
+    category=N_("System"),
     commands={LANGUAGE: "show version"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -71,9 +74,9 @@ SHOW_VERSION = Action(
 
 INTERFACES_STATUS = Action(
     id="cisco.interfaces_status",
-    title="Port status",
-    description="Each switch port with its description, link state, VLAN, duplex, speed and type.",
-    category="Interfaces",
+    title=N_("Port status"),
+    description=N_("Each switch port with its description, link state, VLAN, duplex, speed and type."),
+    category=N_("Interfaces"),
     commands={LANGUAGE: "show interfaces status"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -83,9 +86,9 @@ INTERFACES_STATUS = Action(
 
 VLANS = Action(
     id="cisco.vlans",
-    title="VLANs",
-    description="The VLANs of the switch with their names, state and access ports.",
-    category="VLANs",
+    title=N_("VLANs"),
+    description=N_("The VLANs of the switch with their names, state and access ports."),
+    category=N_("VLANs"),
     commands={LANGUAGE: "show vlan brief"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -95,9 +98,9 @@ VLANS = Action(
 
 IP_INTERFACES = Action(
     id="cisco.ip_interfaces",
-    title="IP interfaces",
-    description="Each interface with its IP address and whether it and its line protocol are up.",
-    category="Interfaces",
+    title=N_("IP interfaces"),
+    description=N_("Each interface with its IP address and whether it and its line protocol are up."),
+    category=N_("Interfaces"),
     commands={LANGUAGE: "show ip interface brief"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -107,9 +110,9 @@ IP_INTERFACES = Action(
 
 LOGGING = Action(
     id="cisco.logging",
-    title="Recent log messages",
-    description="The messages in the switch's log buffer, oldest first: links going up and down, errors, changes.",
-    category="Logs",
+    title=N_("Recent log messages"),
+    description=N_("The messages in the switch's log buffer, oldest first: links going up and down, errors, changes."),
+    category=N_("Logs"),
     commands={LANGUAGE: "show logging"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -119,9 +122,11 @@ LOGGING = Action(
 
 RUNNING_CONFIG = Action(
     id="cisco.running_config",
-    title="Back up the running configuration",
-    description="The configuration the switch runs now, as text to keep with the ticket or to compare with another.",
-    category="Configuration",
+    title=N_("Back up the running configuration"),
+    description=N_(
+        "The configuration the switch runs now, as text to keep with the ticket or to compare with another."
+    ),
+    category=N_("Configuration"),
     commands={LANGUAGE: "show running-config"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -131,33 +136,35 @@ RUNNING_CONFIG = Action(
 
 SET_VLAN_NAME = Action(
     id="cisco.set_vlan_name",
-    title="Name a VLAN",
-    description="Gives a VLAN a new name, creating the VLAN if the switch does not have it yet.",
-    category="VLANs",
+    title=N_("Name a VLAN"),
+    description=N_("Gives a VLAN a new name, creating the VLAN if the switch does not have it yet."),
+    category=N_("VLANs"),
     commands={LANGUAGE: "configure terminal\nvlan {vlan_id}\nname {name}\nend"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
     parameters=(
         _vlan_id(),
-        Parameter("name", ParameterType.STRING, "VLAN name", pattern=VLAN_NAME_PATTERN),
+        Parameter("name", ParameterType.STRING, N_("VLAN name"), pattern=VLAN_NAME_PATTERN),
     ),
-    confirm="Change the VLAN on the switch?",
+    confirm=N_("Change the VLAN on the switch?"),
     timeout=60,
 )
 
 SET_ACCESS_VLAN = Action(
     id="cisco.set_access_vlan",
-    title="Move a port to a VLAN",
-    description="Sets the access VLAN of a switch port: the device plugged into it joins that VLAN's network.",
-    category="VLANs",
+    title=N_("Move a port to a VLAN"),
+    description=N_("Sets the access VLAN of a switch port: the device plugged into it joins that VLAN's network."),
+    category=N_("VLANs"),
     commands={LANGUAGE: "configure terminal\ninterface {interface}\nswitchport access vlan {vlan_id}\nend"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
     parameters=(
-        Parameter("interface", ParameterType.STRING, "Port (such as Gi1/0/12)", pattern=INTERFACE_PATTERN),
-        _vlan_id("New VLAN number"),
+        Parameter("interface", ParameterType.STRING, N_("Port (such as Gi1/0/12)"), pattern=INTERFACE_PATTERN),
+        _vlan_id(N_("New VLAN number")),
     ),
-    confirm="Move this port to another VLAN on the switch? The device plugged into it loses its network for a moment.",
+    confirm=N_(
+        "Move this port to another VLAN on the switch? The device plugged into it loses its network for a moment."
+    ),
     timeout=60,
 )
 
@@ -182,32 +189,23 @@ __all__ = [
     "supportstation_transports",
 ]
 
-# The report section's words, in the report's language (the plugin ships no catalogue of its own).
-_WORDS = {
-    "fr": {
-        "title": "Modifications de la configuration de {host}",
-        "changed": "Différence entre la première sauvegarde de la configuration active et la dernière, prises pendant"
-        " l'intervention ({count} sauvegardes). Lignes retirées en rouge (-), ajoutées en vert (+).",
-        "unchanged": "La configuration active est la même dans la première et la dernière sauvegarde prises pendant"
-        " l'intervention ({count} sauvegardes).",
-        "before": "avant",
-        "after": "après",
-    },
-    "en": {
-        "title": "Configuration changes on {host}",
-        "changed": "Difference between the first and the last backup of the running configuration taken during the"
-        " intervention ({count} backups). Removed lines in red (-), added lines in green (+).",
-        "unchanged": "The running configuration is the same in the first and the last backup taken during the"
-        " intervention ({count} backups).",
-        "before": "before",
-        "after": "after",
-    },
-}
+_ = translations(__name__)
+# The report section's words, written in the report's language (the customer's), whatever the interface's.
+SECTION_TITLE = N_("Configuration changes on {host}")
+CHANGED = N_(
+    "Difference between the first and the last backup of the running configuration taken during the intervention "
+    "({count} backups). Removed lines in red (-), added lines in green (+)."
+)
+UNCHANGED = N_(
+    "The running configuration is the same in the first and the last backup taken during the intervention ({count} "
+    "backups)."
+)
+BEFORE, AFTER = N_("before"), N_("after")
 
 
 FACTS = FactCollector(
     id="cisco.facts",
-    title="Model, serial number and IOS version",
+    title=N_("Model, serial number and IOS version"),
     commands={LANGUAGE: "show version"},
     os_families=OS_FAMILIES,
     vendors=VENDORS,
@@ -235,7 +233,7 @@ def supportstation_actions() -> list[Action]:
 def supportstation_report_sections(context: ReportContext) -> list[ReportSection]:
     """For each switch backed up twice or more during the intervention, the change between the first and the last
     running-config: what the customer signs for."""
-    words = _WORDS.get(context.language, _WORDS["en"])
+    words = _.in_language(context.language)
     backups: dict[str, list[str]] = {}
     for run in context.runs_of(RUNNING_CONFIG.id):
         backups.setdefault(run.host, []).append(run.output)
@@ -243,7 +241,8 @@ def supportstation_report_sections(context: ReportContext) -> list[ReportSection
     for host, outputs in backups.items():
         if len(outputs) < 2:
             continue
-        diff = config_diff(outputs[0], outputs[-1], f"{host} ({words['before']})", f"{host} ({words['after']})")
-        text = (words["changed"] if diff else words["unchanged"]).format(count=len(outputs))
-        sections.append(ReportSection(title=words["title"].format(host=host), text=text, code=diff, code_kind="diff"))
+        diff = config_diff(outputs[0], outputs[-1], f"{host} ({words(BEFORE)})", f"{host} ({words(AFTER)})")
+        text = words(CHANGED if diff else UNCHANGED).format(count=len(outputs))
+        title = words(SECTION_TITLE).format(host=host)
+        sections.append(ReportSection(title=title, text=text, code=diff, code_kind="diff"))
     return sections

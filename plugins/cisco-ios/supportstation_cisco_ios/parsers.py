@@ -3,8 +3,8 @@
 Each parser takes what the switch printed for its command and returns a Table, or raises ParseError when the output
 is not that command's (the engineer then reads the raw output): when the switch refused the command (`% Invalid
 input ...`, as a router says to `show vlan brief`), when a template stops on a line it does not know, or when text
-came back but no line of it was recognised. Column headers and notes are English and unformatted: the GUI
-translates them.
+came back but no line of it was recognised. Column headers and fixed notes are English, marked with N_:
+SupportStation shows them in the engineer's language through the plugin's catalog; errors go through `_` when raised.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from supportstation.plugin_api import ParseError, Table
+from supportstation.plugin_api import N_, ParseError, Table, translations
+
+_ = translations(__name__)
 
 PLATFORM = "cisco_ios"
 
@@ -36,10 +38,10 @@ def _records(command: str, output: str) -> list[dict[str, Any]]:
     """The template's rows (lowercase field names); ParseError when the switch refused the command or the template
     stopped. An empty list means the template recognised no line: each parser says whether that can be right."""
     if not output.strip():
-        raise ParseError(f"The switch printed nothing for '{command}'.")
+        raise ParseError(_("The switch printed nothing for '{command}'.").format(command=command))
     error = ios_error_line(output)
     if error:
-        raise ParseError(f"The switch refused '{command}': {error}")
+        raise ParseError(_("The switch refused '{command}': {error}").format(command=command, error=error))
     # Imported here, not at the top: plugins are imported when SupportStation starts, and the templates are needed
     # only once an output is parsed.
     from ntc_templates.parse import ParsingException, parse_output
@@ -49,11 +51,13 @@ def _records(command: str, output: str) -> list[dict[str, Any]]:
         return list(parse_output(platform=PLATFORM, command=command, data=output))
     except (ParsingException, TextFSMError) as error:
         # TextFSM names the rule and the line it stopped at, which is what the engineer needs to see.
-        raise ParseError(f"The output of '{command}' is not what the parser expected: {error}") from None
+        raise ParseError(
+            _("The output of '{command}' is not what the parser expected: {error}").format(command=command, error=error)
+        ) from None
 
 
 def _nothing_recognised(command: str) -> ParseError:
-    return ParseError(f"No line of the output was recognised as the output of '{command}'.")
+    return ParseError(_("No line of the output was recognised as the output of '{command}'.").format(command=command))
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -64,20 +68,20 @@ def _unique(values: list[str]) -> list[str]:
 # -- cisco.show_version: show version -------------------------------------------------------------------------------
 
 VERSION_COLUMNS = (
-    "Hostname",
-    "Model",
-    "Serial number",
-    "Version",
-    "Software image",
-    "Uptime",
-    "Last reload reason",
-    "Configuration register",
+    N_("Hostname"),
+    N_("Model"),
+    N_("Serial number"),
+    N_("Version"),
+    N_("Software image"),
+    N_("Uptime"),
+    N_("Last reload reason"),
+    N_("Configuration register"),
 )
 _IGNORE_STARTUP_CONFIG = 0x0040  # the configuration register bit that makes the switch boot without its config
 _NEXT_REGISTER = re.compile(r"^Configuration register is \S+ \(will be (\S+) at next reload\)", re.MULTILINE)
-STACK_NOTE = "This is a stack: models and serial numbers are listed member by member."
-RECENT_RELOAD_NOTE = "The switch restarted less than a day ago: see the last reload reason."
-IGNORES_CONFIG_NOTE = (
+STACK_NOTE = N_("This is a stack: models and serial numbers are listed member by member.")
+RECENT_RELOAD_NOTE = N_("The switch restarted less than a day ago: see the last reload reason.")
+IGNORES_CONFIG_NOTE = N_(
     "The configuration register makes the switch ignore its startup configuration at the next reload (left over"
     " from a password recovery?): 'config-register 0x2102' in configuration mode sets it back."
 )
@@ -122,11 +126,13 @@ def parse_show_version(output: str) -> Table:
 
 # -- cisco.interfaces_status: show interfaces status -----------------------------------------------------------------
 
-INTERFACES_STATUS_COLUMNS = ("Port", "Name", "Status", "VLAN", "Duplex", "Speed", "Type")
-ERR_DISABLED_NOTE = (
+INTERFACES_STATUS_COLUMNS = (N_("Port"), N_("Name"), N_("Status"), "VLAN", N_("Duplex"), N_("Speed"), N_("Type"))
+ERR_DISABLED_NOTE = N_(
     "The switch shut some ports down itself (err-disabled): 'show interfaces status err-disabled' tells why."
 )
-HALF_DUPLEX_NOTE = "Some ports run at half duplex: often a duplex mismatch with the device plugged in, which slows it."
+HALF_DUPLEX_NOTE = N_(
+    "Some ports run at half duplex: often a duplex mismatch with the device plugged in, which slows it."
+)
 
 
 def parse_interfaces_status(output: str) -> Table:
@@ -147,7 +153,7 @@ def parse_interfaces_status(output: str) -> Table:
 
 # -- cisco.vlans: show vlan brief -------------------------------------------------------------------------------------
 
-VLAN_COLUMNS = ("VLAN", "Name", "Status", "Ports")
+VLAN_COLUMNS = ("VLAN", N_("Name"), N_("Status"), N_("Ports"))
 
 
 def parse_vlan_brief(output: str) -> Table:
@@ -163,8 +169,8 @@ def parse_vlan_brief(output: str) -> Table:
 
 # -- cisco.ip_interfaces: show ip interface brief ----------------------------------------------------------------------
 
-IP_INTERFACE_COLUMNS = ("Interface", "IP address", "Status", "Protocol")
-PROTOCOL_DOWN_NOTE = "Some interfaces are up with their protocol down: check the device or link at the other end."
+IP_INTERFACE_COLUMNS = (N_("Interface"), N_("IP address"), N_("Status"), N_("Protocol"))
+PROTOCOL_DOWN_NOTE = N_("Some interfaces are up with their protocol down: check the device or link at the other end.")
 
 
 def parse_ip_interface_brief(output: str) -> Table:
@@ -181,16 +187,16 @@ def parse_ip_interface_brief(output: str) -> Table:
 
 # -- cisco.logging: show logging --------------------------------------------------------------------------------------
 
-LOGGING_COLUMNS = ("Time", "Severity", "Facility", "Mnemonic", "Message")
+LOGGING_COLUMNS = (N_("Time"), N_("Severity"), N_("Facility"), N_("Mnemonic"), N_("Message"))
 SEVERITIES = ("emergency", "alert", "critical", "error", "warning", "notice", "informational", "debugging")
 _BUFFER_DISABLED = re.compile(r"^\s*Buffer logging:?\s+disabled", re.MULTILINE)
 _BUFFER_HEADER = re.compile(r"^Log Buffer \(\d+ bytes\):", re.MULTILINE)
-EMPTY_BUFFER_NOTE = "The switch's log buffer is empty."
-BUFFER_DISABLED_NOTE = (
+EMPTY_BUFFER_NOTE = N_("The switch's log buffer is empty.")
+BUFFER_DISABLED_NOTE = N_(
     "The switch keeps no log messages in memory (buffer logging is disabled): 'logging buffered' turns it on."
 )
-ERRORS_NOTE = "The log holds messages of severity error or worse (0 to 3)."
-UNSYNCHRONISED_NOTE = (
+ERRORS_NOTE = N_("The log holds messages of severity error or worse (0 to 3).")
+UNSYNCHRONISED_NOTE = N_(
     "The switch marked some messages with '*': its clock was not set or synchronised when it logged them, so their"
     " times may be wrong (counted from its boot)."
 )

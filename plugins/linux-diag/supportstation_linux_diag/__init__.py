@@ -3,7 +3,8 @@ pending package updates.
 
 The action ids are stable: procedures and the audit trail refer to them. Every command is plain POSIX sh, runs as an
 unprivileged user, and forces the C locale so that the parsers read the same words and number formats on every
-machine. Titles, descriptions, categories and labels are English; SupportStation translates them when it shows them.
+machine. Titles, descriptions, categories and labels are English, marked with N_: SupportStation shows them through
+the plugin's catalog (locale/<language>/LC_MESSAGES/supportstation_linux_diag.po, see tools/i18n.py).
 
 The plugin also ships procedures (runbooks, procedures/*.yaml, bilingual): disk-full triage, a service restart with
 health checks, log collection with download, and memory pressure triage. Their steps that need root run with sudo.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportstation.plugin_api import Action, FactCollector, Parameter, ParameterType, hookimpl
+from supportstation.plugin_api import N_, Action, FactCollector, Parameter, ParameterType, hookimpl
 from supportstation_linux_diag import parsers
 
 __version__ = "0.1.0"
@@ -38,9 +39,9 @@ _JOURNAL_READERS = (
 
 UPTIME = Action(
     id="linux.uptime",
-    title="Uptime and load",
-    description="How long the machine has been up, its load averages and its number of CPUs.",
-    category="System",
+    title=N_("Uptime and load"),
+    description=N_("How long the machine has been up, its load averages and its number of CPUs."),
+    category=N_("System"),
     commands={"sh": _C_LOCALE + "cat /proc/uptime /proc/loadavg\ngetconf _NPROCESSORS_ONLN 2>/dev/null || true"},
     os_families=("linux",),
     parser=parsers.parse_uptime,
@@ -49,9 +50,11 @@ UPTIME = Action(
 
 DISK_USAGE = Action(
     id="linux.disk_usage",
-    title="Disk usage",
-    description="Size, used and available space of each mounted file system (memory and snap file systems left out).",
-    category="Storage",
+    title=N_("Disk usage"),
+    description=N_(
+        "Size, used and available space of each mounted file system (memory and snap file systems left out)."
+    ),
+    category=N_("Storage"),
     commands={"sh": _C_LOCALE + _needs("df") + "df -P -T -B1 -x tmpfs -x devtmpfs -x squashfs"},
     os_families=("linux",),
     parser=parsers.parse_disk_usage,
@@ -59,9 +62,9 @@ DISK_USAGE = Action(
 
 MEMORY = Action(
     id="linux.memory",
-    title="Memory",
-    description="RAM and swap: total, used, free, caches and available memory, as free shows them.",
-    category="System",
+    title=N_("Memory"),
+    description=N_("RAM and swap: total, used, free, caches and available memory, as free shows them."),
+    category=N_("System"),
     # /proc/meminfo rather than `free`: procps is missing from many minimal systems, and free's columns changed.
     commands={"sh": _C_LOCALE + "cat /proc/meminfo"},
     os_families=("linux",),
@@ -71,9 +74,9 @@ MEMORY = Action(
 
 FAILED_UNITS = Action(
     id="linux.failed_units",
-    title="Failed services",
-    description="systemd units in the failed state.",
-    category="Services",
+    title=N_("Failed services"),
+    description=N_("systemd units in the failed state."),
+    category=N_("Services"),
     commands={
         "sh": _C_LOCALE
         + f"if [ ! -d /run/systemd/system ]; then echo '{parsers.MARKER}{parsers.NO_SYSTEMD}'; exit 0; fi\n"
@@ -88,9 +91,9 @@ FAILED_UNITS = Action(
 
 JOURNAL_ERRORS = Action(
     id="linux.journal_errors",
-    title="Recent errors in the journal",
-    description="Messages of priority error or worse logged in the systemd journal, most recent first.",
-    category="Logs",
+    title=N_("Recent errors in the journal"),
+    description=N_("Messages of priority error or worse logged in the systemd journal, most recent first."),
+    category=N_("Logs"),
     commands={
         "sh": _C_LOCALE
         + _needs("journalctl")
@@ -101,17 +104,17 @@ JOURNAL_ERRORS = Action(
     },
     os_families=("linux",),
     parameters=(
-        Parameter("hours", ParameterType.INTEGER, "Hours to look back", default=24, pattern=r"[1-9][0-9]{0,3}"),
-        Parameter("limit", ParameterType.INTEGER, "Most entries to show", default=200, pattern=r"[1-9][0-9]{0,4}"),
+        Parameter("hours", ParameterType.INTEGER, N_("Hours to look back"), default=24, pattern=r"[1-9][0-9]{0,3}"),
+        Parameter("limit", ParameterType.INTEGER, N_("Most entries to show"), default=200, pattern=r"[1-9][0-9]{0,4}"),
     ),
     parser=parsers.parse_journal_errors,
 )
 
 NETWORK_ADDRESSES = Action(
     id="linux.network_addresses",
-    title="Network addresses",
-    description="Each network interface with its state, MAC address and IPv4 and IPv6 addresses.",
-    category="Network",
+    title=N_("Network addresses"),
+    description=N_("Each network interface with its state, MAC address and IPv4 and IPv6 addresses."),
+    category=N_("Network"),
     commands={"sh": _C_LOCALE + _needs("ip") + "ip -j addr show"},
     os_families=("linux",),
     parser=parsers.parse_network_addresses,
@@ -120,9 +123,11 @@ NETWORK_ADDRESSES = Action(
 
 LISTENING_PORTS = Action(
     id="linux.listening_ports",
-    title="Listening ports",
-    description="TCP and UDP ports open for connections, with the process behind each (all processes only for root).",
-    category="Network",
+    title=N_("Listening ports"),
+    description=N_(
+        "TCP and UDP ports open for connections, with the process behind each (all processes only for root)."
+    ),
+    category=N_("Network"),
     commands={"sh": _C_LOCALE + _needs("ss") + "ss -tulnp"},
     os_families=("linux",),
     parser=parsers.parse_listening_ports,
@@ -172,10 +177,12 @@ exit 0"""
 
 PENDING_UPDATES = Action(
     id="linux.pending_updates",
-    title="Pending package updates",
-    description="Updates the package manager (apt, dnf, yum, zypper or apk) would install, security updates first, "
-    "as of its last refresh of the package lists.",
-    category="Updates",
+    title=N_("Pending package updates"),
+    description=N_(
+        "Updates the package manager (apt, dnf, yum, zypper or apk) would install, security updates first, "
+        "as of its last refresh of the package lists."
+    ),
+    category=N_("Updates"),
     commands={"sh": _C_LOCALE + _literal(_PENDING_UPDATES_SCRIPT)},
     os_families=("linux",),
     parser=parsers.parse_pending_updates,
@@ -196,7 +203,7 @@ ACTIONS = (
 # The serial number in /sys is readable by root only on most distributions: left out for others, not an error.
 FACTS = FactCollector(
     id="linux.facts",
-    title="System, kernel, model and serial number",
+    title=N_("System, kernel, model and serial number"),
     commands={
         "sh": _C_LOCALE
         + '. /etc/os-release 2>/dev/null; echo "os=${{PRETTY_NAME:-}}"\n'

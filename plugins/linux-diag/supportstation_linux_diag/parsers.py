@@ -3,7 +3,9 @@
 Each parser takes the standard output of its command and returns a Table, or raises ParseError when the output is
 not what the command prints (the engineer then reads the raw output). The commands print a few marker lines
 starting with `#supportstation:` to say what the shell found before running the tool (no systemd, a tool missing);
-the parsers turn them into notes. Column headers and notes are English and unformatted: the GUI translates them.
+the parsers turn them into notes. Column headers and fixed notes are English, marked with N_: SupportStation shows
+them in the engineer's language through the plugin's catalog. What is written at run time (a note with a number in
+it, an error, a word in a cell) goes through `_` then and there.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import json
 import re
 from datetime import UTC, datetime
 
-from supportstation.plugin_api import ParseError, Table
+from supportstation.plugin_api import N_, ParseError, Table, translations
+
+_ = translations(__name__)
+ngettext = _.ngettext
 
 MARKER = "#supportstation:"
 NO_TOOL = "missing"  # the tool the action needs is not installed
@@ -26,7 +31,7 @@ def split_markers(output: str) -> tuple[list[str], dict[str, str]]:
     lines, markers = [], {}
     for line in output.splitlines():
         if line.startswith(MARKER):
-            name, _, rest = line[len(MARKER) :].strip().partition(" ")
+            name, _space, rest = line[len(MARKER) :].strip().partition(" ")
             markers[name] = rest.strip()
         elif line.strip():
             lines.append(line)
@@ -50,15 +55,18 @@ def percent(part: int, whole: int) -> str:
 
 
 def _number(text: str, what: str) -> float:
+    """`what` is marked with N_ by the caller: "the uptime"."""
     try:
         return float(text)
     except ValueError:
-        raise ParseError(f"Expected a number for {what}, found {text!r}.") from None
+        raise ParseError(_("Expected a number for {what}, found {text!r}.").format(what=_(what), text=text)) from None
 
 
 # -- linux.uptime: /proc/uptime, /proc/loadavg and the number of CPUs --------------------------------------------
 
-UPTIME_COLUMNS = ("Up for", "Load 1 min", "Load 5 min", "Load 15 min", "CPUs", "Running / total tasks")
+UPTIME_COLUMNS = (N_("Up for"), N_("Load 1 min"), N_("Load 5 min"), N_("Load 15 min"), N_("CPUs"),
+                  N_("Running / total tasks"))  # fmt: skip
+OVERLOADED_NOTE = N_("The 15-minute load is above the number of CPUs: the machine is overloaded or waits on I/O.")
 
 
 def format_duration(seconds: float) -> str:
@@ -66,10 +74,10 @@ def format_duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    clock = f"{hours}:{minutes:02d}" if hours or days else f"{minutes} min"
+    clock = f"{hours}:{minutes:02d}" if hours or days else _("{minutes} min").format(minutes=minutes)
     if not days:
         return clock
-    return f"{days} day{'s' if days > 1 else ''}, {clock}"
+    return ngettext("{days} day, {clock}", "{days} days, {clock}", days).format(days=days, clock=clock)
 
 
 def parse_uptime(output: str) -> Table:
@@ -78,26 +86,26 @@ def parse_uptime(output: str) -> Table:
     for line in lines:
         fields = line.split()
         if len(fields) == 2 and uptime is None:
-            uptime = _number(fields[0], "the uptime")
+            uptime = _number(fields[0], N_("the uptime"))
         elif len(fields) == 5 and "/" in fields[3]:
             load = fields
         elif len(fields) == 1 and fields[0].isdigit():
             cpus = int(fields[0])
         else:
-            raise ParseError(f"Unexpected line in the uptime output: {line.strip()!r}.")
+            raise ParseError(_("Unexpected line in the uptime output: {line!r}.").format(line=line.strip()))
     if uptime is None or load is None:
-        raise ParseError("The output lacks /proc/uptime or /proc/loadavg.")
-    averages = [_number(value, "the load average") for value in load[:3]]
+        raise ParseError(_("The output lacks /proc/uptime or /proc/loadavg."))
+    averages = [_number(value, N_("the load average")) for value in load[:3]]
     notes = []
     if cpus and averages[2] > cpus:
-        notes.append("The 15-minute load is above the number of CPUs: the machine is overloaded or waits on I/O.")
+        notes.append(OVERLOADED_NOTE)
     row = (format_duration(uptime), *load[:3], str(cpus) if cpus else "-", load[3])
     return Table(UPTIME_COLUMNS, (row,), tuple(notes))
 
 
 # -- linux.disk_usage: df -P -T -B1 ----------------------------------------------------------------------------
 
-DISK_COLUMNS = ("Mount point", "Filesystem", "Type", "Size", "Used", "Available", "Use %")
+DISK_COLUMNS = (N_("Mount point"), N_("Filesystem"), N_("Type"), N_("Size"), N_("Used"), N_("Available"), N_("Use %"))
 # With -P, df writes one line per file system, and the mount point is the rest of the line: it may contain spaces.
 # The file system name may too (FUSE sources), so the columns are found from the numbers in the middle.
 _DF_LINE = re.compile(
@@ -105,7 +113,8 @@ _DF_LINE = re.compile(
     r"\s+(?P<percent>\d+%|-)\s+(?P<mount>/.*)"
 )
 FULL_PERCENT = 90
-NO_DF_NOTE = "The df command is not installed on this host."
+NO_DF_NOTE = N_("The df command is not installed on this host.")
+FULL_NOTE = N_("At least one file system is 90% full or more.")
 
 
 def _size_cell(text: str) -> str:
@@ -117,14 +126,14 @@ def parse_disk_usage(output: str) -> Table:
     if NO_TOOL in markers:
         return Table(DISK_COLUMNS, (), (NO_DF_NOTE,))
     if not lines:
-        raise ParseError("df printed nothing (GNU df is needed: BusyBox df has no -T or -x).")
+        raise ParseError(_("df printed nothing (GNU df is needed: BusyBox df has no -T or -x)."))
     rows, full = [], False
     for line in lines:
         if line.startswith("Filesystem"):
             continue
         match = _DF_LINE.fullmatch(line.rstrip("\n"))
         if not match:
-            raise ParseError(f"Unexpected line in the df output: {line.strip()!r}.")
+            raise ParseError(_("Unexpected line in the df output: {line!r}.").format(line=line.strip()))
         used_percent = match["percent"]
         full = full or (used_percent != "-" and int(used_percent.rstrip("%")) >= FULL_PERCENT)
         rows.append(
@@ -138,13 +147,16 @@ def parse_disk_usage(output: str) -> Table:
                 used_percent,
             )
         )
-    notes = ("At least one file system is 90% full or more.",) if full else ()
+    notes = (FULL_NOTE,) if full else ()
     return Table(DISK_COLUMNS, tuple(rows), notes)
 
 
 # -- linux.memory: /proc/meminfo ---------------------------------------------------------------------------------
 
-MEMORY_COLUMNS = ("Memory", "Total", "Used", "Free", "Shared", "Buff/cache", "Available", "Use %")
+MEMORY_COLUMNS = (N_("Memory"), N_("Total"), N_("Used"), N_("Free"), N_("Shared"), N_("Buff/cache"), N_("Available"),
+                  N_("Use %"))  # fmt: skip
+LOW_MEMORY_NOTE = N_("Less than 10% of the memory is available: the machine may be swapping or killing processes.")
+NO_SWAP_NOTE = N_("No swap space is configured.")
 
 
 def parse_memory(output: str) -> Table:
@@ -154,10 +166,10 @@ def parse_memory(output: str) -> Table:
     for line in lines:
         match = re.fullmatch(r"\s*([\w()]+):\s+(\d+)(?:\s+kB)?\s*", line)
         if not match:
-            raise ParseError(f"Unexpected line in /proc/meminfo: {line.strip()!r}.")
+            raise ParseError(_("Unexpected line in /proc/meminfo: {line!r}.").format(line=line.strip()))
         info[match[1]] = int(match[2]) * (1024 if line.rstrip().endswith("kB") else 1)
     if "MemTotal" not in info or "MemFree" not in info:
-        raise ParseError("The output is not /proc/meminfo: MemTotal or MemFree is missing.")
+        raise ParseError(_("The output is not /proc/meminfo: MemTotal or MemFree is missing."))
     total, free = info["MemTotal"], info["MemFree"]
     cache = info.get("Buffers", 0) + info.get("Cached", 0) + info.get("SReclaimable", 0)
     # MemAvailable appeared in Linux 3.14; before it, free memory plus caches is the usual estimate.
@@ -179,17 +191,17 @@ def parse_memory(output: str) -> Table:
     )
     notes = []
     if total and available < total / 10:
-        notes.append("Less than 10% of the memory is available: the machine may be swapping or killing processes.")
+        notes.append(LOW_MEMORY_NOTE)
     if not swap_total:
-        notes.append("No swap space is configured.")
+        notes.append(NO_SWAP_NOTE)
     return Table(MEMORY_COLUMNS, rows, tuple(notes))
 
 
 # -- linux.failed_units: systemctl list-units --failed -----------------------------------------------------------
 
-UNIT_COLUMNS = ("Unit", "Load", "Active", "Sub", "Description")
-NO_SYSTEMD_NOTE = "systemd is not running on this host (another init system, or a container): there are no units."
-NO_FAILED_UNIT_NOTE = "No unit has failed."
+UNIT_COLUMNS = (N_("Unit"), N_("Load"), N_("Active"), N_("Sub"), N_("Description"))
+NO_SYSTEMD_NOTE = N_("systemd is not running on this host (another init system, or a container): there are no units.")
+NO_FAILED_UNIT_NOTE = N_("No unit has failed.")
 
 
 def parse_failed_units(output: str) -> Table:
@@ -206,9 +218,9 @@ def _units_from_json(text: str) -> list[tuple[str, ...]]:
     try:
         units = json.loads(text)
     except ValueError as error:
-        raise ParseError(f"systemctl printed invalid JSON: {error}.") from None
+        raise ParseError(_("systemctl printed invalid JSON: {error}.").format(error=error)) from None
     if not isinstance(units, list) or not all(isinstance(unit, dict) for unit in units):
-        raise ParseError("systemctl printed JSON that is not a list of units.")
+        raise ParseError(_("systemctl printed JSON that is not a list of units."))
     keys = ("unit", "load", "active", "sub", "description")
     return [tuple(str(unit.get(key) or "") for key in keys) for unit in units]
 
@@ -217,29 +229,31 @@ def _unit_from_line(line: str) -> tuple[str, ...]:
     # Without --plain, or on old versions, failed units have a bullet in front ("●", or "*" in the C locale).
     fields = line.strip().lstrip("●*").split(None, 4)
     if len(fields) < 4:
-        raise ParseError(f"Unexpected line in the systemctl output: {line.strip()!r}.")
+        raise ParseError(_("Unexpected line in the systemctl output: {line!r}.").format(line=line.strip()))
     return tuple(fields) if len(fields) == 5 else (*fields, "")
 
 
 # -- linux.journal_errors: journalctl -o json ---------------------------------------------------------------------
 
-JOURNAL_COLUMNS = ("Time (UTC)", "Priority", "Unit", "Message")
+JOURNAL_COLUMNS = (N_("Time (UTC)"), N_("Priority"), N_("Unit"), N_("Message"))
 PRIORITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")  # syslog levels 0 to 7
-NO_JOURNAL_NOTE = "journalctl is not installed on this host: there is no systemd journal to read (see /var/log)."
-JOURNAL_WITHOUT_SYSTEMD_NOTE = "systemd is not running on this host: its journal may be empty or old (see /var/log)."
-JOURNAL_PARTIAL_NOTE = (
+NO_JOURNAL_NOTE = N_("journalctl is not installed on this host: there is no systemd journal to read (see /var/log).")
+JOURNAL_WITHOUT_SYSTEMD_NOTE = N_(
+    "systemd is not running on this host: its journal may be empty or old (see /var/log)."
+)
+JOURNAL_PARTIAL_NOTE = N_(
     "Only this user's own messages are visible: the 'adm' or 'systemd-journal' group, or sudo, shows the system's."
 )
-JOURNAL_LIMIT_NOTE = "Only the most recent entries are shown: raise the limit to see more."
-NO_ERROR_NOTE = "No error was logged in this period."
-TOO_LONG = "(message longer than 4096 bytes: read it with journalctl on the host)"
+JOURNAL_LIMIT_NOTE = N_("Only the most recent entries are shown: raise the limit to see more.")
+NO_ERROR_NOTE = N_("No error was logged in this period.")
+TOO_LONG = N_("(message longer than 4096 bytes: read it with journalctl on the host)")
 
 
 def journal_text(value: object) -> str:
     """A journal field as journalctl's JSON gives it: text, bytes as a list of numbers when not valid UTF-8, null
     when longer than 4096 bytes, or a list of those when the field occurs more than once."""
     if value is None:
-        return TOO_LONG
+        return _(TOO_LONG)  # a cell: shown as the parser writes it
     if isinstance(value, str):
         return value
     if isinstance(value, list) and all(isinstance(item, int) and 0 <= item < 256 for item in value):
@@ -272,9 +286,11 @@ def parse_journal_errors(output: str) -> Table:
         try:
             entry = json.loads(line)
         except ValueError:
-            raise ParseError(f"Line {number} of the journalctl output is not JSON: {line[:80]!r}.") from None
+            raise ParseError(
+                _("Line {number} of the journalctl output is not JSON: {line!r}.").format(number=number, line=line[:80])
+            ) from None
         if not isinstance(entry, dict):
-            raise ParseError(f"Line {number} of the journalctl output is not a journal entry.")
+            raise ParseError(_("Line {number} of the journalctl output is not a journal entry.").format(number=number))
         priority = str(entry.get("PRIORITY", ""))
         message = journal_text(entry.get("MESSAGE", "")).rstrip()
         level = PRIORITIES[int(priority)] if priority.isdigit() and int(priority) < len(PRIORITIES) else priority
@@ -293,8 +309,8 @@ def parse_journal_errors(output: str) -> Table:
 
 # -- linux.network_addresses: ip -j addr show ----------------------------------------------------------------------
 
-ADDRESS_COLUMNS = ("Interface", "State", "MAC address", "Family", "Address", "Scope")
-NO_IP_NOTE = "The ip command (iproute2) is not installed on this host."
+ADDRESS_COLUMNS = (N_("Interface"), N_("State"), N_("MAC address"), N_("Family"), N_("Address"), N_("Scope"))
+NO_IP_NOTE = N_("The ip command (iproute2) is not installed on this host.")
 FAMILIES = {"inet": "IPv4", "inet6": "IPv6"}
 
 
@@ -305,9 +321,9 @@ def parse_network_addresses(output: str) -> Table:
     try:
         interfaces = json.loads("\n".join(lines))
     except ValueError:
-        raise ParseError("ip printed no JSON: iproute2 older than 4.13 (2017) has no -j option.") from None
+        raise ParseError(_("ip printed no JSON: iproute2 older than 4.13 (2017) has no -j option.")) from None
     if not isinstance(interfaces, list) or not all(isinstance(interface, dict) for interface in interfaces):
-        raise ParseError("ip printed JSON that is not a list of interfaces.")
+        raise ParseError(_("ip printed JSON that is not a list of interfaces."))
     rows = []
     for interface in interfaces:
         name = str(interface.get("ifname", ""))
@@ -328,10 +344,10 @@ def parse_network_addresses(output: str) -> Table:
 
 # -- linux.listening_ports: ss -tulnp -----------------------------------------------------------------------------
 
-PORT_COLUMNS = ("Protocol", "Address", "Port", "Process")
-NO_SS_NOTE = "The ss command (iproute2) is not installed on this host."
-NOTHING_LISTENS_NOTE = "Nothing listens on a TCP or UDP port."
-NO_PROCESS_NOTE = "Some ports show no process: ss names other users' processes only to root."
+PORT_COLUMNS = (N_("Protocol"), N_("Address"), N_("Port"), N_("Process"))
+NO_SS_NOTE = N_("The ss command (iproute2) is not installed on this host.")
+NOTHING_LISTENS_NOTE = N_("Nothing listens on a TCP or UDP port.")
+NO_PROCESS_NOTE = N_("Some ports show no process: ss names other users' processes only to root.")
 # Netid is left out by ss when a single protocol is asked for; states are upper case, protocols lower case. The
 # process column may contain spaces ("Web Content").
 _SS_LINE = re.compile(
@@ -343,9 +359,9 @@ _SS_USER = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+)')
 def split_address(local: str) -> tuple[str, str]:
     """Address and port of ss's "Local Address:Port": "[::1]:631", "0.0.0.0:22", "127.0.0.53%lo:53", the zone outside
     the brackets in "[fe80::1]%eth0:546", and IPv6 without brackets (":::22") from old versions of ss."""
-    address, _, port = local.rpartition(":")
+    address, _colon, port = local.rpartition(":")
     if address.startswith("[") and "]" in address:
-        inside, _, zone = address[1:].partition("]")
+        inside, _bracket, zone = address[1:].partition("]")
         address = inside + zone
     return address, port
 
@@ -374,7 +390,7 @@ def parse_listening_ports(output: str) -> Table:
             continue
         match = _SS_LINE.fullmatch(line)
         if not match:
-            raise ParseError(f"Unexpected line in the ss output: {line.strip()!r}.")
+            raise ParseError(_("Unexpected line in the ss output: {line!r}.").format(line=line.strip()))
         address, port = split_address(match["local"])
         rows.append((match["netid"] or "", address, port, describe_processes(match["process"] or "")))
     rows.sort(key=_port_order)
@@ -406,13 +422,14 @@ def parse_facts(output: str) -> dict[str, str]:
         if separator and name in _FACT_NAMES and value.strip():
             facts[_FACT_NAMES[name]] = value.strip()
     if "kernel" not in facts:
-        raise ParseError("No system facts in the output: is this a Linux host?")
+        raise ParseError(_("No system facts in the output: is this a Linux host?"))
     return facts
 
 
 # -- linux.pending_updates: apt, dnf/yum, zypper or apk, from what the host already downloaded ---------------------
 
-UPDATE_COLUMNS = ("Package", "Architecture", "Installed", "Available", "Repository", "Security")
+UPDATE_COLUMNS = (N_("Package"), N_("Architecture"), N_("Installed"), N_("Available"), N_("Repository"),
+                  N_("Security"))  # fmt: skip
 MANAGER = "manager"  # followed by the package manager the command found: apt, dnf, yum, zypper or apk
 STATUS = "status"  # followed by the exit code of the listing command (dnf's 100, "updates pending", is one)
 REFRESHED = "refreshed"  # followed by the time the package lists were last written, then the host's time (epochs)
@@ -420,36 +437,48 @@ SECURITY_SECTION = "security"  # the lines after it list the security updates (d
 INSTALLED_SECTION = "installed"  # the lines after it give the installed versions (rpm -q)
 MANAGERS = ("apt", "dnf", "yum", "zypper", "apk")
 STALE_DAYS = 7
-YES, NO = "Yes", "No"
+# The Security column's words: compared in English while the rows are sorted, shown in the engineer's language.
+YES, NO = N_("Yes"), N_("No")
 
-NO_MANAGER_NOTE = "No supported package manager (apt, dnf, yum, zypper, apk) was found on this host."
-NO_UPDATE_NOTE = "No update is pending."
+NO_MANAGER_NOTE = N_("No supported package manager (apt, dnf, yum, zypper, apk) was found on this host.")
+NO_UPDATE_NOTE = N_("No update is pending.")
 AS_OF_NOTES = {
-    "apt": "The list is as of the last `apt update`: this check downloads nothing, so updates published since are "
-    "not in it.",
-    "dnf": "The list is as of the last refresh of dnf's system cache (dnf makecache, usually run by a timer): this "
-    "check downloads nothing, so updates published since are not in it.",
-    "yum": "The list is as of the last refresh of yum's system cache (yum makecache): this check downloads nothing, "
-    "so updates published since are not in it.",
-    "zypper": "The list is as of the last `zypper refresh`: this check downloads nothing, so updates published since "
-    "are not in it.",
-    "apk": "The list is as of the last `apk update`: this check downloads nothing, so updates published since are "
-    "not in it.",
+    "apt": N_(
+        "The list is as of the last `apt update`: this check downloads nothing, so updates published since are "
+        "not in it."
+    ),
+    "dnf": N_(
+        "The list is as of the last refresh of dnf's system cache (dnf makecache, usually run by a timer): this "
+        "check downloads nothing, so updates published since are not in it."
+    ),
+    "yum": N_(
+        "The list is as of the last refresh of yum's system cache (yum makecache): this check downloads nothing, "
+        "so updates published since are not in it."
+    ),
+    "zypper": N_(
+        "The list is as of the last `zypper refresh`: this check downloads nothing, so updates published since "
+        "are not in it."
+    ),
+    "apk": N_(
+        "The list is as of the last `apk update`: this check downloads nothing, so updates published since are "
+        "not in it."
+    ),
 }
-STALE_NOTE = (
+STALE_NOTE = N_(
     "The package lists are more than a week old: refresh them as root (apt update, dnf makecache, zypper refresh, "
     "apk update) before deciding anything from this list."
 )
-ADVISORIES_NOTE = (
+ADVISORIES_NOTE = N_(
     "Security updates are the ones the repositories' security advisories (updateinfo) name: repositories without "
     "advisories (CentOS Stream, many third-party ones) mark none."
 )
-ZYPPER_SECURITY_NOTE = "zypper does not tie package updates to security patches: see `zypper list-patches`."
-APK_SECURITY_NOTE = "apk does not say which updates are security fixes."
-TOTAL_NOTE = "Pending updates: {total}; security updates: {security}."
-COUNT_NOTE = "Pending updates: {total}."  # for the managers that do not say which updates are security fixes
-REFRESHED_NOTE = "Package lists last refreshed on {date} UTC, {age} before this check."
-ZYPPER_PATCHES_NOTE = "zypper counts {patches} needed patches, {security} of them security patches."
+ZYPPER_SECURITY_NOTE = N_("zypper does not tie package updates to security patches: see `zypper list-patches`.")
+APK_SECURITY_NOTE = N_("apk does not say which updates are security fixes.")
+# With values: translated when written (see the module's docstring).
+TOTAL_NOTE = N_("Pending updates: {total}; security updates: {security}.")
+COUNT_NOTE = N_("Pending updates: {total}.")  # for the managers that do not say which updates are security fixes
+REFRESHED_NOTE = N_("Package lists last refreshed on {date} UTC, {age} before this check.")
+ZYPPER_PATCHES_NOTE = N_("zypper counts {patches} needed patches, {security} of them security patches.")
 
 # apt list --upgradable: "name/suite[,suite…] version arch [upgradable from: version]".
 _APT_LINE = re.compile(
@@ -475,7 +504,7 @@ def _sections(output: str) -> tuple[dict[str, str], dict[str, list[str]]]:
     current = "main"
     for line in output.splitlines():
         if line.startswith(MARKER):
-            name, _, rest = line[len(MARKER) :].strip().partition(" ")
+            name, _space, rest = line[len(MARKER) :].strip().partition(" ")
             markers[name] = rest.strip()
             if name in (SECURITY_SECTION, INSTALLED_SECTION):
                 current = name
@@ -488,8 +517,8 @@ def _sections(output: str) -> tuple[dict[str, str], dict[str, list[str]]]:
 def _age(seconds: int) -> str:
     days = seconds // 86400
     if days < 1:
-        return "less than a day"
-    return "1 day" if days == 1 else f"{days} days"
+        return _("less than a day")
+    return ngettext("{days} day", "{days} days", days).format(days=days)
 
 
 def _refreshed_notes(text: str) -> list[str]:
@@ -500,7 +529,7 @@ def _refreshed_notes(text: str) -> list[str]:
     written, now = (int(field) for field in fields)
     when = datetime.fromtimestamp(written, UTC).strftime("%Y-%m-%d %H:%M")
     age = max(0, now - written)
-    notes = [REFRESHED_NOTE.format(date=when, age=_age(age))]
+    notes = [_(REFRESHED_NOTE).format(date=when, age=_age(age))]
     if age > STALE_DAYS * 86400:
         notes.append(STALE_NOTE)
     return notes
@@ -509,7 +538,11 @@ def _refreshed_notes(text: str) -> list[str]:
 def _status(markers: dict[str, str], manager: str) -> int:
     text = markers.get(STATUS, "")
     if not text.lstrip("-").isdigit():
-        raise ParseError(f"The output of {manager} lacks its exit code: the command did not run to its end.")
+        raise ParseError(
+            _("The output of {manager} lacks its exit code: the command did not run to its end.").format(
+                manager=manager
+            )
+        )
     return int(text)
 
 
@@ -521,7 +554,7 @@ def _apt_updates(lines: list[str]) -> list[tuple[str, ...]]:
             continue
         match = _APT_LINE.fullmatch(stripped)
         if not match:
-            raise ParseError(f"Unexpected line in the apt list output: {stripped!r}.")
+            raise ParseError(_("Unexpected line in the apt list output: {line!r}.").format(line=stripped))
         suites = match["suites"].split(",")
         security = any(suite.endswith("-security") for suite in suites)
         rows.append(
@@ -570,12 +603,18 @@ def _without_zero_epoch(version: str) -> str:
 def _rpm_updates(sections: dict[str, list[str]], manager: str, status: int) -> list[tuple[str, ...]]:
     if status not in (0, 100):
         raise ParseError(
-            f"{manager} check-update failed with exit code {status}: its error output says why (without a system "
-            f"cache, `{manager} makecache` run as root makes one)."
+            _(
+                "{manager} check-update failed with exit code {status}: its error output says why (without a system "
+                "cache, `{manager} makecache` run as root makes one)."
+            ).format(manager=manager, status=status)
         )
     updates = _rpm_packages(sections["main"])
     if status == 100 and not updates:
-        raise ParseError(f"{manager} check-update said updates are pending, but no line of its output lists one.")
+        raise ParseError(
+            _("{manager} check-update said updates are pending, but no line of its output lists one.").format(
+                manager=manager
+            )
+        )
     security = {package for package, _version, _repository in _rpm_packages(sections.get(SECURITY_SECTION, []))}
     installed: dict[str, str] = {}
     for line in sections.get(INSTALLED_SECTION, []):
@@ -584,7 +623,7 @@ def _rpm_updates(sections: dict[str, list[str]], manager: str, status: int) -> l
             installed[fields[0]] = _without_zero_epoch(fields[1])
     rows = []
     for package, version, repository in updates:
-        name, _, arch = package.rpartition(".")
+        name, _dot, arch = package.rpartition(".")
         rows.append(
             (
                 name,
@@ -633,7 +672,9 @@ def _apk_updates(lines: list[str]) -> list[tuple[str, ...]]:
         new = _APK_NAME_VERSION.fullmatch(match["package"])
         old = _APK_NAME_VERSION.fullmatch(match["old"])
         if not new:
-            raise ParseError(f"Unexpected package in the apk list output: {match['package']!r}.")
+            raise ParseError(
+                _("Unexpected package in the apk list output: {package!r}.").format(package=match["package"])
+            )
         rows.append((new["name"], match["arch"], old["version"] if old else match["old"], new["version"], "", ""))
     return rows
 
@@ -644,12 +685,14 @@ def parse_pending_updates(output: str) -> Table:
         return Table(UPDATE_COLUMNS, (), (NO_MANAGER_NOTE,))
     manager = markers.get(MANAGER, "")
     if manager not in MANAGERS:
-        raise ParseError("The output does not say which package manager ran: it is not this action's output.")
+        raise ParseError(_("The output does not say which package manager ran: it is not this action's output."))
     status = _status(markers, manager)
     notes: list[str] = []
     if manager == "apt":
         if status != 0:
-            raise ParseError(f"apt list failed with exit code {status}: its error output says why.")
+            raise ParseError(
+                _("apt list failed with exit code {status}: its error output says why.").format(status=status)
+            )
         rows = _apt_updates(sections["main"])
     elif manager in ("dnf", "yum"):
         rows = _rpm_updates(sections, manager, status)
@@ -657,16 +700,22 @@ def parse_pending_updates(output: str) -> Table:
             notes.append(ADVISORIES_NOTE)
     elif manager == "zypper":
         if status != 0:
-            raise ParseError(f"zypper list-updates failed with exit code {status}: its error output says why.")
+            raise ParseError(
+                _("zypper list-updates failed with exit code {status}: its error output says why.").format(
+                    status=status
+                )
+            )
         rows = _zypper_updates(sections["main"])
         patches = _ZYPPER_PATCHES.search("\n".join(sections.get(SECURITY_SECTION, [])))
         if patches and int(patches[1]):
-            notes.append(ZYPPER_PATCHES_NOTE.format(patches=patches[1], security=patches[2]))
+            notes.append(_(ZYPPER_PATCHES_NOTE).format(patches=patches[1], security=patches[2]))
         if rows:
             notes.append(ZYPPER_SECURITY_NOTE)
     else:
         if status != 0:
-            raise ParseError(f"apk list failed with exit code {status}: its error output says why.")
+            raise ParseError(
+                _("apk list failed with exit code {status}: its error output says why.").format(status=status)
+            )
         rows = _apk_updates(sections["main"])
         if rows:
             notes.append(APK_SECURITY_NOTE)
@@ -676,8 +725,9 @@ def parse_pending_updates(output: str) -> Table:
     if not rows:
         summary = [NO_UPDATE_NOTE]
     elif manager in ("zypper", "apk"):
-        summary = [COUNT_NOTE.format(total=len(rows))]
+        summary = [_(COUNT_NOTE).format(total=len(rows))]
     else:
-        summary = [TOTAL_NOTE.format(total=len(rows), security=security)]
+        summary = [_(TOTAL_NOTE).format(total=len(rows), security=security)]
     as_of = [AS_OF_NOTES[manager], *_refreshed_notes(markers.get(REFRESHED, ""))]
-    return Table(UPDATE_COLUMNS, tuple(rows), (*summary, *notes, *as_of))
+    shown = [(*row[:5], _(row[5])) for row in rows]  # Yes and No in the engineer's language
+    return Table(UPDATE_COLUMNS, tuple(shown), (*summary, *notes, *as_of))

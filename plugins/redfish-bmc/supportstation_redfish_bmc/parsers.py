@@ -16,7 +16,9 @@ the raw output an engineer sees after a parse error is in the BMC's own words.
                   "other_logs": [{"id": str, "name": str, "path": str}], "problems": [str]}
     firmware     {"verb": "firmware", "members": [SoftwareInventory], "problems": [str]}
 
-Column headers and notes are English and unformatted: the GUI translates them.
+Column headers and fixed notes are English, marked with N_: SupportStation shows them in the engineer's language
+through the plugin's catalog. What is written at run time (a note with a value, an error, the plugin's own words in a
+cell) goes through `_` then and there; the BMC's own words (Health, State, messages) are shown as the BMC wrote them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from supportstation.plugin_api import ParseError, Table
+from supportstation.plugin_api import N_, ParseError, Table, translations
+
+_ = translations(__name__)
 
 Json = dict[str, Any]
 
@@ -40,11 +44,13 @@ def _load(output: str, verb: str) -> Json:
     try:
         data = json.loads(output)
     except ValueError as error:
-        raise ParseError(f"The answer is not JSON: {error}.") from None
+        raise ParseError(_("The answer is not JSON: {error}.").format(error=error)) from None
     if not isinstance(data, dict):
-        raise ParseError(f"Expected a JSON object, found {type(data).__name__}.")
+        raise ParseError(_("Expected a JSON object, found {type}.").format(type=type(data).__name__))
     if data.get("verb") != verb:
-        raise ParseError(f"Expected the answer to {verb!r}, found one to {data.get('verb')!r}.")
+        raise ParseError(
+            _("Expected the answer to {verb!r}, found one to {other!r}.").format(verb=verb, other=data.get("verb"))
+        )
     return data
 
 
@@ -54,7 +60,9 @@ def _objects(container: Mapping[str, Any], key: str, *, required: bool = True) -
     if value is None and not required:
         return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ParseError(f"Expected a list of objects in {key!r}, found {type(value).__name__}.")
+        raise ParseError(
+            _("Expected a list of objects in {key!r}, found {type}.").format(key=key, type=type(value).__name__)
+        )
     return value
 
 
@@ -63,7 +71,7 @@ def _object(container: Mapping[str, Any], key: str) -> Json | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ParseError(f"Expected an object in {key!r}, found {type(value).__name__}.")
+        raise ParseError(_("Expected an object in {key!r}, found {type}.").format(key=key, type=type(value).__name__))
     return value
 
 
@@ -72,7 +80,7 @@ def _text(value: object) -> str:
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return _SPACES.sub(" ", str(value)).strip() or "-"
 
 
@@ -108,16 +116,16 @@ def _needs_attention(health: str) -> bool:
 def _notes_from_problems(data: Mapping[str, Any]) -> list[str]:
     problems = data.get("problems") or []
     if not isinstance(problems, list):
-        raise ParseError("Expected a list in 'problems'.")
-    return [f"Not read: {problem}" for problem in problems]
+        raise ParseError(_("Expected a list in 'problems'."))
+    return [_("Not read: {problem}").format(problem=problem) for problem in problems]
 
 
 # -- redfish.health ----------------------------------------------------------------------------------------------------
 
-HEALTH_COLUMNS = ("Component", "Name", "Health", "State", "Reading")
-ABSENT_NOTE = "{count} absent sensors or empty slots are left out."
-ALL_OK_NOTE = "Every component reports OK."
-ATTENTION_NOTE = "Needs attention: {items}."
+HEALTH_COLUMNS = (N_("Component"), N_("Name"), N_("Health"), N_("State"), N_("Reading"))
+ABSENT_NOTE = N_("{count} absent sensors or empty slots are left out.")
+ALL_OK_NOTE = N_("Every component reports OK.")
+ATTENTION_NOTE = N_("Needs attention: {items}.")
 
 
 def _system_name(system: Mapping[str, Any]) -> str:
@@ -142,7 +150,7 @@ def _temperature_reading(sensor: Mapping[str, Any]) -> str:
     text = f"{_number(reading)} °C"
     critical = sensor.get("UpperThresholdCritical")
     if isinstance(critical, int | float) and not isinstance(critical, bool):
-        text += f" (critical at {_number(critical)} °C)"
+        text += " " + _("(critical at {reading} °C)").format(reading=_number(critical))
     return text
 
 
@@ -152,7 +160,7 @@ def _power_supply_name(supply: Mapping[str, Any], index: int) -> str:
     oem = supply.get("Oem")
     bay = oem.get("Hpe", {}).get("BayNumber") if isinstance(oem, dict) and isinstance(oem.get("Hpe"), dict) else None
     if not name or name == "HpeServerPowerSupply" or name == "Power Supply":
-        return f"Power supply {bay if bay is not None else index + 1}"
+        return _("Power supply {number}").format(number=bay if bay is not None else index + 1)
     return str(name)
 
 
@@ -160,12 +168,12 @@ def _power_supply_reading(supply: Mapping[str, Any]) -> str:
     parts = []
     output, capacity = supply.get("LastPowerOutputWatts"), supply.get("PowerCapacityWatts")
     if output is not None and capacity is not None:
-        parts.append(f"{_number(output)} W of {_number(capacity)} W")
+        parts.append(_("{output} W of {capacity} W").format(output=_number(output), capacity=_number(capacity)))
     elif capacity is not None:
         parts.append(f"{_number(capacity)} W")
     voltage = supply.get("LineInputVoltage")
     if voltage is not None:
-        parts.append(f"{_number(voltage)} V in")
+        parts.append(_("{voltage} V in").format(voltage=_number(voltage)))
     return ", ".join(parts) or "-"
 
 
@@ -175,64 +183,68 @@ def parse_health(output: str) -> Table:
     absent = 0
 
     def add(component: str, resource: Mapping[str, Any], name: str, reading: str = "-") -> None:
+        """`component` is marked with N_; a `name` of the plugin's own (when the BMC gives none) too."""
         nonlocal absent
         state = _status(resource).get("State")
         if state == "Absent":
             absent += 1
             return
-        rows.append((component, _text(name), _health(resource), _text(state), reading))
+        rows.append((_(component), _(_text(name)), _health(resource), _text(state), reading))
 
     for entry in _objects(data, "systems"):
         system = _object(entry, "resource") or {}
         power_state = system.get("PowerState")
-        add("System", system, _system_name(system), f"Power {power_state}" if power_state else "-")
+        reading = _("Power {state}").format(state=power_state) if power_state else "-"
+        add(N_("System"), system, _system_name(system), reading)
         processors = _object(system, "ProcessorSummary")
         if processors:
             count, model = processors.get("Count"), processors.get("Model")
-            name = " × ".join(str(part) for part in (count, model) if part is not None) or "Processors"
-            add("Processors", processors, name)
+            name = " × ".join(str(part) for part in (count, model) if part is not None) or N_("Processors")
+            add(N_("Processors"), processors, name)
         memory = _object(system, "MemorySummary")
         if memory:
             size = memory.get("TotalSystemMemoryGiB")
-            add("Memory", memory, f"{_number(size)} GiB" if size is not None else "Memory")
+            add(N_("Memory"), memory, f"{_number(size)} GiB" if size is not None else N_("Memory"))
         for storage in _objects(entry, "storage", required=False):
-            add("Storage", storage, storage.get("Name") or storage.get("Id") or "Storage")
+            add(N_("Storage"), storage, storage.get("Name") or storage.get("Id") or N_("Storage"))
     for entry in _objects(data, "chassis"):
         thermal = _object(entry, "thermal") or {}
         for fan in _objects(thermal, "Fans", required=False):
-            add("Fan", fan, fan.get("Name") or fan.get("FanName") or "Fan", _fan_reading(fan))
+            add(N_("Fan"), fan, fan.get("Name") or fan.get("FanName") or N_("Fan"), _fan_reading(fan))
         for sensor in _objects(thermal, "Temperatures", required=False):
-            add("Temperature", sensor, sensor.get("Name") or "Temperature", _temperature_reading(sensor))
+            name = sensor.get("Name") or N_("Temperature")
+            add(N_("Temperature"), sensor, name, _temperature_reading(sensor))
         power = _object(entry, "power") or {}
         for index, supply in enumerate(_objects(power, "PowerSupplies", required=False)):
-            add("Power supply", supply, _power_supply_name(supply, index), _power_supply_reading(supply))
+            add(N_("Power supply"), supply, _power_supply_name(supply, index), _power_supply_reading(supply))
         for control in _objects(power, "PowerControl", required=False):
             watts = control.get("PowerConsumedWatts")
             add(
-                "Power use",
+                N_("Power use"),
                 control,
-                control.get("Name") or "Power",
+                control.get("Name") or N_("Power"),
                 f"{_number(watts)} W" if watts is not None else "-",
             )
         for redundancy in _objects(power, "Redundancy", required=False):
-            add("Redundancy", redundancy, redundancy.get("Name") or "Redundancy", _text(redundancy.get("Mode")))
+            name = redundancy.get("Name") or N_("Redundancy")
+            add(N_("Redundancy"), redundancy, name, _text(redundancy.get("Mode")))
 
     notes = []
     attention = [f"{row[0].lower()} {row[1]} ({row[2]})" for row in rows if _needs_attention(row[2])]
     if attention:
-        notes.append(ATTENTION_NOTE.format(items=", ".join(attention)))
+        notes.append(_(ATTENTION_NOTE).format(items=", ".join(attention)))
     elif rows:
         notes.append(ALL_OK_NOTE)
     if absent:
-        notes.append(ABSENT_NOTE.format(count=absent))
+        notes.append(_(ABSENT_NOTE).format(count=absent))
     notes += _notes_from_problems(data)
     return Table(HEALTH_COLUMNS, rows, notes)
 
 
 # -- redfish.power_state -----------------------------------------------------------------------------------------------
 
-POWER_STATE_COLUMNS = ("System", "Model", "Power state", "Reset types accepted")
-UNLISTED_NOTE = "The BMC of {system} does not list the reset types it accepts."
+POWER_STATE_COLUMNS = (N_("System"), N_("Model"), N_("Power state"), N_("Reset types accepted"))
+UNLISTED_NOTE = N_("The BMC of {system} does not list the reset types it accepts.")
 
 
 def parse_power_state(output: str) -> Table:
@@ -244,24 +256,24 @@ def parse_power_state(output: str) -> Table:
         model = " ".join(str(part) for part in (system.get("Manufacturer"), system.get("Model")) if part)
         reset_types = entry.get("reset_types")
         if reset_types is None:
-            notes.append(UNLISTED_NOTE.format(system=_text(name)))
+            notes.append(_(UNLISTED_NOTE).format(system=_text(name)))
             accepted = "-"
         elif isinstance(reset_types, list):
-            accepted = ", ".join(str(value) for value in reset_types) or "none"
+            accepted = ", ".join(str(value) for value in reset_types) or _("none")
         else:
-            raise ParseError("Expected a list of reset types.")
+            raise ParseError(_("Expected a list of reset types."))
         rows.append((_text(name), _text(model), _text(system.get("PowerState")), accepted))
     return Table(POWER_STATE_COLUMNS, rows, notes)
 
 
 # -- redfish.power_action ----------------------------------------------------------------------------------------------
 
-POWER_COLUMNS = ("System", "Reset type", "Power state before", "Result")
-POWER_FOLLOW_NOTE = (
+POWER_COLUMNS = (N_("System"), N_("Reset type"), N_("Power state before"), N_("Result"))
+POWER_FOLLOW_NOTE = N_(
     "The power state changes within seconds, or minutes for a graceful shutdown that waits for the operating "
     "system: run Power state to follow it."
 )
-POWER_UNLISTED_NOTE = "The BMC does not list the reset types it accepts; it took this one."
+POWER_UNLISTED_NOTE = N_("The BMC does not list the reset types it accepts; it took this one.")
 
 
 def parse_power(output: str) -> Table:
@@ -269,21 +281,26 @@ def parse_power(output: str) -> Table:
     system = _object(data, "system")
     reset_type = data.get("reset_type")
     if system is None or not isinstance(reset_type, str):
-        raise ParseError("The answer lacks the system or the reset type.")
+        raise ParseError(_("The answer lacks the system or the reset type."))
     notes = [POWER_FOLLOW_NOTE]
     if data.get("listed") is False:
         notes.append(POWER_UNLISTED_NOTE)
-    row = (_text(system.get("name") or system.get("id")), reset_type, _text(data.get("power_state_before")), "Accepted")
+    row = (
+        _text(system.get("name") or system.get("id")),
+        reset_type,
+        _text(data.get("power_state_before")),
+        _("Accepted"),
+    )
     return Table(POWER_COLUMNS, [row], notes)
 
 
 # -- redfish.event_log -------------------------------------------------------------------------------------------------
 
-EVENT_LOG_COLUMNS = ("Time", "Severity", "Log", "Source", "Message")
-NO_EVENT_LOG_NOTE = "No system event log was found on this BMC."
-KNOWN_LOCATION_NOTE = "The BMC does not link its event log; it was read at this vendor's usual location."
-LIMITED_NOTE = "Newest first: the {shown} most recent of {total} entries."
-OTHER_LOGS_NOTE = "Other logs on this BMC, not shown: {logs}."
+EVENT_LOG_COLUMNS = (N_("Time"), N_("Severity"), N_("Log"), N_("Source"), N_("Message"))
+NO_EVENT_LOG_NOTE = N_("No system event log was found on this BMC.")
+KNOWN_LOCATION_NOTE = N_("The BMC does not link its event log; it was read at this vendor's usual location.")
+LIMITED_NOTE = N_("Newest first: the {shown} most recent of {total} entries.")
+OTHER_LOGS_NOTE = N_("Other logs on this BMC, not shown: {logs}.")
 _FAR_PAST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -339,7 +356,7 @@ def parse_event_log(output: str) -> Table:
     data = _load(output, "event-log")
     limit = data.get("limit")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ParseError("Expected a positive whole number in 'limit'.")
+        raise ParseError(_("Expected a positive whole number in 'limit'."))
     entries: list[tuple[str, Json]] = []
     total = 0
     for log in _objects(data, "logs"):
@@ -360,23 +377,23 @@ def parse_event_log(output: str) -> Table:
     if not data["logs"]:
         notes.append(NO_EVENT_LOG_NOTE)
     elif total > len(shown):
-        notes.append(LIMITED_NOTE.format(shown=len(shown), total=total))
+        notes.append(_(LIMITED_NOTE).format(shown=len(shown), total=total))
     if data.get("found_by") == "known-locations":
         notes.append(KNOWN_LOCATION_NOTE)
     others = _objects(data, "other_logs", required=False)
     if others:
         names = ", ".join(f"{_text(other.get('id'))} ({_text(other.get('name'))})" for other in others)
-        notes.append(OTHER_LOGS_NOTE.format(logs=names))
+        notes.append(_(OTHER_LOGS_NOTE).format(logs=names))
     notes += _notes_from_problems(data)
     return Table(EVENT_LOG_COLUMNS, rows, notes)
 
 
 # -- redfish.firmware --------------------------------------------------------------------------------------------------
 
-FIRMWARE_COLUMNS = ("Component", "Version", "Updateable", "Health", "State", "Id")
-NO_FIRMWARE_NOTE = "The BMC lists no firmware inventory."
-PREVIOUS_NOTE = "Ids starting with Previous- are the versions an iDRAC keeps to roll back to; Installed- ones run."
-AVAILABLE_NOTE = "Ids starting with Available- are versions staged for installation, not installed yet."
+FIRMWARE_COLUMNS = (N_("Component"), N_("Version"), N_("Updateable"), N_("Health"), N_("State"), N_("Id"))
+NO_FIRMWARE_NOTE = N_("The BMC lists no firmware inventory.")
+PREVIOUS_NOTE = N_("Ids starting with Previous- are the versions an iDRAC keeps to roll back to; Installed- ones run.")
+AVAILABLE_NOTE = N_("Ids starting with Available- are versions staged for installation, not installed yet.")
 _IDRAC_KINDS = ("Installed-", "Previous-", "Available-")
 
 

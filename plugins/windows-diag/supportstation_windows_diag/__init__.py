@@ -6,7 +6,7 @@ that works in Windows PowerShell 5.1 and PowerShell 7, selects only the properti
 ConvertTo-Json, so the parsers read data rather than text formatted for a console in the host's language. The engine
 sends a script as base64 on one command line, which cmd.exe limits to 8191 characters: keep them short. In the
 templates, PowerShell's own braces are doubled, as `str.format` needs. Titles, descriptions, categories and labels are
-English; SupportStation translates them when it shows them.
+English, marked with N_: SupportStation shows them through the plugin's catalog (locale/, see tools/i18n.py).
 
 The plugin also ships procedures (runbooks, procedures/*.yaml, bilingual): a print spooler reset, a disk cleanup
 check, the Windows Update status and a stuck user profile triage. The WinRM simulator answers their scripts
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportstation.plugin_api import Action, FactCollector, Parameter, ParameterType, hookimpl
+from supportstation.plugin_api import N_, Action, FactCollector, Parameter, ParameterType, hookimpl
 from supportstation_windows_diag import parsers
 
 __version__ = "0.1.0"
@@ -27,9 +27,9 @@ _TO_JSON = " | ConvertTo-Json -Depth 3 -Compress"
 
 STOPPED_AUTO_SERVICES = Action(
     id="windows.stopped_auto_services",
-    title="Stopped automatic services",
-    description="Services set to start automatically that are not running, with the exit code they stopped with.",
-    category="Services",
+    title=N_("Stopped automatic services"),
+    description=N_("Services set to start automatically that are not running, with the exit code they stopped with."),
+    category=N_("Services"),
     commands={
         "powershell": "Get-CimInstance Win32_Service -Filter \"StartMode='Auto' AND State<>'Running'\""
         " | Select-Object Name, DisplayName, State, StartMode, ExitCode" + _TO_JSON
@@ -40,9 +40,9 @@ STOPPED_AUTO_SERVICES = Action(
 
 DISK_SPACE = Action(
     id="windows.disk_space",
-    title="Disk space",
-    description="Size and free space of each local fixed disk.",
-    category="Storage",
+    title=N_("Disk space"),
+    description=N_("Size and free space of each local fixed disk."),
+    category=N_("Storage"),
     commands={
         "powershell": "Get-CimInstance Win32_LogicalDisk -Filter 'DriveType=3'"
         " | Select-Object DeviceID, VolumeName, FileSystem, Size, FreeSpace" + _TO_JSON
@@ -54,9 +54,9 @@ DISK_SPACE = Action(
 
 EVENT_ERRORS = Action(
     id="windows.event_errors",
-    title="Recent errors in the event log",
-    description="Critical and error events of the System and Application logs, most recent first (200 at most).",
-    category="Logs",
+    title=N_("Recent errors in the event log"),
+    description=N_("Critical and error events of the System and Application logs, most recent first (200 at most)."),
+    category=N_("Logs"),
     commands={
         "powershell": "$hours = [int]{hours}\n"
         "$filter = @{{LogName = 'System', 'Application'; Level = 1, 2; StartTime = (Get-Date).AddHours(-$hours)}}\n"
@@ -71,7 +71,7 @@ EVENT_ERRORS = Action(
         Parameter(
             "hours",
             ParameterType.INTEGER,
-            "Hours to look back",
+            N_("Hours to look back"),
             default=24,
             pattern=r"[1-9][0-9]?|[1-6][0-9]{2}|7[01][0-9]|720",  # 1 to 720 (30 days)
         ),
@@ -95,9 +95,9 @@ if ($renames.PendingFileRenameOperations) {{ $reasons += 'PendingFileRenameOpera
 
 PENDING_REBOOT = Action(
     id="windows.pending_reboot",
-    title="Pending restart",
-    description="Whether Windows waits for a restart: servicing, Windows Update, or files to replace at restart.",
-    category="Updates",
+    title=N_("Pending restart"),
+    description=N_("Whether Windows waits for a restart: servicing, Windows Update, or files to replace at restart."),
+    category=N_("Updates"),
     commands={"powershell": _PENDING_REBOOT_SCRIPT},
     os_families=("windows",),
     parser=parsers.parse_pending_reboot,
@@ -106,9 +106,9 @@ PENDING_REBOOT = Action(
 
 LAST_UPDATES = Action(
     id="windows.last_updates",
-    title="Last installed updates",
-    description="The 20 most recently installed Windows updates (hotfixes), newest first.",
-    category="Updates",
+    title=N_("Last installed updates"),
+    description=N_("The 20 most recently installed Windows updates (hotfixes), newest first."),
+    category=N_("Updates"),
     commands={
         "powershell": "Get-HotFix | Sort-Object InstalledOn -Descending"
         " | Select-Object -First 20 HotFixID, Description, InstalledOn, InstalledBy" + _TO_JSON
@@ -119,9 +119,9 @@ LAST_UPDATES = Action(
 
 NETWORK_CONFIG = Action(
     id="windows.network_config",
-    title="Network configuration",
-    description="Each connected network interface with its IPv4 addresses, default gateway, DNS servers and DHCP.",
-    category="Network",
+    title=N_("Network configuration"),
+    description=N_("Each connected network interface with its IPv4 addresses, default gateway, DNS servers and DHCP."),
+    category=N_("Network"),
     commands={
         "powershell": "Get-NetIPConfiguration | ForEach-Object {{ [pscustomobject]@{{\n"
         "  InterfaceAlias = $_.InterfaceAlias\n"
@@ -141,9 +141,9 @@ NETWORK_CONFIG = Action(
 
 UPTIME = Action(
     id="windows.uptime",
-    title="Uptime",
-    description="The Windows edition and version, when the machine last started and how long it has been up.",
-    category="System",
+    title=N_("Uptime"),
+    description=N_("The Windows edition and version, when the machine last started and how long it has been up."),
+    category=N_("System"),
     commands={
         "powershell": "Get-CimInstance Win32_OperatingSystem"
         " | Select-Object CSName, Caption, Version, LastBootUpTime, LocalDateTime, CurrentTimeZone" + _TO_JSON
@@ -190,10 +190,12 @@ $members = @($members | Select-Object Name, SID, Class, Source, Path, @{ n = 'En
 
 LOCAL_ADMINISTRATORS = Action(
     id="windows.local_administrators",
-    title="Local administrators",
-    description="Members of the local Administrators group (found by its SID, whatever the language): users and "
-    "groups, local, Active Directory, Entra ID or Microsoft accounts, and whether local accounts are enabled.",
-    category="Security",
+    title=N_("Local administrators"),
+    description=N_(
+        "Members of the local Administrators group (found by its SID, whatever the language): users and "
+        "groups, local, Active Directory, Entra ID or Microsoft accounts, and whether local accounts are enabled."
+    ),
+    category=N_("Security"),
     commands={"powershell": _literal(_LOCAL_ADMINISTRATORS_SCRIPT) + _TO_JSON},
     os_families=("windows",),
     parser=parsers.parse_local_administrators,
@@ -214,10 +216,12 @@ $tasks = @(Get-ScheduledTask |
 
 FAILED_SCHEDULED_TASKS = Action(
     id="windows.failed_scheduled_tasks",
-    title="Failed scheduled tasks",
-    description="Enabled scheduled tasks whose last run failed, with the result's meaning, the next run and the "
-    "account they run as (Windows' own tasks left out unless asked for).",
-    category="System",
+    title=N_("Failed scheduled tasks"),
+    description=N_(
+        "Enabled scheduled tasks whose last run failed, with the result's meaning, the next run and the "
+        "account they run as (Windows' own tasks left out unless asked for)."
+    ),
+    category=N_("System"),
     commands={
         "powershell": _literal(_FAILED_TASKS_SCRIPT).replace("<include_microsoft>", "{include_microsoft}") + _TO_JSON
     },
@@ -226,7 +230,7 @@ FAILED_SCHEDULED_TASKS = Action(
         Parameter(
             "include_microsoft",
             ParameterType.BOOLEAN,
-            "Include Windows' own tasks (under \\Microsoft\\)",
+            N_("Include Windows' own tasks (under \\Microsoft\\)"),
             default=False,
         ),
     ),
@@ -261,7 +265,7 @@ $nt = Get-ItemProperty 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -Err
 
 FACTS = FactCollector(
     id="windows.facts",
-    title="Windows version, model, serial number and firmware",
+    title=N_("Windows version, model, serial number and firmware"),
     commands={"powershell": _literal(_FACTS_SCRIPT) + _TO_JSON},
     os_families=("windows",),
     parse=parsers.parse_facts,

@@ -3,8 +3,10 @@
 Every script ends in `ConvertTo-Json`, whose output differs between Windows PowerShell 5.1 and PowerShell 7 and with
 the number of objects in the pipeline; the helpers at the top absorb those differences, so each parser only picks its
 fields. They read numeric and language-neutral fields (Level, StartMode, sizes) and never localised words: a French
-Windows writes "Erreur" where an English one writes "Error". Column headers and notes are English and unformatted:
-the GUI translates them. Anything a parser cannot read raises ParseError, and SupportStation shows the raw output.
+Windows writes "Erreur" where an English one writes "Error". Column headers and fixed notes are English, marked with
+N_: SupportStation shows them in the engineer's language through the plugin's catalog. What is written at run time (a
+note with a value, an error, the plugin's own words in a cell) goes through `_` then and there. Anything a parser
+cannot read raises ParseError, and SupportStation shows the raw output.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from supportstation.plugin_api import ParseError, Table
+from supportstation.plugin_api import N_, ParseError, Table, translations
+
+_ = translations(__name__)
 
 BOM = "\ufeff"
 _EXCERPT = 200  # characters of unreadable output quoted in a ParseError
@@ -57,8 +61,10 @@ def json_records(text: str) -> list[dict[str, object]]:
         data = json.loads(cleaned)
     except ValueError as error:
         raise ParseError(
-            f"Expected the JSON of ConvertTo-Json, but the output is not valid JSON ({error}); it starts with: "
-            f"{cleaned[:_EXCERPT]!r}"
+            _(
+                "Expected the JSON of ConvertTo-Json, but the output is not valid JSON ({error}); it starts with: "
+                "{start!r}"
+            ).format(error=error, start=cleaned[:_EXCERPT])
         ) from None
     data = _unwrap(data)
     if data is None:
@@ -67,7 +73,9 @@ def json_records(text: str) -> list[dict[str, object]]:
         return [data]
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
         return data
-    raise ParseError(f"Expected a JSON object or an array of objects, found: {cleaned[:_EXCERPT]!r}")
+    raise ParseError(
+        _("Expected a JSON object or an array of objects, found: {start!r}").format(start=cleaned[:_EXCERPT])
+    )
 
 
 def as_list(value: object) -> list[object]:
@@ -81,7 +89,7 @@ def as_list(value: object) -> list[object]:
 
 
 def text(value: object) -> str:
-    """A property as cell text: null is empty."""
+    """A property as text: null is empty, a boolean Yes or No (in English: parsers compare it; `shown` translates)."""
     value = _unwrap(value)
     if value is None:
         return ""
@@ -90,20 +98,26 @@ def text(value: object) -> str:
     return str(value)
 
 
+def shown(value: object) -> str:
+    """A property as cell text, a boolean as Yes or No in the engineer's language."""
+    return _(text(value)) if isinstance(_unwrap(value), bool) else text(value)
+
+
 def integer(value: object, what: str) -> int | None:
-    """A number PowerShell wrote as a JSON number or, from some providers, as a string; None for null."""
+    """A number PowerShell wrote as a JSON number or, from some providers, as a string; None for null. `what` is
+    marked with N_ by the caller ("the exit code")."""
     value = _unwrap(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ParseError(f"Expected a number for {what}, found {value!r}.")
+        raise ParseError(_("Expected a number for {what}, found {value!r}.").format(what=_(what), value=value))
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    raise ParseError(f"Expected a number for {what}, found {value!r}.")
+    raise ParseError(_("Expected a number for {what}, found {value!r}.").format(what=_(what), value=value))
 
 
 # -- dates -----------------------------------------------------------------------------------------------------------
@@ -128,7 +142,7 @@ def windows_date(value: object) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ParseError(f"Expected a date, found {value!r}.")
+        raise ParseError(_("Expected a date, found {value!r}.").format(value=value))
     stripped = value.strip()
     match = _MS_DATE.fullmatch(stripped)
     if match:
@@ -146,7 +160,7 @@ def windows_date(value: object) -> datetime | None:
     if _ISO_DATE.fullmatch(stripped):
         with contextlib.suppress(ValueError):  # shaped like ISO 8601 but no real date (month 13): said below
             return datetime.fromisoformat(stripped)
-    raise ParseError(f"Expected a date (/Date(…)/ or ISO 8601), found {value!r}.")
+    raise ParseError(_("Expected a date (/Date(…)/ or ISO 8601), found {value!r}.").format(value=value))
 
 
 def format_time(moment: datetime | None) -> str:
@@ -176,11 +190,11 @@ def local_day(moment: datetime | None) -> date | None:
 
 
 def format_duration(elapsed: timedelta) -> str:
-    """Days, hours and minutes: "3 d 04:12"."""
+    """Days, hours and minutes: "3 d 04:12" ("3 j 04:12" in French)."""
     minutes = max(0, int(elapsed.total_seconds() // 60))
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{days} d {hours:02d}:{minutes:02d}"
+    return _("{days} d {hours:02d}:{minutes:02d}").format(days=days, hours=hours, minutes=minutes)
 
 
 def first_line(message: str, limit: int = _CELL) -> str:
@@ -191,9 +205,9 @@ def first_line(message: str, limit: int = _CELL) -> str:
 
 # -- windows.stopped_auto_services: Win32_Service ---------------------------------------------------------------------
 
-SERVICE_COLUMNS = ("Name", "Display name", "State", "Exit code")
-NO_STOPPED_SERVICE_NOTE = "Every service that starts automatically is running."
-SERVICE_EXIT_NOTE = (
+SERVICE_COLUMNS = (N_("Name"), N_("Display name"), N_("State"), N_("Exit code"))
+NO_STOPPED_SERVICE_NOTE = N_("Every service that starts automatically is running.")
+SERVICE_EXIT_NOTE = N_(
     "A service that stopped with exit code 0 usually stopped on purpose (trigger or delayed start); "
     "another exit code is a failure."
 )
@@ -204,12 +218,12 @@ def parse_stopped_auto_services(output: str) -> Table:
     rows = []
     for service in json_records(output):
         if "Name" not in service:
-            raise ParseError("Expected services with a Name, found an object without one.")
+            raise ParseError(_("Expected services with a Name, found an object without one."))
         start_mode = text(service.get("StartMode", service.get("StartType", "Auto"))).lower()
         state = text(service.get("State")).lower()
         if start_mode not in _AUTOMATIC or state == "running":
             continue  # the script's WQL filter already did this; another source of services may not have
-        exit_code = integer(service.get("ExitCode"), "the exit code")
+        exit_code = integer(service.get("ExitCode"), N_("the exit code"))
         rows.append(
             (
                 text(service["Name"]),
@@ -225,10 +239,10 @@ def parse_stopped_auto_services(output: str) -> Table:
 
 # -- windows.disk_space: Win32_LogicalDisk ----------------------------------------------------------------------------
 
-DISK_COLUMNS = ("Drive", "Label", "File system", "Size (GB)", "Free (GB)", "Free %")
+DISK_COLUMNS = (N_("Drive"), N_("Label"), N_("File system"), N_("Size (GB)"), N_("Free (GB)"), N_("Free %"))
 LOW_FREE_PERCENT = 10
-LOW_SPACE_NOTE = "At least one disk has less than 10% free space."
-NO_DISK_NOTE = "No local fixed disk was found."
+LOW_SPACE_NOTE = N_("At least one disk has less than 10% free space.")
+NO_DISK_NOTE = N_("No local fixed disk was found.")
 _GIB = 1024**3  # Explorer's "GB" are binary: the same unit lets the customer compare with what they see
 
 
@@ -239,8 +253,8 @@ def _gigabytes(count: int | None) -> str:
 def parse_disk_space(output: str) -> Table:
     rows, low = [], False
     for disk in json_records(output):
-        size = integer(disk.get("Size"), "a disk size")
-        free = integer(disk.get("FreeSpace"), "a disk's free space")
+        size = integer(disk.get("Size"), N_("a disk size"))
+        free = integer(disk.get("FreeSpace"), N_("a disk's free space"))
         if size and free is not None:
             free_percent = 100 * free / size
             low = low or free_percent < LOW_FREE_PERCENT
@@ -267,23 +281,23 @@ def parse_disk_space(output: str) -> Table:
 
 # -- windows.event_errors: Get-WinEvent -------------------------------------------------------------------------------
 
-EVENT_COLUMNS = ("Time", "Log", "Source", "Event ID", "Level", "Message")
+EVENT_COLUMNS = (N_("Time"), N_("Log"), N_("Source"), N_("Event ID"), N_("Level"), N_("Message"))
 EVENT_LIMIT = 200  # the script's -MaxEvents
-LEVEL_NAMES = {1: "Critical", 2: "Error", 3: "Warning", 4: "Information"}
-NO_EVENT_NOTE = "No error was logged in this period."
-EVENT_LIMIT_NOTE = "Only the 200 most recent entries are shown: shorten the period to see the others."
-CRITICAL_NOTE = "Critical events were logged (unexpected shutdowns, crashes): read them first."
-NO_MESSAGE = "(no message: the source's message file is missing on this host)"
+LEVEL_NAMES = {1: N_("Critical"), 2: N_("Error"), 3: N_("Warning"), 4: N_("Information")}
+NO_EVENT_NOTE = N_("No error was logged in this period.")
+EVENT_LIMIT_NOTE = N_("Only the 200 most recent entries are shown: shorten the period to see the others.")
+CRITICAL_NOTE = N_("Critical events were logged (unexpected shutdowns, crashes): read them first.")
+NO_MESSAGE = N_("(no message: the source's message file is missing on this host)")
 
 
 def parse_event_errors(output: str) -> Table:
     rows: list[tuple[datetime | None, tuple[str, ...]]] = []
     critical = False
     for event in json_records(output):
-        level = integer(event.get("Level"), "the event level")
+        level = integer(event.get("Level"), N_("the event level"))
         critical = critical or level == 1
         # The host's own word ("Erreur" on a French Windows) is shown as it is; the number says what it means.
-        level_name = text(event.get("LevelDisplayName")) or LEVEL_NAMES.get(level or 0, text(level))
+        level_name = text(event.get("LevelDisplayName")) or _(LEVEL_NAMES.get(level or 0, text(level)))
         moment = windows_date(event.get("TimeCreated"))
         message = text(event.get("Message"))
         row = (
@@ -292,7 +306,7 @@ def parse_event_errors(output: str) -> Table:
             text(event.get("ProviderName")),
             text(event.get("Id")),
             level_name,
-            first_line(message) if message.strip() else NO_MESSAGE,
+            first_line(message) if message.strip() else _(NO_MESSAGE),
         )
         rows.append((moment, row))
     notes = []
@@ -315,36 +329,39 @@ def _sort_key(moment: datetime | None) -> datetime:
 
 # -- windows.pending_reboot: the registry keys that say a restart is needed -------------------------------------------
 
-REBOOT_COLUMNS = ("Reason", "Pending")
+REBOOT_COLUMNS = (N_("Reason"), N_("Pending"))
 REBOOT_REASONS = {
-    "ComponentBasedServicing": "Component Based Servicing (Windows features and updates)",
+    "ComponentBasedServicing": N_("Component Based Servicing (Windows features and updates)"),
     "WindowsUpdate": "Windows Update",
-    "PendingFileRenameOperations": "Files to replace at restart (PendingFileRenameOperations)",
+    "PendingFileRenameOperations": N_("Files to replace at restart (PendingFileRenameOperations)"),
 }
-REBOOT_PENDING_NOTE = "A restart is pending: plan one before installing or troubleshooting further."
-NO_REBOOT_NOTE = "No restart is pending."
+REBOOT_PENDING_NOTE = N_("A restart is pending: plan one before installing or troubleshooting further.")
+NO_REBOOT_NOTE = N_("No restart is pending.")
+YES, NO = N_("Yes"), N_("No")
 
 
 def parse_pending_reboot(output: str) -> Table:
     records = json_records(output)
     if len(records) != 1:
-        raise ParseError(f"Expected one object with RebootPending and Reasons, found {len(records)}.")
+        raise ParseError(
+            _("Expected one object with RebootPending and Reasons, found {count}.").format(count=len(records))
+        )
     [record] = records
     if "RebootPending" not in record:
-        raise ParseError("Expected an object with RebootPending and Reasons, found one without RebootPending.")
+        raise ParseError(_("Expected an object with RebootPending and Reasons, found one without RebootPending."))
     reasons = [text(reason) for reason in as_list(record.get("Reasons"))]
     pending = text(record["RebootPending"]).lower() in ("yes", "true", "1") or bool(reasons)
-    rows = [(label, "Yes" if key in reasons else "No") for key, label in REBOOT_REASONS.items()]
-    rows += [(reason, "Yes") for reason in reasons if reason not in REBOOT_REASONS]
+    rows = [(_(label), _(YES if key in reasons else NO)) for key, label in REBOOT_REASONS.items()]
+    rows += [(reason, _(YES)) for reason in reasons if reason not in REBOOT_REASONS]
     return Table(REBOOT_COLUMNS, tuple(rows), (REBOOT_PENDING_NOTE if pending else NO_REBOOT_NOTE,))
 
 
 # -- windows.last_updates: Get-HotFix ---------------------------------------------------------------------------------
 
-UPDATE_COLUMNS = ("Update", "Description", "Installed on", "Installed by")
-NO_UPDATE_NOTE = "Windows lists no installed update."
+UPDATE_COLUMNS = (N_("Update"), N_("Description"), N_("Installed on"), N_("Installed by"))
+NO_UPDATE_NOTE = N_("Windows lists no installed update.")
 OLD_UPDATES_DAYS = 60
-OLD_UPDATES_NOTE = "No update was installed in the last 60 days: Windows Update may be failing or turned off."
+OLD_UPDATES_NOTE = N_("No update was installed in the last 60 days: Windows Update may be failing or turned off.")
 
 
 def parse_last_updates(output: str, *, today: date | None = None) -> Table:
@@ -372,11 +389,11 @@ def parse_last_updates(output: str, *, today: date | None = None) -> Table:
 
 # -- windows.network_config: Get-NetIPConfiguration -------------------------------------------------------------------
 
-NETWORK_COLUMNS = ("Interface", "IPv4 address", "Default gateway", "DNS servers", "DHCP")
-APIPA_NOTE = "An interface has a 169.254.x.x address: it asked for one by DHCP and got no answer."
-NO_GATEWAY_NOTE = "No interface has a default gateway: only the local network can be reached."
-NO_INTERFACE_NOTE = "No connected network interface was found."
-_DHCP = {"1": "Yes", "enabled": "Yes", "true": "Yes", "0": "No", "disabled": "No", "false": "No"}
+NETWORK_COLUMNS = (N_("Interface"), N_("IPv4 address"), N_("Default gateway"), N_("DNS servers"), N_("DHCP"))
+APIPA_NOTE = N_("An interface has a 169.254.x.x address: it asked for one by DHCP and got no answer.")
+NO_GATEWAY_NOTE = N_("No interface has a default gateway: only the local network can be reached.")
+NO_INTERFACE_NOTE = N_("No connected network interface was found.")
+_DHCP = {"1": YES, "enabled": YES, "true": YES, "0": NO, "disabled": NO, "false": NO}
 
 
 def parse_network_config(output: str) -> Table:
@@ -399,7 +416,7 @@ def parse_network_config(output: str) -> Table:
                 ", ".join(shown),
                 ", ".join(gateway),
                 ", ".join(text(server) for server in as_list(interface.get("DnsServers"))),
-                _DHCP.get(dhcp.lower(), dhcp),
+                _(_DHCP[dhcp.lower()]) if dhcp.lower() in _DHCP else dhcp,
             )
         )
     notes = []
@@ -414,19 +431,19 @@ def parse_network_config(output: str) -> Table:
 
 # -- windows.uptime: Win32_OperatingSystem ----------------------------------------------------------------------------
 
-UPTIME_COLUMNS = ("Computer", "System", "Version", "Last boot", "Up for")
+UPTIME_COLUMNS = (N_("Computer"), N_("System"), N_("Version"), N_("Last boot"), N_("Up for"))
 LONG_UPTIME_DAYS = 30
-LONG_UPTIME_NOTE = "Up for more than 30 days: installed updates may be waiting for a restart."
+LONG_UPTIME_NOTE = N_("Up for more than 30 days: installed updates may be waiting for a restart.")
 
 
 def boot_time(system: Mapping[str, object], *, now: datetime | None = None) -> tuple[datetime, timedelta]:
     """When a Win32_OperatingSystem object's host last started, in the host's time, and how long it has been up."""
     booted = windows_date(system.get("LastBootUpTime"))
     if booted is None:
-        raise ParseError("Expected LastBootUpTime in the Win32_OperatingSystem object, found none.")
+        raise ParseError(_("Expected LastBootUpTime in the Win32_OperatingSystem object, found none."))
     # The host's own clock, read in the same query, rather than this machine's, which may be minutes or zones apart.
     current = windows_date(system.get("LocalDateTime")) or now or datetime.now(UTC)
-    offset = integer(system.get("CurrentTimeZone"), "the time zone offset")  # minutes east of UTC
+    offset = integer(system.get("CurrentTimeZone"), N_("the time zone offset"))  # minutes east of UTC
     if offset is not None:
         zone = timezone(timedelta(minutes=offset))
         # 5.1 gives UTC: show the boot in the host's time; a naive time is the host's local time.
@@ -440,7 +457,7 @@ def boot_time(system: Mapping[str, object], *, now: datetime | None = None) -> t
 def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
     records = json_records(output)
     if len(records) != 1:
-        raise ParseError(f"Expected one Win32_OperatingSystem object, found {len(records)}.")
+        raise ParseError(_("Expected one Win32_OperatingSystem object, found {count}.").format(count=len(records)))
     [system] = records
     booted, elapsed = boot_time(system, now=now)
     row = (
@@ -456,31 +473,32 @@ def parse_uptime(output: str, *, now: datetime | None = None) -> Table:
 
 # -- windows.local_administrators: members of the group S-1-5-32-544 -------------------------------------------------
 
-ADMIN_COLUMNS = ("Name", "Type", "Source", "Enabled", "SID")
+ADMIN_COLUMNS = (N_("Name"), N_("Type"), N_("Source"), N_("Enabled"), N_("SID"))
 CMDLET = "Get-LocalGroupMember"  # the script's Method when the cmdlet answered; "ADSI" when it fell back
-NO_MEMBER_NOTE = "The Administrators group has no member."
-ADSI_NOTE = (
+NO_MEMBER_NOTE = N_("The Administrators group has no member.")
+ADSI_NOTE = N_(
     "Get-LocalGroupMember failed (it does on a member whose account no longer exists, or on an unreachable domain): "
     "the members were read through ADSI instead, and their source worked out from their names and SIDs."
 )
-ADSI_ERROR_NOTE = "Get-LocalGroupMember's error: {error}"
-ORPHANED_NOTE = (
+ADSI_ERROR_NOTE = N_("Get-LocalGroupMember's error: {error}")
+ORPHANED_NOTE = N_(
     "A member is a SID that no longer resolves to an account (deleted, or from a domain no longer trusted): it can be "
     "removed from the group."
 )
-ENTRA_SID_NOTE = (
+ENTRA_SID_NOTE = N_(
     "Members shown as an S-1-12-1-… SID are Microsoft Entra ID roles or groups (Global Administrator, Azure AD "
     "Joined Device Local Administrator…), which Windows cannot name: Entra ID's portal lists who holds them."
 )
-DIRECTORY_ENABLED_NOTE = (
+DIRECTORY_ENABLED_NOTE = N_(
     "Enabled is shown for local accounts only: check domain and Entra ID accounts in their directory."
 )
-USER, GROUP, UNKNOWN = "User", "Group", "Unknown"
-LOCAL = "Local"
+# The Type and Source columns' words: compared in English while the rows are built, shown translated.
+USER, GROUP, UNKNOWN = N_("User"), N_("Group"), N_("Unknown")
+LOCAL = N_("Local")
 ACTIVE_DIRECTORY = "Active Directory"
 ENTRA_ID = "Microsoft Entra ID (Azure AD)"
-MICROSOFT_ACCOUNT = "Microsoft account"
-WELL_KNOWN = "Built-in (Windows)"
+MICROSOFT_ACCOUNT = N_("Microsoft account")
+WELL_KNOWN = N_("Built-in (Windows)")
 # Get-LocalGroupMember's PrincipalSource, as the script casts it to a string, or as the enum's number.
 _PRINCIPAL_SOURCES = {
     "local": LOCAL,
@@ -522,13 +540,13 @@ def _member_from_path(path: str) -> tuple[str, str]:
 def parse_local_administrators(output: str) -> Table:
     records = json_records(output)
     if len(records) != 1 or "Members" not in records[0]:
-        raise ParseError("Expected one object with Method and Members, found something else.")
+        raise ParseError(_("Expected one object with Method and Members, found something else."))
     [result] = records
     method = text(result.get("Method"))
     rows, orphaned, directory, entra_sids = [], False, False, False
     for member in as_list(result.get("Members")):
         if not isinstance(member, Mapping):
-            raise ParseError(f"Expected a member object, found {member!r}.")
+            raise ParseError(_("Expected a member object, found {member!r}.").format(member=member))
         sid = text(member.get("SID"))
         name = text(member.get("Name"))
         source = _PRINCIPAL_SOURCES.get(text(member.get("Source")).casefold(), "")
@@ -551,14 +569,14 @@ def parse_local_administrators(output: str) -> Table:
             source = WELL_KNOWN
         directory = directory or source in (ACTIVE_DIRECTORY, ENTRA_ID, MICROSOFT_ACCOUNT)
         enabled = member.get("Enabled")
-        shown = "" if enabled is None or enabled == "" else text(enabled)
-        rows.append((name, kind, source or UNKNOWN, shown, sid))
+        enabled_text = "" if enabled is None or enabled == "" else shown(enabled)
+        rows.append((name, _(kind), _(source or UNKNOWN), enabled_text, sid))
     rows.sort(key=lambda row: row[0].casefold())
     notes = []
     if method and method != CMDLET:
         notes.append(ADSI_NOTE)
         if text(result.get("Problem")).strip():
-            notes.append(ADSI_ERROR_NOTE.format(error=first_line(text(result.get("Problem")))))
+            notes.append(_(ADSI_ERROR_NOTE).format(error=first_line(text(result.get("Problem")))))
     if orphaned:
         notes.append(ORPHANED_NOTE)
     if entra_sids:
@@ -572,9 +590,9 @@ def parse_local_administrators(output: str) -> Table:
 
 # -- windows.failed_scheduled_tasks: Get-ScheduledTask and Get-ScheduledTaskInfo -------------------------------------
 
-TASK_COLUMNS = ("Task", "Last run", "Last result", "Next run", "Run as")
-NO_FAILED_TASK_NOTE = "No enabled task failed at its last run."
-MICROSOFT_LEFT_OUT_NOTE = "Windows' own tasks (under \\Microsoft\\) are left out: include them to see theirs."
+TASK_COLUMNS = (N_("Task"), N_("Last run"), N_("Last result"), N_("Next run"), N_("Run as"))
+NO_FAILED_TASK_NOTE = N_("No enabled task failed at its last run.")
+MICROSOFT_LEFT_OUT_NOTE = N_("Windows' own tasks (under \\Microsoft\\) are left out: include them to see theirs.")
 NEVER_RUN_BEFORE = 2000  # Task Scheduler writes 1999-11-30 for a task that never ran
 # Last results that say nothing went wrong: success, and the Task Scheduler's own states (SCHED_S_…).
 NOT_FAILURES = frozenset(
@@ -593,35 +611,39 @@ NOT_FAILURES = frozenset(
 )
 # The meanings of the results seen most often, as Microsoft words them (winerror.h); others are shown in hex only.
 RESULT_MEANINGS = {
-    0x1: "incorrect function, or the program exited with code 1",
-    0x2: "file not found, or the program exited with code 2",
-    0x41306: "the last run was stopped (by a user, or by the task's time limit)",
-    0x8004130F: "no account information could be found for the task's user",
-    0x80041310: "the task's user account was not found",
-    0x80041315: "the Task Scheduler service is not running",
-    0x8004131F: "an instance of this task was already running",
-    0x80041320: "the task did not run because the user is not logged on",
-    0x80041324: "the service tried to run the task but did not succeed",
-    0x80041326: "the task is disabled",
-    0x80070002: "the system cannot find the file specified",
-    0x80070003: "the system cannot find the path specified",
-    0x80070005: "access is denied",
-    0x8007010B: "the directory name is invalid (the task's Start in folder)",
-    0x8007052E: "logon failure: unknown user name or bad password",
-    0x80070569: "logon failure: the user has not been granted the requested logon type (log on as a batch job)",
-    0x800704DD: "the user has not logged on to the network",
-    0x800710E0: "the operator or administrator has refused the request (an instance was running, or a condition "
-    "was not met)",
-    0xC000013A: "the program was ended by Ctrl+C or closed",
-    0xC0000142: "a DLL failed to initialise (often: the desktop heap is exhausted)",
+    0x1: N_("incorrect function, or the program exited with code 1"),
+    0x2: N_("file not found, or the program exited with code 2"),
+    0x41306: N_("the last run was stopped (by a user, or by the task's time limit)"),
+    0x8004130F: N_("no account information could be found for the task's user"),
+    0x80041310: N_("the task's user account was not found"),
+    0x80041315: N_("the Task Scheduler service is not running"),
+    0x8004131F: N_("an instance of this task was already running"),
+    0x80041320: N_("the task did not run because the user is not logged on"),
+    0x80041324: N_("the service tried to run the task but did not succeed"),
+    0x80041326: N_("the task is disabled"),
+    0x80070002: N_("the system cannot find the file specified"),
+    0x80070003: N_("the system cannot find the path specified"),
+    0x80070005: N_("access is denied"),
+    0x8007010B: N_("the directory name is invalid (the task's Start in folder)"),
+    0x8007052E: N_("logon failure: unknown user name or bad password"),
+    0x80070569: N_("logon failure: the user has not been granted the requested logon type (log on as a batch job)"),
+    0x800704DD: N_("the user has not logged on to the network"),
+    0x800710E0: N_(
+        "the operator or administrator has refused the request (an instance was running, or a condition was not met)"
+    ),
+    0xC000013A: N_("the program was ended by Ctrl+C or closed"),
+    0xC0000142: N_("a DLL failed to initialise (often: the desktop heap is exhausted)"),
 }
 
 
 def result_text(code: int) -> str:
     """A task's last result as the engineer searches it: hex, and its meaning when it is a common one."""
     meaning = RESULT_MEANINGS.get(code)
-    shown = f"0x{code:X}"
-    return f"{shown} ({meaning})" if meaning else shown
+    number = f"0x{code:X}"
+    if not meaning:
+        return number
+    said = _(meaning)  # outside the f-string: see tests/unit/test_quality.py
+    return f"{number} ({said})"
 
 
 def _task_time(value: object) -> str:
@@ -634,14 +656,14 @@ def _task_time(value: object) -> str:
 def parse_failed_scheduled_tasks(output: str) -> Table:
     records = json_records(output)
     if len(records) != 1 or "Tasks" not in records[0]:
-        raise ParseError("Expected one object with Microsoft and Tasks, found something else.")
+        raise ParseError(_("Expected one object with Microsoft and Tasks, found something else."))
     [result] = records
     include_microsoft = text(result.get("Microsoft")).casefold() in ("yes", "true", "1")
     rows = []
     for task in as_list(result.get("Tasks")):
         if not isinstance(task, Mapping):
-            raise ParseError(f"Expected a task object, found {task!r}.")
-        code = integer(task.get("LastTaskResult"), "a task's last result")
+            raise ParseError(_("Expected a task object, found {task!r}.").format(task=task))
+        code = integer(task.get("LastTaskResult"), N_("a task's last result"))
         if code is None:
             continue  # Get-ScheduledTaskInfo could not read this task: nothing to say about it
         code &= 0xFFFFFFFF  # the COM interface gives a signed number, CIM an unsigned one
@@ -703,12 +725,12 @@ def _fact(value: object) -> str:
 def parse_facts(output: str, *, now: datetime | None = None) -> dict[str, str]:
     records = json_records(output)
     if len(records) != 1:
-        raise ParseError(f"Expected one object with the system's facts, found {len(records)}.")
+        raise ParseError(_("Expected one object with the system's facts, found {count}.").format(count=len(records)))
     [system] = records
     if not text(system.get("Caption")).strip() and not text(system.get("Version")).strip():
-        raise ParseError("No Windows facts in the output (no Caption, no Version): is this a Windows host?")
+        raise ParseError(_("No Windows facts in the output (no Caption, no Version): is this a Windows host?"))
     version = text(system.get("Version")).strip()
-    build = integer(system.get("UBR"), "the update build revision")
+    build = integer(system.get("UBR"), N_("the update build revision"))
     if version and build is not None:
         version = f"{version}.{build}"
     release = text(system.get("DisplayVersion")).strip()

@@ -262,7 +262,7 @@ class PreviewPage(QWidget):
         language = i18n.current()
         parts = []
         for number, (step, line) in enumerate(zip(procedure.steps, lines, strict=True), start=1):
-            title = text_in(step.title, language) or step.id
+            title = step.label(language)
             condition = (
                 " <span style='color:#8a6d00'>"
                 + html.escape(_("only when {condition}").format(condition=step.when))

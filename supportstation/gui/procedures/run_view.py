@@ -15,7 +15,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -45,6 +45,8 @@ from supportstation.procedures.run_store import (
 )
 from supportstation.remote.ansi import strip_ansi
 from supportstation.remote.results import Chunk, Stream
+
+from ..shortcut_actions import ANSWER_STEP, STOP_STEP, click_if_shown, make
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,7 @@ class RunView(QWidget):
             (self.continue_button, lambda: self._go(None)),
         ):
             button.clicked.connect(handler)
+        make(self, STOP_STEP, click_if_shown(self.stop_button))
         controls = QHBoxLayout()
         for button in (self.continue_button, self.pause_button, self.stop_button, self.abort_button):
             controls.addWidget(button)
@@ -233,7 +236,7 @@ class RunView(QWidget):
         }
         for page in self.pages.values():
             self.answers.addWidget(page)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self._default_answer)
+        make(self, ANSWER_STEP, self._default_answer)
 
     # -- showing a run --------------------------------------------------------------------------------------------
 
@@ -398,7 +401,7 @@ class RunView(QWidget):
         record = self.records.get(index)
         state = StepStatus.RUNNING if running else (record.state if record else None)
         mark = STEP_MARKS[state] if state is not None else "○"
-        title = text_in(step.title, self.language) or step.id
+        title = step.label(self.language)
         item.setText(f"{mark}  {index + 1}. {title}")
         tip = step_status_label(state) if state is not None else _("not run yet")
         item.setToolTip(f"{step.id} — {tip}" + (f"\n{record.reason}" if record and record.reason else ""))

@@ -3,6 +3,7 @@ and the fan-out view."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -15,14 +16,18 @@ if TYPE_CHECKING:
     from supportstation.plugin_api.actions import Action
 
 
-async def confirmed(action: Action, host_label: str, parent: QWidget) -> bool:
-    """Asks the action's question (a power cycle, a VLAN change…) before it runs; True for an action without one."""
+async def confirmed(
+    action: Action, host_label: str, parent: QWidget, translate: Callable[[object, str], str] | None = None
+) -> bool:
+    """Asks the action's question (a power cycle, a VLAN change…) before it runs; True for an action without one.
+    `translate` gives the plugin's strings in the interface's language (RemoteSession.plugin_text)."""
     if not action.confirm:
         return True
+    words = translate or (lambda _item, message: _(message))
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        _(action.title),
-        _(action.confirm),
+        words(action, action.title),
+        words(action, action.confirm),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         parent,
     )

@@ -1,12 +1,13 @@
 """The plugins' ready-made actions for one host: searchable, by category, with a form for their parameters.
 
 Only the actions meant for the host's kind of system are listed unless the engineer asks for all of them; titles,
-categories and parameter labels are stored in English by the plugins and translated here.
+categories, descriptions and parameter labels are stored in English by the plugins and shown through `translate`
+(the owning plugin's catalog, see RemoteSession.plugin_text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +28,13 @@ from supportstation.i18n import _
 from supportstation.plugin_api.actions import Action, Parameter, ParameterError, ParameterType
 
 _ACTION_ROLE = Qt.ItemDataRole.UserRole
+# (the contribution that declares it, the string): the string in the interface's language.
+Translate = Callable[[object, str], str]
+
+
+def app_translation(_item: object, message: str) -> str:
+    """SupportStation's own catalog, for a library shown before the plugins (and their catalogs) are loaded."""
+    return _(message) if message else message
 
 
 class ParametersForm(QWidget):
@@ -38,14 +46,15 @@ class ParametersForm(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.fields: dict[str, QWidget] = {}
 
-    def show_parameters(self, parameters: Sequence[Parameter]) -> None:
+    def show_parameters(self, parameters: Sequence[Parameter], action: object = None,
+                        translate: Translate = app_translation) -> None:  # fmt: skip
         while self.layout_.rowCount():
             self.layout_.removeRow(0)
         self.fields = {}
         for parameter in parameters:
             field = self._field(parameter)
             field.setObjectName(f"parameter_{parameter.name}")
-            label = _(parameter.label) if parameter.label else parameter.name
+            label = translate(action, parameter.label) if parameter.label else parameter.name
             if not parameter.required:
                 label += " " + _("(optional)")
             self.layout_.addRow(label, field)
@@ -96,8 +105,9 @@ class ActionLibrary(QWidget):
     # The action and its validated arguments.
     run_requested = Signal(object, dict)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, translate: Translate = app_translation):
         super().__init__(parent)
+        self.translate = translate
         self.actions: list[Action] = []
         self.os_family = ""
         self.vendor = ""
@@ -141,7 +151,7 @@ class ActionLibrary(QWidget):
         layout.addWidget(self.run_button)
 
     def set_actions(self, actions: Sequence[Action]) -> None:
-        self.actions = sorted(actions, key=lambda action: (_(action.category), _(action.title)))
+        self.actions = sorted(actions, key=lambda action: (self._text(action, "category"), self._text(action, "title")))
         self._fill()
 
     def set_system(self, os_family: str, vendor: str) -> None:
@@ -168,7 +178,8 @@ class ActionLibrary(QWidget):
         for action in self.actions:
             if not self.show_all.isChecked() and self.os_family and not action.applies_to(self.os_family, self.vendor):
                 continue
-            text = " ".join((_(action.title), _(action.category), _(action.description), action.id)).casefold()
+            fields = (self._text(action, name) for name in ("title", "category", "description"))
+            text = " ".join((*fields, action.id)).casefold()
             if all(word in text for word in words):
                 shown.append(action)
         return shown
@@ -178,14 +189,14 @@ class ActionLibrary(QWidget):
         self.tree.clear()
         categories: dict[str, QTreeWidgetItem] = {}
         for action in self._visible():
-            category = _(action.category)
+            category = self._text(action, "category")
             parent = categories.get(category)
             if parent is None:
                 parent = QTreeWidgetItem(self.tree, [category])
                 parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 parent.setExpanded(True)
                 categories[category] = parent
-            item = QTreeWidgetItem(parent, [_(action.title)])
+            item = QTreeWidgetItem(parent, [self._text(action, "title")])
             item.setData(0, _ACTION_ROLE, action)
             item.setToolTip(0, action.id)
         if not categories:
@@ -203,11 +214,14 @@ class ActionLibrary(QWidget):
             self.description.setText("")
             self.form.show_parameters(())
             return
-        text = _(action.description)
+        text = self._text(action, "description")
         if action.needs_sudo:
             text += "\n" + _("Runs with administrator rights (sudo).")
         self.description.setText(text)
-        self.form.show_parameters(action.parameters)
+        self.form.show_parameters(action.parameters, action, self.translate)
+
+    def _text(self, action: Action, field: str) -> str:
+        return self.translate(action, getattr(action, field))
 
     def _activated(self, item: QTreeWidgetItem, _column: int) -> None:
         if item.data(0, _ACTION_ROLE) is not None:
@@ -221,7 +235,13 @@ class ActionLibrary(QWidget):
         try:
             arguments = action.validate_arguments(self.form.values())
         except ParameterError as error:
-            self.error.setText(str(error))
+            parameter = next((item for item in action.parameters if item.name == error.parameter), None)
+            label = self.translate(action, parameter.label) if parameter is not None and parameter.label else ""
+            self.error.setText(
+                _("{label} ({name}): {message}").format(label=label, name=error.parameter, message=error.reason)
+                if label
+                else str(error)
+            )
             self.error.show()
             self.form.mark_error(error.parameter)
             return

@@ -40,6 +40,7 @@ from .action_library import ActionLibrary
 from .command_box import CommandBox
 from .output_view import OutputView
 from .remote_panel import COMMAND_HISTORY_FILE, STATE_COLOURS, format_duration
+from .remote_shortcuts import add_fan_out_shortcuts
 from .session import RemoteSession
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ class FanOutView(QWidget):
         self.command_box.run_requested.connect(
             lambda command, sudo, timeout: self._start(self.run(command, sudo=sudo, timeout=timeout or None))
         )
-        self.library = ActionLibrary()
+        self.library = ActionLibrary(translate=session.plugin_text)
         self.library.show_all.setChecked(True)  # the hosts picked may be of several kinds
         self.library.set_actions(actions)
         self.library.run_requested.connect(self._action_requested)
@@ -310,6 +311,7 @@ class FanOutView(QWidget):
         self._repaint = QTimer(self)
         self._repaint.setInterval(250)
         self._repaint.timeout.connect(self._refresh)
+        add_fan_out_shortcuts(self)
 
     def set_hosts(self, hosts: Sequence[HostTarget]) -> None:
         self.picker.set_hosts(hosts)
@@ -321,7 +323,7 @@ class FanOutView(QWidget):
         from .action_confirmation import confirmed
 
         hosts = ", ".join(host.label for host in self.picker.checked_hosts())
-        if await confirmed(action, hosts, self):
+        if await confirmed(action, hosts, self, self.session.plugin_text):
             await self.run("", action=action, arguments=arguments, sudo=action.needs_sudo, timeout=action.timeout)
 
     async def run(

@@ -51,6 +51,7 @@ def build_panel(
     if outcome.succeeded and isinstance(outcome.value, QWidget):
         return outcome.value
     error = outcome.error or _("the factory returned {type}, not a widget").format(type=type(outcome.value).__name__)
-    message = _("The panel {title} could not be opened: {error}").format(title=_(panel.title), error=error)
+    title = registry.translate(panel, panel.title)
+    message = _("The panel {title} could not be opened: {error}").format(title=title, error=error)
     registry.disable(owner, message, outcome.traceback)
     return message

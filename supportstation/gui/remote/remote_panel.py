@@ -36,6 +36,7 @@ from ..table_model import Column, RowsTableModel
 from .action_library import ActionLibrary
 from .command_box import CommandBox
 from .output_view import OutputView
+from .remote_shortcuts import add_panel_shortcuts
 from .session import RemoteSession
 
 if TYPE_CHECKING:
@@ -93,13 +94,17 @@ class ResultTable(QWidget):
         layout.addWidget(self.notes)
         self.model: RowsTableModel[tuple[str, ...]] | None = None
 
-    def show_table(self, table: Table) -> None:
-        columns = [Column(_(title), lambda row, index=index: row[index]) for index, title in enumerate(table.columns)]
+    def show_table(self, table: Table, translate: Callable[[str], str] = _) -> None:
+        """Shows a parser's table; `translate` gives its column headers and notes in the interface's language (the
+        plugin's catalog: they are English data, the same for every language in a procedure's record or JSON)."""
+        columns = [
+            Column(translate(title), lambda row, index=index: row[index]) for index, title in enumerate(table.columns)
+        ]
         self.model = RowsTableModel(columns, self)
         self.model.set_rows(table.rows)
         self.view.setModel(self.model)
         self.view.resizeColumnsToContents()
-        self.notes.setText("\n".join(table.notes))
+        self.notes.setText("\n".join(translate(note) for note in table.notes))
         self.notes.setVisible(bool(table.notes))
 
 
@@ -162,7 +167,7 @@ class RemotePanel(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
 
-        self.library = ActionLibrary()
+        self.library = ActionLibrary(translate=session.plugin_text)
         self.library.set_actions(actions)
         self.library.run_requested.connect(self._action_requested)
         history = CommandHistory(session.context.paths.data / COMMAND_HISTORY_FILE, self._redact)
@@ -226,6 +231,7 @@ class RemotePanel(QWidget):
         session.connection_state.connect(self._connection_state)
         session.actions_loaded.connect(self._refresh_plugin_tools)
         self.set_hosts(hosts)
+        add_panel_shortcuts(self)
 
     # -- hosts and connection -------------------------------------------------------------------------------------
 
@@ -445,8 +451,9 @@ class RemotePanel(QWidget):
     async def _confirm_then_run(self, action: Action, host: HostTarget, command: str, shell: str) -> None:
         from .action_confirmation import confirmed
 
-        if not await confirmed(action, host.label, self):
-            self.run_label.setText(_("{action}: not run.").format(action=_(action.title)))
+        if not await confirmed(action, host.label, self, self.session.plugin_text):
+            title = self.session.plugin_text(action, action.title)
+            self.run_label.setText(_("{action}: not run.").format(action=title))
             return
         await self.run(command, action=action, sudo=action.needs_sudo, timeout=action.timeout, shell=shell)
 
@@ -459,7 +466,7 @@ class RemotePanel(QWidget):
         menu.clear()
         host = self.current_host()
         for panel in panels_for(self.session.registry, host):
-            item = menu.addAction(_(panel.title))
+            item = menu.addAction(self.session.plugin_text(panel, panel.title))
             item.triggered.connect(lambda _checked=False, chosen=panel: self.open_plugin_panel(chosen))
         self.plugin_tools.setVisible(not menu.isEmpty())
 
@@ -485,7 +492,7 @@ class RemotePanel(QWidget):
             warn(self, _("Plugin tools"), built)
             self._refresh_plugin_tools()
             return None
-        index = self.pages.addTab(built, " — ".join((_(panel.title), host.label)))
+        index = self.pages.addTab(built, " — ".join((self.session.plugin_text(panel, panel.title), host.label)))
         self.pages.setCurrentIndex(index)
         return built
 
@@ -558,7 +565,7 @@ class RemotePanel(QWidget):
         except ParseError as error:
             return _("the output could not be read as a table: {error}").format(error=error)
         if table is not None:
-            self.table.show_table(table)
+            self.table.show_table(table, lambda text: self.session.plugin_text(action, text))
             self.results.setTabEnabled(1, True)
             self.results.setCurrentIndex(1)
         return None

@@ -44,6 +44,7 @@ class RemoteSession(QObject):
     connection_state = Signal(object, str)
     # The plugins' actions are known (loaded once, in a worker thread).
     actions_loaded = Signal()
+    interrupted_runs_closed = Signal(int)  # how many runs an earlier stop left running were closed
 
     def __init__(self, context: AppContext, window: QWidget | None = None):
         super().__init__(window)
@@ -86,6 +87,13 @@ class RemoteSession(QObject):
             log.warning("Plugin not loaded: %s", failure)
         self.actions_loaded.emit()
 
+    def plugin_text(self, item: object, message: str) -> str:
+        """A string that a plugin's action, panel or transport declares, in the interface's language: through the
+        catalog of the plugin that contributed it (SupportStation's own until the plugins are loaded)."""
+        if self.registry is None:
+            return _(message) if message else message
+        return self.registry.translate(item, message)
+
     async def pool(self) -> ConnectionPool:
         from supportstation.remote import workbench
         from supportstation.remote.pool import ConnectionPool
@@ -107,7 +115,30 @@ class RemoteSession(QObject):
                     credentials=workbench.vault_credentials(vault),
                 )
                 self._pool.transports = self.transports  # the same dict: plugins loaded later are seen
+                await self._recover_interrupted_runs(vault)
             return self._pool
+
+    async def _recover_interrupted_runs(self, vault: Vault) -> None:
+        """Runs this computer left `running` when the app was killed are closed as interrupted, with the output stored
+        until then, and audited: done once the vault is open, since the audit anchor is keyed from it."""
+        from supportstation import audit
+        from supportstation.remote.recording import recover_interrupted
+        from supportstation.remote.workbench import OUTPUTS_FOLDER
+
+        database = self.context.database
+        if database is None:
+            return
+        anchor = audit.Anchor(audit.anchor_path(self.context.paths, demo=self.context.is_demo), vault)
+        try:
+            closed = await asyncio.to_thread(
+                recover_interrupted, database, anchor, self.context.paths.data / OUTPUTS_FOLDER
+            )
+        except Exception:  # the runs stay `running` until the next try; the engineer's work goes on meanwhile
+            log.exception("The runs interrupted by an earlier stop could not be closed")
+            return
+        if closed:
+            log.info("%d run(s) interrupted by an earlier stop closed as such", closed)
+            self.interrupted_runs_closed.emit(closed)
 
     async def connection(self, target: Target) -> SshConnection:
         """The live connection to the target, opened (and its key asked about) when needed; ConnectError if not."""

@@ -23,6 +23,7 @@ from supportstation.reports.signatures import CUSTOMER, ENGINEER, Signature
 
 from ..dialog_future import answer, ask_save_path
 from ..messages import warn
+from ..shortcut_actions import MAIL_REPORT, PRINT_REPORT, SAVE_PDF, SIGN_REPORT, click_if_shown, make
 from .report_jobs import Letter, ReportJobs, Shown, refusals
 from .report_view import ReportView
 
@@ -75,6 +76,9 @@ class ReportPanel(ReportView):
         self.new_revision_button.clicked.connect(lambda: self._schedule(self.new_revision()))
         self.print_button.clicked.connect(self.print_report)
         self.mail_button.clicked.connect(self.mail_report)
+        for shortcut, button in ((SIGN_REPORT, self.sign_button), (SAVE_PDF, self.save_pdf_button),
+                                 (PRINT_REPORT, self.print_button), (MAIL_REPORT, self.mail_button)):  # fmt: skip
+            make(self, shortcut, click_if_shown(button))  # on the Report tab only, when the button is offered
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -33,6 +33,7 @@ from supportstation.context import AppContext
 from supportstation.i18n import _
 from supportstation.remote.inventory import HostRow, facts_text, system_label, transport_label
 
+from .. import shortcut_actions
 from ..dialog_future import answer
 from ..messages import warn
 from ..table_model import Column, RowsTableModel
@@ -102,7 +103,9 @@ class HostsView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.apply_filter)
 
-        self.add_action = self._action(_("Add…"), _("Add a host to the inventory"), self.add_host, "Ctrl+N")
+        self.add_action = self._action(
+            _("Add…"), _("Add a host to the inventory"), self.add_host, shortcut_actions.ADD_HOST
+        )
         self.edit_action = self._action(_("Edit…"), _("Edit the selected host"), self.edit_host)
         self.remove_action = self._action(_("Remove"), _("Remove the selected hosts"), self.remove_hosts)
         self.import_action = self._action(
@@ -112,8 +115,12 @@ class HostsView(QWidget):
             _("Test connection"), _("Check that the selected hosts answer and accept the login"), self._test_selected
         )
         self.act_action = self._action(
-            _("Act on the selection"), _("Open the remote panel on the selected hosts"), self._act_on_selected
+            _("Act on the selection"),
+            _("Open the remote panel on the selected hosts"),
+            self._act_on_selected,
+            shortcut_actions.ACT_ON_HOSTS,
         )
+        self.search_action = shortcut_actions.make(self, shortcut_actions.SEARCH_HOSTS, self.focus_search)
         toolbar = QHBoxLayout()
         toolbar.setSpacing(4)
         for action in (self.add_action, self.edit_action, self.remove_action, None, self.import_action, None,
@@ -146,9 +153,7 @@ class HostsView(QWidget):
         table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().selectionChanged.connect(self._update_actions)
         # Delete removes only from the table: in the search box it must keep deleting characters.
-        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        table.addAction(self.remove_action)
+        self._give_shortcut(self.remove_action, shortcut_actions.REMOVE_HOSTS, table, Qt.ShortcutContext.WidgetShortcut)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.scopes)
@@ -169,16 +174,32 @@ class HostsView(QWidget):
         self.rows.show_message(_("Opening the database…"))
         self._update_actions()
 
-    def _action(self, text: str, tip: str, slot: Callable[[], object], shortcut: Any = None) -> QAction:
+    def _action(
+        self, text: str, tip: str, slot: Callable[[], object], shortcut: shortcut_actions.Shortcut | None = None
+    ) -> QAction:
         action = QAction(text, self)
         action.setIconText(text)  # toolbar buttons would drop the "…" that says a dialog opens
         action.setToolTip(tip)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
+            self._give_shortcut(action, shortcut, self, Qt.ShortcutContext.WindowShortcut)  # while the view shows
         action.triggered.connect(lambda _checked=False: self._run(slot()))
         return action
+
+    @staticmethod
+    def _give_shortcut(
+        action: QAction, shortcut: shortcut_actions.Shortcut, owner: QWidget, context: Qt.ShortcutContext
+    ) -> None:
+        # The toolbar keeps its short word (the icon text); menus and the shortcuts dialog say what it acts on.
+        action.setText(shortcut.text())
+        action.setObjectName(shortcut.name)
+        action.setShortcuts(shortcut.sequences())
+        action.setShortcutContext(context)
+        shortcut_actions.tag(action, shortcut.area)
+        owner.addAction(action)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
 
     def _run(self, result: object) -> None:
         # Slots that open dialogs are coroutines: they await the dialog instead of starting a nested event loop.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +30,7 @@ from supportstation.tickets.labels import status_label
 from supportstation.tickets.queue import QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
+from .. import shortcut_actions
 from ..queue_model import TICKET_ID_ROLE, QueueModel
 from .loading import MessageTable
 
@@ -112,10 +113,11 @@ class QueueView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.rows, 1)
 
-        focus_search = QAction(self)
-        focus_search.setShortcut(QKeySequence.StandardKey.Find)
-        focus_search.triggered.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
-        self.addAction(focus_search)
+        self.search_action = shortcut_actions.make(self, shortcut_actions.SEARCH_QUEUE, self.focus_search)
+        # On the table only: Enter in the search box opens the first match, elsewhere it belongs to the widget.
+        self.open_action = shortcut_actions.make(
+            table, shortcut_actions.OPEN_TICKET, self._open_current, context=Qt.ShortcutContext.WidgetShortcut
+        )
 
         self.search.textChanged.connect(self.apply_filter)
         self.search.returnPressed.connect(self._open_first_match)
@@ -322,6 +324,17 @@ class QueueView(QWidget):
         ticket_id = index.data(TICKET_ID_ROLE)
         if ticket_id is not None:
             self.open_ticket.emit(ticket_id)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _open_current(self) -> None:
+        selected = self.selected_ticket_id()  # the highlighted row, which selectRow() moves without the cursor
+        if selected is not None:
+            self.open_ticket.emit(selected)
+        elif self.rows.table.currentIndex().isValid():
+            self._open_index(self.rows.table.currentIndex())
 
     def _open_first_match(self) -> None:
         if self.model.rowCount():

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -39,10 +39,12 @@ from supportstation.tickets.labels import status_label
 from .. import timeline_document
 from ..dialogs.entry_dialogs import CommentDialog, PartDialog, TimeEntryDialog
 from ..messages import warn
+from ..remote.fanout_view import FanOutView
 from ..remote.remote_panel import RemotePanel
 from ..remote.session import RemoteSession
 from ..ticket_header import header_html
 from .ticket_side_panel import TicketSidePanel
+from .workspace_shortcuts import add_shortcuts
 
 if TYPE_CHECKING:
     from supportstation.plugin_api import ReportContext, ReportSection
@@ -157,7 +159,6 @@ class TicketWorkspace(QWidget):
         layout.addWidget(self.pages, 1)
 
         self.add_note_button.clicked.connect(self.add_note)
-        QShortcut(QKeySequence("Ctrl+Return"), self.note_editor, self.add_note)
         self.assign_button.clicked.connect(self.assign_to_me)
         self.intervention_button.clicked.connect(self._intervention_clicked)
         self.pause_button.clicked.connect(self._pause_clicked)
@@ -166,6 +167,7 @@ class TicketWorkspace(QWidget):
         self.edit_time_button.clicked.connect(self._edit_time_clicked)
         self.add_part_button.clicked.connect(self._add_part_clicked)
         self.header.setText(_("Loading…"))
+        add_shortcuts(self)
 
     # -- running core actions -------------------------------------------------------------------------------------
 
@@ -177,6 +179,10 @@ class TicketWorkspace(QWidget):
 
     async def reload(self) -> TicketDetail | None:
         return await self.run(None)
+
+    def reload_soon(self) -> asyncio.Task[Any]:
+        """Reads the ticket again in the background (something else changed it)."""
+        return self._schedule(self.reload())
 
     async def run(self, action: Callable[..., Any] | None) -> TicketDetail | None:
         """Runs `action(session, ticket, me)` in one transaction in a worker thread, then reloads the ticket."""
@@ -200,14 +206,17 @@ class TicketWorkspace(QWidget):
             with database.session() as session:
                 return load_ticket_detail(session, self.ticket_id)
 
-        self._set_busy(True)
+        # Only a change greys the buttons out: the reload after each recorded run must not make them flicker.
+        busy = action is not None
+        if busy:
+            self._set_busy(True)
         try:
             detail = await asyncio.to_thread(work)
         except _refusals() as refusal:
             self.last_refusal = warn(self, _("Not done"), str(refusal))
             return None
         finally:
-            if shiboken6.isValid(self):  # a workspace closed meanwhile has no buttons left to enable
+            if busy and shiboken6.isValid(self):  # a workspace closed meanwhile has no buttons left to enable
                 self._set_busy(False)
         self.show_detail(detail)
         if action is not None:
@@ -301,6 +310,8 @@ class TicketWorkspace(QWidget):
         """Shows the remote panel for the ticket's hosts; the task that loads them, until it has."""
         self._build_remote_panel()
         self.pages.setCurrentIndex(1)
+        if self.remote_panel is not None:
+            self.remote_tabs.setCurrentWidget(self.remote_panel)
         return self.remote_hosts_task
 
     def _build_remote_panel(self) -> None:
@@ -308,9 +319,25 @@ class TicketWorkspace(QWidget):
             return
         self.remote_panel = RemotePanel(self.remote, [], self.ticket_id, self.remote.actions)
         self.remote_panel.recorded.connect(lambda: self._schedule(self.reload()))
+        # The same command or action on several of the ticket's hosts at once, recorded on the ticket like the rest.
+        self.fan_out = FanOutView(self.remote, actions=self.remote.actions, ticket_id=self.ticket_id)
+        self.fan_out.recorded.connect(lambda: self._schedule(self.reload()))
         self.remote.actions_loaded.connect(self._actions_loaded)
-        self.remote_page.layout().addWidget(self.remote_panel)
+        self.remote_tabs = QTabWidget()
+        self.remote_tabs.setObjectName("ticketRemoteTabs")
+        self.remote_tabs.setDocumentMode(True)
+        self.remote_tabs.addTab(self.remote_panel, _("One host"))
+        self.remote_tabs.addTab(self.fan_out, _("Several hosts"))
+        self.remote_page.layout().addWidget(self.remote_tabs)
         self.remote_hosts_task = self._schedule(self._load_remote_hosts())
+
+    def show_fan_out(self) -> asyncio.Task[Any] | None:
+        """The ticket's hosts, all checked, to run one command or action on each; the task loading them, if any."""
+        self._build_remote_panel()
+        self.pages.setCurrentIndex(1)
+        if self.remote_panel is not None:
+            self.remote_tabs.setCurrentWidget(self.fan_out)
+        return self.remote_hosts_task
 
     def _plugin_report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
         """The plugins' sections for a report draft (called in the report's worker thread); none until they load."""
@@ -320,12 +347,18 @@ class TicketWorkspace(QWidget):
     def _actions_loaded(self) -> None:
         if self.remote is not None and self.remote_panel is not None:
             self.remote_panel.library.set_actions(self.remote.actions)
+            self.fan_out.library.set_actions(self.remote.actions)
             # A switch's or a BMC's commands are in its plugin's language, known only now.
             self.remote_hosts_task = self._schedule(self._load_remote_hosts())
 
     async def _load_remote_hosts(self) -> None:
         if self.remote_panel is not None:
-            self.remote_panel.set_hosts(await self._ticket_hosts())
+            hosts = await self._ticket_hosts()
+            first_time = not self.fan_out.picker.hosts
+            self.remote_panel.set_hosts(hosts)
+            self.fan_out.set_hosts(hosts)
+            if first_time:  # all of the ticket's hosts to begin with; the engineer's choice is kept afterwards
+                self.fan_out.picker.check({host.host_id for host in hosts})
 
     async def _ticket_hosts(self) -> list[HostTarget]:
         from supportstation.remote.host_targets import host_targets

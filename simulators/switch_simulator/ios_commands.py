@@ -1,53 +1,12 @@
-"""Runs fake-switches' Cisco IOS simulator (a Catalyst 2960-24TT-L: 24 FastEthernet and 2 GigabitEthernet ports) on
-127.0.0.1 for the cisco-ios plugin's tests. Started by tests/servers/fake_switch.py as
-
-    python fake_switch_launcher.py CONFIG.json
-
-where the JSON file (mode 0600: it holds the passwords) gives `hostname`, `username`, `password`, `enable_secret`,
-`host_key` (an RSA private key in PEM) and `ready_file`. The simulator listens on a port the kernel picks (no race
-with another process for a "free" port) and writes that port to `ready_file` once it accepts connections.
-
-fake-switches 1.5.0 is extended here, by subclassing its command processors (site-packages is never edited):
-- `end` in any configuration mode returns to privileged EXEC: fake-switches lacks it, and netmiko leaves
-  configuration mode with `end`.
-- `show interfaces status`: missing. Printed in the columns of a real 2960 (IOS 15.0); Fa0/1-Fa0/4 and Gi0/1 are
-  "connected" (a fixed, plausible cabling), a shut port is "disabled", the rest "notconnect".
-- `show ip interface brief`: fake-switches reads `brief` as an interface name and its error drops the SSH session.
-  Printed like IOS, with the management interface Vlan1 (192.0.2.10/24, a documentation address) that every 2960 has.
-- `show logging`: missing. The header of IOS 15.0 and a log buffer with the boot messages, a %SYS-5-CONFIG_I line
-  each time configuration mode is left, like IOS, so tests can see their changes logged.
-- `show running-config`: gains the lines real IOS rewrites by itself ("! Last configuration change at ...",
-  "! NVRAM config last updated at ...", and an `ntp clock-period` that drifts between two reads), so a config diff
-  test proves they are ignored.
-- Errors as IOS prints them: an unknown command answered "No such command : X" and an unknown `show` printed nothing;
-  both now print the caret line and "% Invalid input detected at '^' marker.", as does `show` alone ("% Incomplete
-  command."). A handler that raises on arguments it did not expect (`vlan abc`) used to drop the session; it now
-  answers "% Invalid input" too.
-- `interface` naming a port the switch lacks: IOS's plain "% Invalid input" message, without fake-switches' addition
-  "(not such interface)".
-- `show vlan`: a VLAN created without a name is shown "VLAN0140" as IOS does, not "VLAN140" (fake-switches' module
-  function that `show vlan` calls is replaced in the launcher's process).
-- `terminal length 0` / `terminal width 511` before enable: refused by fake-switches' user EXEC mode, allowed by
-  IOS; netmiko sends them right after the login.
-- `enable` with an empty password was accepted even when an enable secret is set; it is refused ("% Access denied")
-  like any wrong secret.
-- `ping ADDRESS [repeat N] [timeout S]`: missing. Prints like IOS for a host that does not answer, one "." every S
-  seconds, so a test has a command that runs for a long time (to cancel it, or to lose the session under it).
-- `reload`: asks "Proceed with reload? [confirm]" and waits, as IOS does; any key cancels. It stands for a command
-  stopping at a prompt the client did not expect.
-- The SSH host key: fake-switches always presents the same RSA key, built into its source; this launcher presents
-  the key of the JSON file, so a test can check that another key is refused.
-"""
+"""fake-switches' Cisco 2960 with the command processors that make it answer like IOS (see launcher.py for the list of
+what they add and why). Importing this module patches fake-switches in the importing process: only the simulator's
+own process imports it."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fake_switches.cisco.cisco_core import Cisco2960_24TT_L_SwitchCore, CiscoShellSession
@@ -66,15 +25,18 @@ from fake_switches.cisco.command_processor.enabled import (
 from fake_switches.cisco.command_processor.piping import PipingProcessor
 from fake_switches.switch_configuration import Port, SwitchConfiguration, VlanPort
 from fake_switches.terminal import LoggingTerminalController
-from fake_switches.transports.ssh_service import SSHDemoRealm
 from netaddr import IPNetwork
-from twisted.conch.ssh import factory, keys
-from twisted.cred import checkers, portal
 from twisted.internet import reactor
 
-CONNECTED_PORTS = ("FastEthernet0/1", "FastEthernet0/2", "FastEthernet0/3", "FastEthernet0/4", "GigabitEthernet0/1")
-MANAGEMENT_ADDRESS = "192.0.2.10/24"
-BOOT_TIME = "Mar  1 00:00"  # IOS counts from 1 March 1993 until its clock is set: boot messages carry that date
+from .ios_state import (
+    CONNECTED_PORTS,
+    MANAGEMENT_ADDRESS,
+    SimulatorState,
+    abbreviates,
+    config_time,
+    deepest,
+    write_error,
+)
 
 
 def _vlan_display_name(vlan: Any) -> str:
@@ -84,70 +46,6 @@ def _vlan_display_name(vlan: Any) -> str:
 
 # fake-switches' `show vlan` calls this module function (it printed "VLAN140"); replaced in this process only.
 fake_enabled.vlan_display_name = _vlan_display_name
-
-
-def _clock(moment: datetime) -> str:
-    """A log timestamp as IOS writes it with `service timestamps log datetime msec`: "Mar  4 10:15:01.123 UTC"."""
-    return f"{moment:%b} {moment.day:>2} {moment:%H:%M:%S}.{moment.microsecond // 1000:03d} UTC"
-
-
-def _config_time(moment: datetime) -> str:
-    """A time as the running-config's header writes it: "10:15:01 UTC Mon Mar 4 2024"."""
-    return f"{moment:%H:%M:%S} UTC {moment:%a %b} {moment.day} {moment.year}"
-
-
-def _abbreviates(word: str, keyword: str, shortest: int = 2) -> bool:
-    """IOS takes any unambiguous beginning of a keyword; the tests use at least two letters."""
-    return len(word) >= min(shortest, len(keyword)) and keyword.startswith(word.lower())
-
-
-class SimulatorState:
-    """What the switch remembers across SSH sessions besides its configuration: its log and its change times."""
-
-    def __init__(self, username: str) -> None:
-        self.username = username
-        now = datetime.now(UTC)
-        self.last_change = now
-        self.saved = now
-        self.clock_period = 36028797
-        self.log: list[str] = []
-        for number, port in enumerate(CONNECTED_PORTS):
-            second = 31 + 2 * number
-            self.log.append(f"*{BOOT_TIME}:{second:02d}.651: %LINK-3-UPDOWN: Interface {port}, changed state to up")
-            self.log.append(
-                f"*{BOOT_TIME}:{second + 1:02d}.658: %LINEPROTO-5-UPDOWN: Line protocol on Interface {port},"
-                " changed state to up"
-            )
-        self.log.append(f"*{BOOT_TIME}:52.374: %SYS-5-RESTART: System restarted --")
-        self.log.append(
-            f"*{BOOT_TIME}:53.120: %LINEPROTO-5-UPDOWN: Line protocol on Interface Vlan1, changed state to up"
-        )
-
-    def changed(self) -> None:
-        self.last_change = datetime.now(UTC)
-
-    def configured(self) -> None:
-        """IOS logs this each time configuration mode is left."""
-        self.log.append(
-            f"{_clock(datetime.now(UTC))}: %SYS-5-CONFIG_I: Configured from console by {self.username} on vty0"
-            " (127.0.0.1)"
-        )
-
-
-def write_error(
-    processor: Any, line: str, column: int, message: str = "% Invalid input detected at '^' marker."
-) -> None:
-    """The caret under the offending word, then IOS's message and a blank line, as IOS prints them."""
-    offset = len(processor.get_prompt() or "") + column
-    processor.write_line(" " * offset + "^")
-    processor.write_line(message)
-    processor.write_line("")
-
-
-def deepest(processor: Any) -> Any:
-    while processor.sub_processor is not None:
-        processor = processor.sub_processor
-    return processor
 
 
 class IosErrors:
@@ -236,22 +134,22 @@ class Enabled(IosErrors, EnabledCommandProcessor):
         words = [word.lower() for word in args]
         if not words:
             write_error(self, self.line, len(self.line.rstrip()) + 1, "% Incomplete command.")
-        elif len(words) == 2 and _abbreviates(words[0], "interfaces") and _abbreviates(words[1], "status"):
+        elif len(words) == 2 and abbreviates(words[0], "interfaces") and abbreviates(words[1], "status"):
             self.show_interfaces_status()
         elif (
             len(words) == 3
             and words[0] == "ip"
-            and _abbreviates(words[1], "interface")
-            and _abbreviates(words[2], "brief")
+            and abbreviates(words[1], "interface")
+            and abbreviates(words[2], "brief")
         ):
             self.show_ip_interface_brief()
-        elif len(words) == 1 and _abbreviates(words[0], "logging", 3):
+        elif len(words) == 1 and abbreviates(words[0], "logging", 3):
             self.show_logging()
         elif (
-            _abbreviates(words[0], "version", 3)
-            or _abbreviates(words[0], "vlan")
-            or _abbreviates(words[0], "etherchannel")
-            or _abbreviates(words[0], "running-config")
+            abbreviates(words[0], "version", 3)
+            or abbreviates(words[0], "vlan")
+            or abbreviates(words[0], "etherchannel")
+            or abbreviates(words[0], "running-config")
             or (words[0] == "ip" and len(words) > 1 and (words[1] in ("interface", "route")))
         ):
             super().do_show(*args)
@@ -342,8 +240,8 @@ class Enabled(IosErrors, EnabledCommandProcessor):
         state.clock_period += 17  # NTP keeps correcting the clock: real switches show it drifting between reads
         lines = [
             "!",
-            f"! Last configuration change at {_config_time(state.last_change)} by {state.username}",
-            f"! NVRAM config last updated at {_config_time(state.saved)} by {state.username}",
+            f"! Last configuration change at {config_time(state.last_change)} by {state.username}",
+            f"! NVRAM config last updated at {config_time(state.saved)} by {state.username}",
             "!",
             "version 12.2",
             "no service pad",
@@ -475,43 +373,3 @@ def build_switch(hostname: str, enable_secret: str, username: str) -> SimulatedS
     management.add_ip(IPNetwork(MANAGEMENT_ADDRESS))
     configuration.add_port(management)
     return core
-
-
-def listen(core: SimulatedSwitchCore, username: str, password: str, host_key: Path) -> int:
-    """Serves the switch over SSH on 127.0.0.1 and a port the kernel picks; returns that port."""
-    ssh_factory = factory.SSHFactory()
-    ssh_factory.portal = portal.Portal(SSHDemoRealm(core))
-    checker = checkers.InMemoryUsernamePasswordDatabaseDontUse()
-    checker.addUser(username.encode(), password.encode())
-    ssh_factory.portal.registerChecker(checker)
-    key = keys.Key.fromFile(str(host_key))
-    ssh_factory.publicKeys = {b"ssh-rsa": key.public()}
-    ssh_factory.privateKeys = {b"ssh-rsa": key}
-    listening = reactor.listenTCP(0, ssh_factory, interface="127.0.0.1")  # type: ignore[attr-defined]
-    return int(listening.getHost().port)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """The fixture polls for this file: it must never see it half written."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
-    os.replace(partial, path)
-
-
-def main(arguments: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings: dict[str, str] = json.loads(Path(arguments[0]).read_text())
-    core = build_switch(settings["hostname"], settings["enable_secret"], settings["username"])
-    port = listen(core, settings["username"], settings["password"], Path(settings["host_key"]))
-    logging.info("listening on 127.0.0.1:%d", port)
-
-    def ready() -> None:
-        write_atomically(Path(settings["ready_file"]), f"{port}\n")
-
-    reactor.callWhenRunning(ready)  # type: ignore[attr-defined]
-    reactor.run()  # type: ignore[attr-defined]
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
