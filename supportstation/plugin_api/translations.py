@@ -28,13 +28,9 @@ from functools import cache
 from pathlib import Path
 
 from supportstation import i18n
+from supportstation.i18n import N_ as N_  # re-exported for plugins: marks a string, translated where it is shown
 
 LOCALE_FOLDER = "locale"
-
-
-def N_(message: str) -> str:
-    """Marks a string to translate without translating it: the string is data, translated where it is shown."""
-    return message
 
 
 class Translations:
