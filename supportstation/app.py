@@ -113,7 +113,7 @@ def _run_qt(context: AppContext, options: cli.Options, timer: StageTimer, log_fi
     window = MainWindow(context, paths.resources() / "icons")
     window.show()
     timer.mark("window-shown")
-    stall_probe = StallProbe(interval_ms=50, report_over_ms=250)
+    stall_probe = StallProbe(interval_ms=50, report_over_ms=250, where=True)
     stall_probe.start()
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(application)) as runner:

@@ -52,7 +52,7 @@ async def _password_provider(context: AppContext, parent: QWidget | None, *, int
     settings = context.settings.mail
     if not settings.is_configured:
         raise MailNotReady(_("No mail server is set: enter it in Settings, E-mail."))
-    check_settings(settings)
+    await asyncio.to_thread(check_settings, settings)  # it loads the system's CA certificates: 100 ms and more
     if not settings.username:
         return lambda: None
     vault = await _vault_for_mail(context, parent, interactive=interactive)

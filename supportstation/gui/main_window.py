@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from .dialogs.import_dialog import ImportDialog
     from .dialogs.shortcuts_dialog import ShortcutsDialog
 
-from . import ticket_files
+from . import ticket_files, warm_up
 from .dialogs.about_dialog import AboutDialog
 from .dialogs.profile_dialog import ProfileDialog
 from .dialogs.settings_dialog import SettingsDialog
-from .gui_thread_gc import collect_on_gui_thread
+from .gui_thread_gc import collect_on_gui_thread, share_the_interpreter_with_the_gui
 from .messages import warn
 from .network_status import NetworkStatus
 from .notifications import SlaNotifier
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: AppContext, icons: Path):
         super().__init__()
         collect_on_gui_thread()  # before any worker thread can find a Qt object in a garbage cycle
+        share_the_interpreter_with_the_gui()
         self.context = context
         self._icons = icons
         self.setObjectName("MainWindow")
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self._show_database_state(backend)
         self.outbox_view.reload_soon()
         self.outbox_sender.start()  # what waited since the last exit goes out now, then every minute
+        warm_up.start()  # the panels built on first use are imported now, off the GUI thread
 
     def show_stand_ins(self, stand_ins: StandIns) -> None:
         self.stand_ins_label.setText("⚠ " + stand_ins.notice)

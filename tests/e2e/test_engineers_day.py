@@ -10,9 +10,9 @@ the report on screen, produces it in French, e-mails it to the contact through t
 
 Then the checks: the database (ticket, intervention, every run with its state, the procedure and its consent, the
 backups attached), the audit chain, the PDF's text and the e-mail the SMTP server received. The stall probe runs from
-the first step to the last and prints the longest stall; the test fails above 500 ms (the goal, 250 ms, is not
-met reliably yet: see STALL_GOAL_MS). With SUPPORTSTATION_SHOTS set, each step's screen is saved there (the
-README walkthrough's pictures).
+the window shown to the last step and prints the three longest stalls with their step and stack; the test fails if
+one exceeds 250 ms. With SUPPORTSTATION_SHOTS set, each step's screen is saved there (the README walkthrough's
+pictures).
 """
 
 from __future__ import annotations
@@ -45,11 +45,10 @@ from tests.gui.test_remote_panel import until
 
 pytestmark = [pytest.mark.fake_switch, pytest.mark.timeout(300)]
 
-# The issue's goal is 250 ms. Runs here measure 170-180 ms, but a first run on a clean clone in CI measured 286 ms,
-# and the step that stalls is not known yet: until it is found, the test fails above twice the goal and prints the
-# longest stall measured, so that a regression still shows.
-STALL_GOAL_MS = 250
-STALL_LIMIT_MS = 2 * STALL_GOAL_MS
+# The issue's limit. The probe names the step of each stall, the GUI thread's own share of it and its stack, so a
+# failure says where to look: the stalls of 250-450 ms measured before were the GUI thread waiting for the
+# interpreter while a worker computed (see gui_thread_gc.GUI_SWITCH_INTERVAL_S), not the GUI's own work.
+STALL_LIMIT_MS = 250
 CAMERA_PORT = "Fa0/12"  # the simulated Catalyst 2960 has Fa0/1-24
 
 
@@ -222,11 +221,16 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     qtbot.addWidget(window)
     window.resize(1366, 800)
     window.show()
+    # The app builds its window before its event loop runs and starts its probe once the window is shown (app.py):
+    # building the window is start-up time (bench/startup.py), not a stall of a window the engineer could use.
+    stall_probe.reset()
+    stall_probe.mark("0. The window opens")
     window.database_ready(context.database)
     await window.refresh()
     await window.remote.load_actions()
 
     # 1. The queue: the day's ticket first (the only P1), opened with Enter.
+    stall_probe.mark("1. The queue")
     queue = window.queue_view
     assert queue.model.row_at(0).ticket_id == day.ticket_id
     shot(window, "day_1_queue")
@@ -239,12 +243,14 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     assert CONTACT_EMAIL in workspace.header.text()
 
     # 2. The intervention starts: the clock runs and the status bar says so.
+    stall_probe.mark("2. The intervention starts")
     await workspace.start_intervention()
     await window.refresh()
     assert day.reference in window.intervention_label.text()
     shot(window, "day_2_intervention")
 
     # 3. A Linux server behind the bastion: both keys accepted, two diagnostics from the plugin.
+    stall_probe.mark("3. The Linux server behind the bastion")
     await workspace.show_remote()
     await workspace.remote_hosts_task
     panel = workspace.remote_panel
@@ -256,12 +262,14 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     shot(window, "day_3_linux_action")
 
     # 4. The Windows print server: its certificate pinned, its stopped services listed (a windows-diag action).
+    stall_probe.mark("4. The Windows print server")
     await connect(window, panel, hosts["srv-impression"], accepted)
     assert any("certificate" in text.lower() for text in accepted[2:]), accepted
     await run_action(panel, "windows.stopped_auto_services")
     shot(window, "day_4_windows_action")
 
     # 5. The same command on the ticket's two Linux servers at once, recorded on the ticket.
+    stall_probe.mark("5. The fan-out")
     await workspace.show_fan_out()
     fan_out = workspace.fan_out
     fan_out.picker.check({hosts["srv-web"], hosts["srv-sauvegarde"]})
@@ -272,11 +280,13 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     shot(window, "day_5_fan_out")
 
     # 6. The print-spooler procedure on the Windows server, with the customer's consent.
+    stall_probe.mark("6. The procedure")
     view = await run_procedure(window, workspace, "windows.print-spooler-reset", "srv-impression", accepted)
     assert view.engine.state.value == "completed", view.state.text()
     shot(window, "day_6_procedure")
 
     # 7. The switch: running-config backed up, the cameras' port moved into VLAN 140 (asked first), backed up again.
+    stall_probe.mark("7. The switch")
     await workspace.show_remote()
     await connect(window, panel, hosts["sw-coeur"], accepted)
     before = await run_action(panel, "cisco.running_config")
@@ -288,12 +298,14 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     shot(window, "day_7_switch")
 
     # 8. The server's health through its BMC (Redfish over TLS, the certificate pinned on the way).
+    stall_probe.mark("8. The BMC's health")
     await connect(window, panel, hosts["idrac-srv-web"], accepted)
     await run_action(panel, "redfish.health")
     assert panel.table.model.rowCount() > 0
     shot(window, "day_8_bmc")
 
     # 9. The intervention ends; the report is drafted in French, signed on screen by the customer and the engineer.
+    stall_probe.mark("9. The report")
     await workspace.end_intervention()
     await workspace.show_report()
     report = workspace.report_panel
@@ -316,6 +328,7 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     report_id = report.shown.info.id
 
     # 10. E-mailed to the contact through the outbox; the server answers, so it leaves at once.
+    stall_probe.mark("10. The e-mail")
     mailing = report.mail_report()
     await until(lambda: isinstance(report.last_dialog, MailDialog), what="the e-mail dialog")
     letter = report.last_dialog
@@ -326,6 +339,7 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     assert "e-mailed" in report.activity.text(), report.activity.text()
 
     # 11. The ticket is resolved, with its resolution comment.
+    stall_probe.mark("11. The ticket is resolved")
     await workspace.request_status(TicketStatus.RESOLVED, comment="Caméras sur le VLAN 140, spouleur réinitialisé.")
     assert workspace.detail.status is TicketStatus.RESOLVED
     await window.refresh()
@@ -383,7 +397,8 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
 
     longest = stall_probe.longest_gap_ms
     with capsys.disabled():
-        print(f"\nThe engineer's day: longest GUI stall {longest:.0f} ms (goal {STALL_GOAL_MS} ms); host keys and "
-              f"certificates accepted: "
-              f"{len(accepted)}; runs recorded: {len(runs_done)}")  # fmt: skip
+        print(f"\nThe engineer's day: longest GUI stall {longest:.0f} ms (limit {STALL_LIMIT_MS} ms); host keys and "
+              f"certificates accepted: {len(accepted)}; runs recorded: {len(runs_done)}")  # fmt: skip
+        for stall in stall_probe.longest(3):
+            print(f"stall of {stall.ms:.0f} ms in step {stall.step}, {stall.where()}")
     assert longest < STALL_LIMIT_MS, f"the event loop stood still for {longest:.0f} ms"

@@ -29,7 +29,7 @@ def stall_probe(qapp: QApplication):  # type: ignore[no-untyped-def]
     """
     gc.collect()
     gc.freeze()
-    probe = StallProbe(interval_ms=5)
+    probe = StallProbe(interval_ms=5, where=True)
     probe.start()
     yield probe
     probe.stop()

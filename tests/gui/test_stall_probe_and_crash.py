@@ -20,6 +20,29 @@ def test_the_stall_probe_sees_a_blocked_event_loop(qtbot) -> None:  # type: igno
     assert probe.longest_gap_ms >= 250
 
 
+def _hold_the_loop_busy(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_the_stall_probe_names_the_step_the_code_and_the_gui_threads_own_share(qtbot) -> None:  # type: ignore[no-untyped-def]
+    probe = StallProbe(interval_ms=5, where=True)
+    probe.start()
+    probe.mark("busy step")
+    qtbot.wait(50)
+    QTimer.singleShot(0, lambda: _hold_the_loop_busy(0.3))
+    qtbot.wait(400)
+    probe.mark("sleeping step")
+    QTimer.singleShot(0, lambda: time.sleep(0.3))
+    qtbot.wait(400)
+    probe.stop()
+    busy, sleeping = sorted(probe.longest(2), key=lambda stall: stall.step)
+    assert busy.step == "busy step" and busy.cpu_ms > 200  # the GUI thread worked: its own code held the loop
+    assert "_hold_the_loop_busy" in busy.where()
+    assert sleeping.step == "sleeping step" and sleeping.cpu_ms < 100  # it waited
+
+
 def test_the_stall_probe_is_quiet_on_an_idle_loop(qtbot) -> None:  # type: ignore[no-untyped-def]
     probe = StallProbe(interval_ms=5)
     probe.start()
