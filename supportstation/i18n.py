@@ -8,6 +8,7 @@ QTranslator installed by the GUI, so there is one catalog per language for every
 from __future__ import annotations
 
 import contextlib
+import functools
 import gettext
 import locale
 import os
@@ -59,6 +60,12 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return _translations.ngettext(singular, plural, count)
+
+
+@functools.lru_cache(maxsize=len(SUPPORTED))
+def catalog(language: str) -> gettext.NullTranslations:
+    """The translations of one language, whatever language the interface uses: a report is in the customer's."""
+    return gettext.translation(DOMAIN, paths.resources() / "locale", languages=[language], fallback=True)
 
 
 def N_(message: str) -> str:

@@ -365,6 +365,11 @@ class PluginRegistry:
         language, through the catalog of the plugin that contributed it."""
         return self.words(self._collected().owner_of(item))(message)
 
+    def action_title(self, action_id: str, language: str) -> str | None:
+        """The title of an action in `language`, through its plugin's catalog; None when no loaded plugin has it."""
+        action = self.find_action(action_id)
+        return self.words(self.action_owner(action_id), language)(action.title) if action is not None else None
+
     def report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
         """(plugin name, section) from every loaded plugin, each called in a worker thread with the time limit; a
         plugin that raises, hangs or returns anything but a list of ReportSection is disabled. Their titles, column

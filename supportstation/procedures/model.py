@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from supportstation.i18n import _
+from supportstation.i18n import N_, _, catalog
 from supportstation.plugin_api.actions import Parameter, ParameterType, template_placeholders
 from supportstation.procedures.conditions import ConditionError, names_used, parse_condition
 
@@ -35,18 +35,23 @@ def text_in(value: Text | None, language: str) -> str:
     return value.get(language) or value.get("en") or value.get("fr") or ""  # type: ignore[call-overload]
 
 
-def step_kind_label(kind: str) -> str:
-    """What a step of this kind is, in the interface's language: the name of a step that has no title."""
-    labels = {
-        "instruction": _("Instruction"),
-        "run": _("Command"),
-        "prompt": _("Question"),
-        "confirm": _("Customer's consent"),
-        "action": _("Action"),
-        "transfer": _("File transfer"),
-        "note": _("Note"),
-    }
-    return labels.get(kind, kind)
+STEP_KINDS = {
+    "instruction": N_("Instruction"),
+    "run": N_("Command"),
+    "prompt": N_("Question"),
+    "confirm": N_("Customer's consent"),
+    "action": N_("Action"),
+    "transfer": N_("File transfer"),
+    "note": N_("Note"),
+}
+
+
+def step_kind_label(kind: str, language: str | None = None) -> str:
+    """What a step of this kind is, in `language` (the interface's by default): the name of a step without title."""
+    word = STEP_KINDS.get(kind)
+    if word is None:
+        return kind
+    return catalog(language).gettext(word) if language else _(word)
 
 
 class _Strict(BaseModel):
@@ -242,7 +247,7 @@ class Step(_Strict):
     def label(self, language: str) -> str:
         """The step's title in `language`; a step without one is named by what it is ("Customer's consent"), not by
         its id, which is written for the procedure's author."""
-        return text_in(self.title, language) or step_kind_label(self.kind)
+        return text_in(self.title, language) or step_kind_label(self.kind, language)
 
     def variables_set(self) -> set[str]:
         """The variables this step gives a value to, for the steps after it."""

@@ -7,7 +7,6 @@ time categories) are left as codes for the template to name, so a company's temp
 
 from __future__ import annotations
 
-import gettext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +15,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from supportstation import paths
 from supportstation.clock import utc_now
-from supportstation.i18n import DOMAIN, _
+from supportstation.i18n import _, catalog
 from supportstation.procedures.run_store import load_run
 from supportstation.procedures.summary import summarize
 from supportstation.remote.ansi import strip_ansi
@@ -92,11 +90,6 @@ class ReportData:
     # The summary drafted from the timeline, shown to the engineer beside the one in `content` (which may be edited).
     drafted_summary: str
     warnings: list[str] = field(default_factory=list)
-
-
-def catalog(language: str) -> gettext.NullTranslations:
-    """The translations of one language, whatever language the interface uses: a report is in the customer's."""
-    return gettext.translation(DOMAIN, paths.resources() / "locale", languages=[language], fallback=True)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -50,10 +50,8 @@ def _render(namespace: Any, options: Any, app_paths: paths.AppPaths, database: A
     from supportstation.reports.templates import TemplateSetError
 
     loaded = settings.load(app_paths.settings_file).settings
-    registry = plugin_registry()  # for the plugins' report sections (a switch's config diff…)
-    service = ReportService(
-        database, loaded, app_paths.config, app_paths.data / OUTPUTS_FOLDER, sections=registry.report_sections
-    )
+    registry = plugin_registry()  # for the plugins' report sections (a switch's config diff…) and action titles
+    service = ReportService(database, loaded, app_paths.config, app_paths.data / OUTPUTS_FOLDER, plugins=registry)
     language = options.lang or loaded.profile.language or "fr"
     try:
         ticket_id = service.ticket_id(namespace.ticket)

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from supportstation.clock import utc_now
-from supportstation.i18n import _
-from supportstation.reports.assembly import Edits, ReportError, assemble, catalog, latest_intervention
+from supportstation.i18n import _, catalog
+from supportstation.reports.assembly import Edits, ReportError, assemble, latest_intervention
 from supportstation.reports.document import (
     ReportHtml,
     SignatureLike,
@@ -28,7 +28,7 @@ from supportstation.reports.document import (
     report_hash,
     with_signatures,
 )
-from supportstation.reports.plugin_sections import SectionSource, add_plugin_sections
+from supportstation.reports.plugin_sections import ReportPlugins, add_plugin_contributions
 from supportstation.reports.templates import ReportTemplates
 from supportstation.settings import Settings
 from supportstation.storage.database import Database
@@ -120,10 +120,10 @@ class ReportService:
         settings: Settings,
         config_folder: Path | None,
         outputs_folder: Path | None,
-        sections: SectionSource | None = None,
+        plugins: ReportPlugins | None = None,
     ) -> None:
         self.database = database
-        self.sections = sections  # the plugins' report sections (a config diff…), added to each draft
+        self.plugins = plugins  # their sections (a config diff…) and action titles, added to each draft
         self.settings = settings
         self.config_folder = config_folder
         self.outputs_folder = outputs_folder
@@ -281,7 +281,7 @@ class ReportService:
                 now=now,
             )
         data.content["company"]["logo_sha256"] = _logo_hash(self.settings.company.logo_file)
-        add_plugin_sections(data.content, self.sections)
+        add_plugin_contributions(data.content, self.plugins)
         html = render_html(data.content, templates, draft=True)
         return BuiltReport(info, data.content, data.drafted_summary, html, None, _problems(html))
 

@@ -218,3 +218,21 @@ def test_checks_read_windows_output_as_patterns_expect_it() -> None:
     checks = check_result(Expect(stdout_matches="^Spooler: Running$"), result)
     assert [check.passed for check in checks] == [True, True]
     assert capture_values({"jobs": Capture(regex=r"^Jobs: (.*)$")}, result) == {"jobs": "3"}
+
+
+def test_a_step_without_title_is_named_by_its_kind_in_the_language_asked() -> None:
+    """A report in French names an untitled consent step in French, whatever the interface's language."""
+    document = parse(
+        textwrap.dedent("""\
+        id: test.untitled
+        title: {fr: Essai, en: Test}
+        steps:
+          - id: consent
+            confirm:
+              text: {fr: Le client accepte., en: The customer agrees.}
+        """),
+        "untitled.yaml",
+    )
+    [step] = document.procedure.steps
+    assert step.label("fr") == "Accord du client"
+    assert step.label("en") == "Customer's consent"

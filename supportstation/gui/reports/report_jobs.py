@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
     from supportstation.reports.pdf import PageDecor
-    from supportstation.reports.plugin_sections import SectionSource
+    from supportstation.reports.plugin_sections import ReportPlugins
     from supportstation.reports.report_mail import MailDraft
     from supportstation.reports.service import BuiltReport, ReportInfo, ReportService
     from supportstation.reports.signatures import Signature
@@ -80,10 +80,10 @@ class ReportJobs:
         settings: Settings,
         config_folder: Path,
         data_folder: Path,
-        sections: SectionSource | None = None,
+        plugins: ReportPlugins | None = None,
     ) -> None:
         self.database = database
-        self.sections = sections
+        self.plugins = plugins
         self.settings = settings
         self.config_folder = config_folder
         self.data_folder = data_folder
@@ -98,7 +98,7 @@ class ReportJobs:
                 from supportstation.reports.service import ReportService
 
                 self._service = ReportService(
-                    self.database, self.settings, self.config_folder, self.data_folder / OUTPUTS_FOLDER, self.sections
+                    self.database, self.settings, self.config_folder, self.data_folder / OUTPUTS_FOLDER, self.plugins
                 )
             return self._service
 

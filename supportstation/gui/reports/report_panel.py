@@ -30,7 +30,7 @@ from .report_view import ReportView
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
-    from supportstation.reports.plugin_sections import SectionSource
+    from supportstation.reports.plugin_sections import ReportPlugins
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,13 @@ class ReportPanel(ReportView):
         context: AppContext,
         ticket_id: int,
         parent: QWidget | None = None,
-        sections: SectionSource | None = None,
+        plugins: ReportPlugins | None = None,
     ) -> None:
         super().__init__(parent)
         self.context = context
         self.ticket_id = ticket_id
         self.jobs = (
-            ReportJobs(context.database, context.settings, context.paths.config, context.paths.data, sections)
+            ReportJobs(context.database, context.settings, context.paths.config, context.paths.data, plugins)
             if context.database is not None
             else None
         )

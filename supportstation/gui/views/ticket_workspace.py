@@ -47,7 +47,6 @@ from .ticket_side_panel import TicketSidePanel
 from .workspace_shortcuts import add_shortcuts
 
 if TYPE_CHECKING:
-    from supportstation.plugin_api import ReportContext, ReportSection
     from supportstation.remote.host_targets import HostTarget
     from supportstation.tickets.details import TicketDetail
 
@@ -86,6 +85,8 @@ class TicketWorkspace(QWidget):
         self.remote_hosts_task: asyncio.Task[Any] | None = None
         self.detail: TicketDetail | None = None
         self._expanded: set[int] = set()
+        self._timeline_shown = timeline_document.SHOWN  # how many of the newest entries the timeline shows
+        self._timeline_drawn: tuple[Any, ...] = ()  # what the timeline shows, to skip a reload that changed nothing
         self._tasks: set[asyncio.Task[Any]] = set()
         self.busy = False
         self.reload_task: asyncio.Task[Any] | None = None
@@ -238,7 +239,7 @@ class TicketWorkspace(QWidget):
         self.detail = detail
         self.title_changed.emit(detail.reference)
         self.header.setText(header_html(detail, utc_now()))
-        timeline_document.render(self.timeline.document(), detail.timeline, self._expanded)
+        self._render_timeline()
         self.side.show_detail(detail)
         self._update_buttons(detail)
         self.pages.setTabText(1, _("Remote actions ({count} hosts)").format(count=len(detail.hosts)))
@@ -276,9 +277,12 @@ class TicketWorkspace(QWidget):
     def _build_report_panel(self) -> None:
         if self.report_panel is not None:
             return
+        from supportstation.reports.plugin_sections import PluginsWhenLoaded
+
         from ..reports.report_panel import ReportPanel  # built when first shown, like the procedures
 
-        self.report_panel = ReportPanel(self.context, self.ticket_id, sections=self._plugin_report_sections)
+        plugins = PluginsWhenLoaded(lambda: self.remote.registry if self.remote is not None else None)
+        self.report_panel = ReportPanel(self.context, self.ticket_id, plugins=plugins)
         self.report_panel.recorded.connect(lambda: self._schedule(self.reload()))
         self.report_panel.mail_queued.connect(self.mail_queued)
         self.report_page.layout().addWidget(self.report_panel)
@@ -339,11 +343,6 @@ class TicketWorkspace(QWidget):
             self.remote_tabs.setCurrentWidget(self.fan_out)
         return self.remote_hosts_task
 
-    def _plugin_report_sections(self, context: ReportContext) -> list[tuple[str, ReportSection]]:
-        """The plugins' sections for a report draft (called in the report's worker thread); none until they load."""
-        registry = self.remote.registry if self.remote is not None else None
-        return registry.report_sections(context) if registry is not None else []
-
     def _actions_loaded(self) -> None:
         if self.remote is not None and self.remote_panel is not None:
             self.remote_panel.library.set_actions(self.remote.actions)
@@ -395,12 +394,25 @@ class TicketWorkspace(QWidget):
         self.add_part_button.setEnabled(has_intervention)
 
     def _timeline_link(self, url: QUrl) -> None:
-        if url.scheme() == timeline_document.EXPAND_SCHEME and self.detail is not None:
-            event_id = int(url.path())
-            self._expanded.symmetric_difference_update({event_id})
-            position = self.timeline.verticalScrollBar().value()
-            timeline_document.render(self.timeline.document(), self.detail.timeline, self._expanded)
-            self.timeline.verticalScrollBar().setValue(position)
+        if url.scheme() == timeline_document.EXPAND_SCHEME:
+            self._expanded.symmetric_difference_update({int(url.path())})
+        elif url.scheme() == timeline_document.OLDER_SCHEME:
+            self._timeline_shown += int(url.path())
+        else:
+            return
+        position = self.timeline.verticalScrollBar().value()
+        self._render_timeline()
+        self.timeline.verticalScrollBar().setValue(position)
+
+    def _render_timeline(self) -> None:
+        if self.detail is None:
+            return
+        drawn = (tuple((item.event_id, item.summary, item.body, item.author) for item in self.detail.timeline),
+                 frozenset(self._expanded), self._timeline_shown)  # fmt: skip
+        if drawn != self._timeline_drawn:  # most reloads follow a change elsewhere: the button states, the header
+            timeline_document.render(self.timeline.document(), self.detail.timeline, self._expanded,
+                                     self._timeline_shown)  # fmt: skip
+            self._timeline_drawn = drawn
 
     # -- actions --------------------------------------------------------------------------------------------------
 
