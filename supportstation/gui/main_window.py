@@ -282,7 +282,9 @@ class MainWindow(QMainWindow):
             if not self.remote.actions:
                 await self.remote.load_actions()
             transports = self.remote.transports.values()
-            self.hosts_view.device_transports = tuple((item.name, item.title, item.default_port) for item in transports)
+            self.hosts_view.device_transports = tuple(  # titled in the interface's language, by their plugins
+                (item.name, self.remote.plugin_text(item, item.title), item.default_port) for item in transports
+            )
             queue, hosts, targets, self.running = await asyncio.to_thread(read)
         except Exception as error:  # the database went away after opening: say so, keep running
             log.exception("Reading the database failed")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from supportstation.i18n import _
@@ -294,8 +295,8 @@ def list_actions(namespace: argparse.Namespace, database: Any = None) -> int:
         rows = [
             {
                 "id": action.id,
-                "title": _(action.title),
-                "category": _(action.category),
+                "title": registry.translate(action, action.title),
+                "category": registry.translate(action, action.category),
                 "plugin": registry.action_owner(action.id),
                 "os_families": list(action.os_families),
                 "shells": list(action.commands),
@@ -310,7 +311,8 @@ def list_actions(namespace: argparse.Namespace, database: Any = None) -> int:
     plugin_width = max((len(registry.action_owner(action.id)) for action in actions), default=6)
     for action in actions:
         systems = ", ".join(action.os_families)
-        title, category, plugin = _(action.title), _(action.category), registry.action_owner(action.id)
+        title, category = registry.translate(action, action.title), registry.translate(action, action.category)
+        plugin = registry.action_owner(action.id)
         print(f"{action.id:<{width}}  {plugin:<{plugin_width}}  {title} ({category}; {systems})")
     return EXIT_OK
 
@@ -343,7 +345,8 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     except ValueError:
         print(_("Error: write parameters as NAME=VALUE."), file=sys.stderr)
         return EXIT_USAGE
-    if action.confirm and not _confirmed(action, namespace):
+    text = functools.partial(session.registry().translate, action)  # the plugin's words, in the user's language
+    if action.confirm and not _confirmed(action, namespace, text):
         return EXIT_USAGE
     targets = session.targets(namespace.targets)
     timeout = namespace.timeout or action.timeout
@@ -387,7 +390,7 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
         if len(results) > 1:
             print(f"== {target.label}")
         if table is not None:
-            print(format_table(table))
+            print(format_table(table, text))
         else:
             if problem:
                 print(_("(the output could not be read as a table: {error})").format(error=problem), file=sys.stderr)
@@ -442,12 +445,12 @@ def collect_facts(session: CommandSession, namespace: argparse.Namespace) -> int
     return outcome
 
 
-def _confirmed(action: Any, namespace: argparse.Namespace) -> bool:
+def _confirmed(action: Any, namespace: argparse.Namespace, text: Callable[[str], str]) -> bool:
     """An action that changes something the customer relies on runs only once the engineer said yes: --yes, or an
     answer on the terminal."""
     if namespace.yes:
         return True
-    question = _(action.confirm)
+    question = text(action.confirm)
     if not sys.stdin.isatty():
         print(_("Error: {question} Add --yes to run {id} without a terminal.").format(question=question, id=action.id),
               file=sys.stderr)  # fmt: skip
@@ -459,8 +462,9 @@ def _confirmed(action: Any, namespace: argparse.Namespace) -> bool:
     return False
 
 
-def format_table(table: Any) -> str:
-    headers = [_(column) for column in table.columns]
+def format_table(table: Any, text: Callable[[str], str] = _) -> str:
+    """The table as aligned columns; `text` translates the headers (its plugin's catalog)."""
+    headers = [text(column) for column in table.columns]
     rows = [list(row) for row in table.rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
     lines = [
@@ -468,7 +472,7 @@ def format_table(table: Any) -> str:
         for row in [headers, *rows]
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    lines += list(getattr(table, "notes", ()))
+    lines += [text(note) for note in getattr(table, "notes", ())]
     return "\n".join(lines)
 
 

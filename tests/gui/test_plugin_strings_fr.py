@@ -133,3 +133,23 @@ def test_a_report_section_is_written_in_the_reports_language() -> None:
     assert "--- sw-coeur (avant)" in section.code
     [(_plugin, english)] = registry.report_sections(ReportContext("en", "INC-1", runs))
     assert english.title == "Configuration changes on sw-coeur"
+
+
+@pytest.mark.asyncio
+async def test_the_procedure_editor_offers_the_plugins_actions_in_french(french_window: MainWindow) -> None:
+    from tests.gui.test_procedure_editor import procedures_view
+
+    window = french_window
+    await window.refresh()  # the plugins load with the first reading
+    view = await procedures_view(window)
+    editor = view.new_procedure()
+    editor.add_step("action")
+    await editor.settled()
+    page = editor.form.step_pages["action"]
+    offered = [page.action_choice.combo.itemText(index) for index in range(page.action_choice.combo.count())]
+    assert "Stockage › Utilisation des disques (linux.disk_usage)" in offered
+    assert not [text for text in offered if "Disk usage" in text], "English left in the French editor"
+    shown = window.remote.registry.find_action(page.action_choice.combo.currentData())
+    description = page.arguments.description.text()  # the step's action, described in French
+    assert description and description != shown.description
+    assert description == window.remote.plugin_text(shown, shown.description)

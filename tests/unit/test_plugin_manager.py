@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from supportstation import cli, paths, plugin_calls, plugin_folders, settings
+from supportstation import cli, i18n, paths, plugin_calls, plugin_folders, settings
 from supportstation.plugin_api import (
     FactCollector,
     Panel,
@@ -505,3 +505,16 @@ def test_plugins_install_of_nothing_fails_clearly(
 ) -> None:
     code, _out, err = run_cli(capsys, tmp_path / "home", "plugins", "install", str(tmp_path / "missing"))
     assert code == 1 and "neither a wheel" in err
+
+
+def test_actions_list_in_french_takes_each_plugins_own_catalog(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, restore_sys_path: None
+) -> None:
+    try:
+        code, out, _err = run_cli(capsys, tmp_path, "--lang", "fr", "--demo", "actions", "list", "--json")
+    finally:
+        i18n.install("en")
+    assert code == 0
+    titles = {action["id"]: (action["title"], action["category"]) for action in json.loads(out)}
+    assert titles["linux.disk_usage"][0] == "Utilisation des disques"
+    assert titles["cisco.set_access_vlan"][0] == "Passer un port dans un VLAN"

@@ -29,7 +29,14 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from supportstation.plugin_api import DeviceConnectionLost, DeviceError, DeviceLoginRefused, DeviceTarget
+from supportstation.plugin_api import (
+    N_,
+    DeviceConnectionLost,
+    DeviceError,
+    DeviceLoginRefused,
+    DeviceTarget,
+    translations,
+)
 from supportstation_cisco_ios.parsers import ios_error_line
 
 if TYPE_CHECKING:
@@ -43,6 +50,14 @@ _FALSE_WORDS = ("", "0", "false", "no", "off")
 _MASK = "********"
 _BARE_PROMPT = re.compile(r"[\w.-]+(?:\([\w-]+\))?[>#]")
 _CONFIG_PROMPT = re.compile(r"\(config[^)\r\n]*\)#\s*$")  # "sw1(config)#", "sw1(config-if)#" at the end
+
+_ = translations(__name__)
+# What the switch did not show in time, and after what (besides a command it was sent): parts of the message of
+# `_unexpected_prompt`, translated when it is made.
+ANY_PROMPT = N_("a prompt ending in '>' or '#'")
+ITS_PROMPT = N_("its prompt")
+CONFIG_PROMPT = N_("the configuration prompt")
+THE_LOGIN = N_("the login")
 
 
 class _Tail(io.BufferedIOBase):
@@ -126,12 +141,16 @@ def connect(target: DeviceTarget) -> IosSession:
     """An open session to the switch, in enable mode when a secret is given or the host's options ask for it."""
     if target.known_hosts is None or not target.known_hosts.is_file():
         raise DeviceError(
-            f"No SSH host key has been accepted for {_where(target)}: SupportStation connects to a switch only once"
-            " its host key is known."
+            _(
+                "No SSH host key has been accepted for {where}: SupportStation connects to a switch only once its host"
+                " key is known."
+            ).format(where=_where(target))
         )
     if not target.password:
         raise DeviceError(
-            f"No password is stored for {target.user!r} on {_where(target)}: switches are reached with a password."
+            _("No password is stored for {user!r} on {where}: switches are reached with a password.").format(
+                user=target.user, where=_where(target)
+            )
         )
     # Imported here rather than at the top: netmiko takes a third of a second to import, and plugins are imported
     # when SupportStation starts.
@@ -176,15 +195,18 @@ def connect(target: DeviceTarget) -> IosSession:
             _discard(connection)
             if _lost(error):
                 raise DeviceConnectionLost(
-                    f"The switch at {_where(target)} closed the session during enable."
+                    _("The switch at {where} closed the session during enable.").format(where=_where(target))
                 ) from None
-            raise DeviceLoginRefused(
-                scrub(
-                    f"The switch at {_where(target)} refused the enable secret"
-                    + (f" (it answered: {answer!r})" if answer else "")
-                    + ": check the enable secret stored for this host."
-                )
-            ) from None
+            if answer:
+                message = _(
+                    "The switch at {where} refused the enable secret (it answered: {answer!r}): check the enable"
+                    " secret stored for this host."
+                ).format(where=_where(target), answer=answer)
+            else:
+                message = _(
+                    "The switch at {where} refused the enable secret: check the enable secret stored for this host."
+                ).format(where=_where(target))
+            raise DeviceLoginRefused(scrub(message)) from None
     return IosSession(connection, target, tail)
 
 
@@ -210,16 +232,19 @@ def _connect_error(error: Exception, target: DeviceTarget, tail: _Tail, scrub: _
     for item in chain:
         if isinstance(item, UnknownHostKey):
             return DeviceError(
-                f"The switch at {where} offered the SSH host key {item.fingerprint} ({item.key_type}), which is not"
-                " the key accepted for it: connection refused. If the switch was replaced or reset, check that with"
-                " the customer before accepting the new key."
+                _(
+                    "The switch at {where} offered the SSH host key {fingerprint} ({key_type}), which is not the key"
+                    " accepted for it: connection refused. If the switch was replaced or reset, check that with the"
+                    " customer before accepting the new key."
+                ).format(where=where, fingerprint=item.fingerprint, key_type=item.key_type)
             )
         if isinstance(item, paramiko.BadHostKeyException):
             return DeviceError(
-                f"The switch at {where} offered the SSH host key {item.key.fingerprint}, not the accepted one"
-                f" ({item.expected_key.fingerprint}): connection refused. The switch may have been replaced or"
-                " reset, or someone may be intercepting the connection: check with the customer before accepting"
-                " the new key."
+                _(
+                    "The switch at {where} offered the SSH host key {offered}, not the accepted one ({accepted}):"
+                    " connection refused. The switch may have been replaced or reset, or someone may be intercepting"
+                    " the connection: check with the customer before accepting the new key."
+                ).format(where=where, offered=item.key.fingerprint, accepted=item.expected_key.fingerprint)
             )
     # paramiko tries each address of the host and reports their errors together: each one says more than the sum.
     chain = [
@@ -232,33 +257,50 @@ def _connect_error(error: Exception, target: DeviceTarget, tail: _Tail, scrub: _
     for item in chain:
         if isinstance(item, paramiko.AuthenticationException):
             return DeviceLoginRefused(
-                f"The switch at {where} refused the login of {target.user!r}: wrong user name or password, or the"
-                " account may not log in over SSH."
+                _(
+                    "The switch at {where} refused the login of {user!r}: wrong user name or password, or the account"
+                    " may not log in over SSH."
+                ).format(where=where, user=target.user)
             )
         if isinstance(item, ConnectionRefusedError) or getattr(item, "errno", None) == errno.ECONNREFUSED:
             return DeviceError(
-                f"{where} refused the connection: no SSH server listens there (wrong port, or SSH is not enabled on"
-                " the switch)."
+                _(
+                    "{where} refused the connection: no SSH server listens there (wrong port, or SSH is not enabled on"
+                    " the switch)."
+                ).format(where=where)
             )
         if isinstance(item, socket.gaierror):
-            return DeviceError(f"The name {target.host!r} could not be resolved to an address.")
+            return DeviceError(_("The name {host!r} could not be resolved to an address.").format(host=target.host))
         if isinstance(item, TimeoutError):
             return DeviceError(
-                f"{where} did not answer within {target.timeout:g} s: wrong address, switch down, or a firewall in the"
-                " way."
+                _(
+                    "{where} did not answer within {timeout:g} s: wrong address, switch down, or a firewall in the way."
+                ).format(where=where, timeout=target.timeout)
             )
         if isinstance(item, ReadTimeout | ValueError):
             # netmiko found no IOS prompt after the login: a banner waiting for a key, a menu, or not an IOS device.
-            return DeviceError(scrub(_unexpected_prompt("a prompt ending in '>' or '#'", target, tail, "the login")))
+            return DeviceError(scrub(_unexpected_prompt(ANY_PROMPT, target, tail, _(THE_LOGIN))))
         if isinstance(item, OSError) and item.strerror:
-            return DeviceError(f"Could not reach {where}: {item.strerror}.")
-    return DeviceError(scrub(f"Could not open an SSH session to {where}: {type(error).__name__}: {error}".strip()))
+            return DeviceError(_("Could not reach {where}: {reason}.").format(where=where, reason=item.strerror))
+    message = _("Could not open an SSH session to {where}: {kind}: {error}").format(
+        where=where, kind=type(error).__name__, error=error
+    )
+    return DeviceError(scrub(message.strip()))
 
 
 def _unexpected_prompt(expected: str, target: DeviceTarget, tail: _Tail, after: str) -> str:
+    """`expected` is marked with N_ and translated here; `after` is already translated, or a command as sent."""
     last = tail.last_line()
-    sent = f"the last line it sent was {last!r}" if last else "it sent nothing"
-    return f"The switch at {_where(target)} did not show {expected} within {target.timeout:g} s after {after}: {sent}."
+    if last:
+        message = _(
+            "The switch at {where} did not show {expected} within {timeout:g} s after {after}: the last line it sent"
+            " was {last!r}."
+        )
+    else:
+        message = _(
+            "The switch at {where} did not show {expected} within {timeout:g} s after {after}: it sent nothing."
+        )
+    return message.format(where=_where(target), expected=_(expected), timeout=target.timeout, after=after, last=last)
 
 
 def is_configure_terminal(line: str) -> bool:
@@ -301,7 +343,7 @@ class IosSession:
 
     def run(self, command: str, output: Callable[[bytes], None], cancelled: threading.Event) -> int:
         if not self.active:
-            raise DeviceConnectionLost(f"The SSH session to {_where(self._target)} is closed.")
+            raise DeviceConnectionLost(_("The SSH session to {where} is closed.").format(where=_where(self._target)))
         # IOS ignores indentation (configurations are often pasted indented), and blank lines would only repeat the
         # prompt.
         lines = [line.strip() for line in command.splitlines() if line.strip()]
@@ -317,7 +359,7 @@ class IosSession:
             text = self._exchange(
                 lambda line=line: self._connection.send_command(line, read_timeout=self._target.timeout),
                 cancelled,
-                expected="its prompt",
+                expected=ITS_PROMPT,
                 after=repr(line),
             )
             if text is None:
@@ -333,8 +375,10 @@ class IosSession:
             if line.lower() == "end":
                 if body[number + 1 :]:
                     raise DeviceError(
-                        "The configuration goes on after 'end': nothing was sent. Run commands that follow the"
-                        " configuration on their own."
+                        _(
+                            "The configuration goes on after 'end': nothing was sent. Run commands that follow the"
+                            " configuration on their own."
+                        )
                     )
                 break
             lines.append(line)
@@ -351,7 +395,7 @@ class IosSession:
                 strip_command=False,
             ),
             cancelled,
-            expected="the configuration prompt",
+            expected=CONFIG_PROMPT,
             after="'configure terminal'",
         )
         if text is None:
@@ -375,7 +419,7 @@ class IosSession:
                     strip_command=False,
                 ),
                 cancelled,
-                expected="the configuration prompt",
+                expected=CONFIG_PROMPT,
                 after=repr(line),
             )
             if text is None:
@@ -389,7 +433,7 @@ class IosSession:
         # `end` even after a cancel or a refused line, so that the session is back at the exec prompt. A cancel that
         # came between lines must not stop this too: the flag stays set, so the wait ignores it.
         watched = threading.Event() if code == CANCELLED else cancelled
-        text = self._exchange(connection.exit_config_mode, watched, expected="its prompt", after="'end'")
+        text = self._exchange(connection.exit_config_mode, watched, expected=ITS_PROMPT, after="'end'")
         if text is None:
             return CANCELLED
         _emit(output, text)
@@ -420,10 +464,7 @@ class IosSession:
                 return None
             if not self.active:
                 self._drop()
-                raise DeviceConnectionLost(
-                    f"The SSH session to {_where(self._target)} ended during {after}: the switch closed it, reloaded,"
-                    " or the network dropped."
-                )
+                raise DeviceConnectionLost(_ended_during(self._target, after))
         if not failure:
             return result[0]
         error = failure[0]
@@ -431,10 +472,7 @@ class IosSession:
 
         if not self.active or _lost(error) or (isinstance(error, ReadException) and not isinstance(error, ReadTimeout)):
             self._drop()
-            raise DeviceConnectionLost(
-                f"The SSH session to {_where(self._target)} ended during {after}: the switch closed it, reloaded, or"
-                " the network dropped."
-            ) from None
+            raise DeviceConnectionLost(_ended_during(self._target, after)) from None
         if isinstance(error, ReadTimeout | ValueError):
             # The switch waits for something else (a [confirm], a file name) or is still busy: its state is
             # unknown, so the session is dropped and the next command gets a fresh one.
@@ -442,7 +480,10 @@ class IosSession:
             self._drop()
             raise DeviceError(self._scrub(message)) from None
         self._drop()
-        raise DeviceError(self._scrub(f"{after} failed on {_where(self._target)}: {type(error).__name__}: {error}"))
+        message = _("{after} failed on {where}: {kind}: {error}").format(
+            after=after, where=_where(self._target), kind=type(error).__name__, error=error
+        )
+        raise DeviceError(self._scrub(message))
 
     def _drop(self) -> None:
         """Ends the session at once, without a word to the switch."""
@@ -453,6 +494,12 @@ class IosSession:
         if channel is not None:
             channel.remote_conn = None
         _discard(self._connection)
+
+
+def _ended_during(target: DeviceTarget, after: str) -> str:
+    return _(
+        "The SSH session to {where} ended during {after}: the switch closed it, reloaded, or the network dropped."
+    ).format(where=_where(target), after=after)
 
 
 def _emit(output: Callable[[bytes], None], text: str, *, end_line: bool = True) -> None:

@@ -32,8 +32,10 @@ from sushy import connector as sushy_connector
 from sushy import exceptions as sushy_exceptions
 from sushy.resources import constants as sushy_constants
 
-from supportstation.plugin_api import DeviceConnectionLost, DeviceError, DeviceLoginRefused, DeviceTarget
+from supportstation.plugin_api import DeviceConnectionLost, DeviceError, DeviceLoginRefused, DeviceTarget, translations
 from supportstation_redfish_bmc.parsers import newest_first_key
+
+_ = translations(__name__)
 
 Json = dict[str, Any]
 
@@ -86,7 +88,9 @@ def normalise_pin(text: str) -> str:
     """`AB:CD:…`, `abcd…` or `SHA256:…` as 64 lower-case hex digits; DeviceError for anything else."""
     digits = text.strip().removeprefix("SHA256:").removeprefix("sha256:").replace(":", "").replace(" ", "").lower()
     if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
-        raise DeviceError(f"The pinned certificate fingerprint {text!r} is not a SHA-256 (64 hexadecimal digits).")
+        raise DeviceError(
+            _("The pinned certificate fingerprint {text!r} is not a SHA-256 (64 hexadecimal digits).").format(text=text)
+        )
     return digits
 
 
@@ -101,7 +105,9 @@ def tls_context(target: DeviceTarget) -> tuple[ssl.SSLContext, str]:
     try:
         context = ssl.create_default_context(cafile=str(target.ca_file) if target.ca_file else None)
     except (OSError, ssl.SSLError) as error:
-        raise DeviceError(f"The CA file {target.ca_file} cannot be used: {error}") from None
+        raise DeviceError(
+            _("The CA file {path} cannot be used: {error}").format(path=target.ca_file, error=error)
+        ) from None
     return context, ""
 
 
@@ -222,7 +228,11 @@ class BmcClient:
     def _open(self) -> None:
         target = self.target
         if not target.password:
-            raise DeviceError(f"No password is known for {target.user} on {self.where}: a BMC login needs one.")
+            raise DeviceError(
+                _("No password is known for {user} on {where}: a BMC login needs one.").format(
+                    user=target.user, where=self.where
+                )
+            )
         context, fingerprint = tls_context(target)
         host = f"[{target.host}]" if ":" in target.host else target.host
         base_url = f"https://{host}:{target.port}"
@@ -247,7 +257,11 @@ class BmcClient:
             raise self._error(error, "/redfish/v1/") from None
         systems = _link(self._root.json, "Systems")
         if systems is None:
-            raise DeviceError(f"{self.where} answers Redfish but lists no computer systems: is it a server's BMC?")
+            raise DeviceError(
+                _("{where} answers Redfish but lists no computer systems: is it a server's BMC?").format(
+                    where=self.where
+                )
+            )
         self._get(systems)  # basic auth is checked by the first request that needs a login, not by the login
         self._logged_in = True
 
@@ -271,8 +285,10 @@ class BmcClient:
 
     def _login_refused(self) -> DeviceError:
         return DeviceLoginRefused(
-            f"{self.where} refused the login of {self.target.user}: wrong user name or password, or the account is "
-            "locked or disabled."
+            _(
+                "{where} refused the login of {user}: wrong user name or password, or the account is locked or"
+                " disabled."
+            ).format(where=self.where, user=self.target.user)
         )
 
     def _error(self, error: BaseException, path: str) -> DeviceError:
@@ -286,21 +302,32 @@ class BmcClient:
                 return self._login_refused()
             return BmcHttpError(
                 error.status_code or 403,
-                f"{where} refused {path} to {self.target.user}: the account lacks the privilege.",
+                _("{where} refused {path} to {user}: the account lacks the privilege.").format(
+                    where=where, path=path, user=self.target.user
+                ),
             )
         if isinstance(error, sushy_exceptions.HTTPError):
             status = error.status_code or 0
-            detail = self._scrub(str(error.detail or "no detail given"))
-            return BmcHttpError(status, f"{where} answered HTTP {status} to {path}: {detail}")
+            detail = self._scrub(str(error.detail or _("no detail given")))
+            return BmcHttpError(
+                status,
+                _("{where} answered HTTP {status} to {path}: {detail}").format(
+                    where=where, status=status, path=path, detail=detail
+                ),
+            )
         if isinstance(error, sushy_exceptions.ConnectionError):
             return self._connection_error(error.__context__)
         if isinstance(error, ValueError):  # the JSON decoder's error, raised inside sushy
             return BmcNotJson(
-                f"{where} did not answer with Redfish JSON at {path}: is port {self.target.port} the BMC's HTTPS port?"
+                _("{where} did not answer with Redfish JSON at {path}: is port {port} the BMC's HTTPS port?").format(
+                    where=where, path=path, port=self.target.port
+                )
             )
         if isinstance(error, sushy_exceptions.MissingAttributeError):
             return DeviceError(
-                f"{where} did not answer with a Redfish service root at {path}: {self._scrub(str(error))}"
+                _("{where} did not answer with a Redfish service root at {path}: {error}").format(
+                    where=where, path=path, error=self._scrub(str(error))
+                )
             )
         return DeviceError(f"{where}: {type(error).__name__}: {self._scrub(str(error))}")
 
@@ -308,12 +335,18 @@ class BmcClient:
         where = self.where
         text = self._scrub(str(cause))
         if isinstance(cause, _Elsewhere):
-            return DeviceError(f"{where} sent the client to {cause}, another address: nothing was sent there.")
+            return DeviceError(
+                _("{where} sent the client to {address}, another address: nothing was sent there.").format(
+                    where=where, address=cause
+                )
+            )
         if isinstance(cause, requests.exceptions.SSLError):
             if "fingerprint" in text.lower():
                 return DeviceError(
-                    f"{where} presented a certificate other than the one pinned: nothing was sent. Check the "
-                    "certificate with the customer's administrator before pinning the new one."
+                    _(
+                        "{where} presented a certificate other than the one pinned: nothing was sent. Check the"
+                        " certificate with the customer's administrator before pinning the new one."
+                    ).format(where=where)
                 )
             reason = next(
                 (known for known in ("self-signed certificate", "certificate has expired", "Hostname mismatch",
@@ -322,27 +355,31 @@ class BmcClient:
                 text[-200:],
             )  # fmt: skip
             return DeviceError(
-                f"{where}: its TLS certificate could not be verified ({reason}): nothing was sent. A BMC often has "
-                "a self-signed certificate: check its fingerprint and pin it, or give the CA file that signed it."
+                _(
+                    "{where}: its TLS certificate could not be verified ({reason}): nothing was sent. A BMC often has a"
+                    " self-signed certificate: check its fingerprint and pin it, or give the CA file that signed it."
+                ).format(where=where, reason=reason)
             )
         lost = self._logged_in  # after the login, a failure is the connection lost: the engine opens a new one
         if isinstance(cause, requests.exceptions.Timeout):
-            message = f"{where} did not answer within {self.target.timeout:g} s."
+            message = _("{where} did not answer within {timeout:g} s.").format(where=where, timeout=self.target.timeout)
         elif "refused" in text.lower():
-            message = f"{where} refused the connection: nothing listens on port {self.target.port}."
+            message = _("{where} refused the connection: nothing listens on port {port}.").format(
+                where=where, port=self.target.port
+            )
         elif "name or service not known" in text.lower() or "nodename nor servname" in text.lower():
-            message = f"{self.target.host} is not a known host name."
+            message = _("{host} is not a known host name.").format(host=self.target.host)
         elif lost:
-            message = f"The connection to {where} was lost."
+            message = _("The connection to {where} was lost.").format(where=where)
         else:
-            message = f"{where} could not be reached: {text[-200:]}"
+            message = _("{where} could not be reached: {reason}").format(where=where, reason=text[-200:])
         return DeviceConnectionLost(message) if lost else DeviceError(message)
 
     def _request(self, method: str, path: str, data: Json | None = None) -> requests.Response:
         if self.cancelled is not None and self.cancelled.is_set():
             raise Cancelled
         if self._connector is None:
-            raise DeviceConnectionLost(f"The session to {self.where} is closed.")
+            raise DeviceConnectionLost(_("The session to {where} is closed.").format(where=self.where))
         try:
             if method == "post":
                 return self._connector.post(path, data=data)
@@ -355,13 +392,19 @@ class BmcClient:
         try:
             document = response.json() if response.content else {}
         except ValueError:
-            kind = response.headers.get("Content-Type") or "no content type"
+            kind = response.headers.get("Content-Type") or _("no content type")
             raise BmcNotJson(
-                f"{self.where} did not answer with Redfish JSON at {path} (it sent {kind}): is port "
-                f"{self.target.port} the BMC's HTTPS port?"
+                _(
+                    "{where} did not answer with Redfish JSON at {path} (it sent {kind}): is port {port} the BMC's"
+                    " HTTPS port?"
+                ).format(where=self.where, path=path, kind=kind, port=self.target.port)
             ) from None
         if not isinstance(document, dict):
-            raise BmcNotJson(f"{self.where} answered {path} with JSON that is not a Redfish resource.")
+            raise BmcNotJson(
+                _("{where} answered {path} with JSON that is not a Redfish resource.").format(
+                    where=self.where, path=path
+                )
+            )
         return document
 
     def _get_optional(
@@ -384,10 +427,14 @@ class BmcClient:
         read."""
         members: list[Json] = []
         page = collection
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             items = page.get("Members")
             if not isinstance(items, list):
-                raise BmcNotJson(f"{self.where} answered a collection without members: {page.get('@odata.id')}.")
+                raise BmcNotJson(
+                    _("{where} answered a collection without members: {path}.").format(
+                        where=self.where, path=page.get("@odata.id")
+                    )
+                )
             members += [item for item in items if isinstance(item, dict)]
             next_link = page.get("Members@odata.nextLink")
             more = isinstance(next_link, str) and bool(next_link)
@@ -404,7 +451,7 @@ class BmcClient:
 
     def _root_json(self) -> Json:
         if self._root is None:
-            raise DeviceConnectionLost(f"The session to {self.where} is closed.")
+            raise DeviceConnectionLost(_("The session to {where} is closed.").format(where=self.where))
         return self._root.json or {}
 
     def vendor(self) -> str:
@@ -420,14 +467,18 @@ class BmcClient:
         """The systems to act on: the one named by the host's transport option `system`, or all of them."""
         paths = self._member_paths(self._get(_link(self._root_json(), "Systems") or "/redfish/v1/Systems"))
         if not paths:
-            raise DeviceError(f"{self.where} lists no computer system.")
+            raise DeviceError(_("{where} lists no computer system.").format(where=self.where))
         wanted = self.target.options.get("system", "").strip()
         if not wanted:
             return paths
         chosen = [path for path in paths if _last_segment(path) == wanted]
         if not chosen:
             known = ", ".join(_last_segment(path) for path in paths)
-            raise DeviceError(f"{self.where} has no system {wanted!r} (option system); it has: {known}.")
+            raise DeviceError(
+                _("{where} has no system {wanted!r} (option system); it has: {known}.").format(
+                    where=self.where, wanted=wanted, known=known
+                )
+            )
         return chosen
 
     # -- the verbs --
@@ -459,8 +510,8 @@ class BmcClient:
             if document is None:
                 continue
             name = _last_segment(path)
-            thermal = self._get_optional(_link(document, "Thermal"), f"Thermal of {name}", problems)
-            power = self._get_optional(_link(document, "Power"), f"Power of {name}", problems)
+            thermal = self._get_optional(_link(document, "Thermal"), _("Thermal of {name}").format(name=name), problems)
+            power = self._get_optional(_link(document, "Power"), _("Power of {name}").format(name=name), problems)
             chassis.append({"resource": document, "thermal": thermal, "power": power})
         return {"verb": "health", "systems": systems, "chassis": chassis, "problems": problems}
 
@@ -496,8 +547,10 @@ class BmcClient:
         if len(paths) > 1:
             known = ", ".join(_last_segment(path) for path in paths)
             raise ActionRefused(
-                f"{self.where} manages several systems ({known}): set the host's transport option system to the one "
-                "to act on. Nothing was sent."
+                _(
+                    "{where} manages several systems ({known}): set the host's transport option system to the one to"
+                    " act on. Nothing was sent."
+                ).format(where=self.where, known=known)
             )
         assert self._root is not None
         try:
@@ -511,8 +564,15 @@ class BmcClient:
         accepted = allowed if allowed is not None else list(STANDARD_RESET_TYPES)
         if reset_type not in accepted:
             raise ActionRefused(
-                f"{self.where} does not accept the reset type {reset_type} for {name}: nothing was sent. It accepts: "
-                f"{', '.join(accepted) or 'none (the system has no reset action)'}."
+                _(
+                    "{where} does not accept the reset type {reset_type} for {name}: nothing was sent. It accepts:"
+                    " {accepted}."
+                ).format(
+                    where=self.where,
+                    reset_type=reset_type,
+                    name=name,
+                    accepted=", ".join(accepted) or _("none (the system has no reset action)"),
+                )
             )
         before = document.get("PowerState")
         try:
@@ -529,11 +589,19 @@ class BmcClient:
         except Exception as error:
             translated = self._error(error, paths[0])
             if isinstance(error, sushy_exceptions.InvalidParameterValueError):
-                raise ActionRefused(f"{self.where} does not accept the reset type {reset_type} for {name}.") from None
+                raise ActionRefused(
+                    _("{where} does not accept the reset type {reset_type} for {name}.").format(
+                        where=self.where, reset_type=reset_type, name=name
+                    )
+                ) from None
             if isinstance(translated, BmcHttpError) and translated.status < 500:
                 detail = getattr(error, "detail", None)
                 reason = self._scrub(str(detail)) if detail else str(translated)
-                raise ActionRefused(f"{self.where} refused {reset_type} for {name}: {reason}") from None
+                raise ActionRefused(
+                    _("{where} refused {reset_type} for {name}: {reason}").format(
+                        where=self.where, reset_type=reset_type, name=name, reason=reason
+                    )
+                ) from None
             raise translated from None
         return {
             "verb": "power",
@@ -553,12 +621,13 @@ class BmcClient:
         seen: set[str] = set()
         for owner in owners:
             document = self._get_optional(owner, _last_segment(owner), problems)
-            collection = self._get_optional(_link(document, "LogServices"), f"Log services of {owner}", problems)
+            what = _("Log services of {owner}").format(owner=owner)
+            collection = self._get_optional(_link(document, "LogServices"), what, problems)
             for path in self._member_paths(collection):
                 if path.rstrip("/") in seen:
                     continue
                 seen.add(path.rstrip("/"))
-                service = self._get_optional(path, f"Log service {path}", problems)
+                service = self._get_optional(path, _("Log service {path}").format(path=path), problems)
                 if service is not None:
                     service.setdefault("@odata.id", path)
                     services.append(service)
@@ -569,7 +638,7 @@ class BmcClient:
         ordered = sorted(FALLBACK_LOG_SERVICES, key=lambda item: not vendor.startswith(item[0]))
         services = []
         for _vendor, path in ordered:
-            service = self._get_optional(path, f"Log service {path}", problems, absent_ok=True)
+            service = self._get_optional(path, _("Log service {path}").format(path=path), problems, absent_ok=True)
             if service is not None:
                 service.setdefault("@odata.id", path)
                 services.append(service)
@@ -578,19 +647,21 @@ class BmcClient:
     def _entries(self, service: Json, limit: int, problems: list[str]) -> tuple[list[Json], int]:
         """The `limit` newest entries of a log service, newest first, and how many it holds."""
         name = str(service.get("Id") or service.get("@odata.id"))
-        collection = self._get_optional(_link(service, "Entries"), f"Entries of {name}", problems)
+        collection = self._get_optional(_link(service, "Entries"), _("Entries of {name}").format(name=name), problems)
         if collection is None:
             return [], 0
         members, complete = self._members(collection, MAX_LOG_ENTRIES)
         if not complete:
-            problems.append(f"{name}: only its first {len(members)} entries were read.")
+            problems.append(
+                _("{name}: only its first {count} entries were read.").format(name=name, count=len(members))
+            )
         entries = [member for member in members if "Created" in member or "Message" in member]
         if len(entries) < len(members):
             # A BMC that lists its entries by link only: read one by one those its numbering says are the newest.
             bare = [member for member in members if member not in entries]
             bare.sort(key=newest_first_key, reverse=True)
             for path in _links(bare[:limit]):
-                entry = self._get_optional(path, f"Entry {path}", problems)
+                entry = self._get_optional(path, _("Entry {path}").format(path=path), problems)
                 if entry is not None:
                     entries.append(entry)
         entries.sort(key=newest_first_key, reverse=True)
@@ -631,20 +702,23 @@ class BmcClient:
         update = self._get_optional(_link(self._root_json(), "UpdateService"), "UpdateService", problems)
         inventory_path = _link(update, "FirmwareInventory")
         if update is not None and inventory_path is None:
-            problems.append("UpdateService: it links no FirmwareInventory.")
+            problems.append(_("UpdateService: it links no FirmwareInventory."))
         inventory = self._get_optional(inventory_path, "FirmwareInventory", problems)
         members: list[Json] = []
         if inventory is not None:
             listed, complete = self._members(inventory, MAX_MEMBERS)
             if not complete:
-                problems.append(f"FirmwareInventory: only its first {len(listed)} members were read.")
+                problems.append(
+                    _("FirmwareInventory: only its first {count} members were read.").format(count=len(listed))
+                )
             for member in listed:
                 if "Version" in member:  # a BMC that expands its members: nothing more to read
                     members.append(member)
                     continue
                 path = member.get("@odata.id")
                 if isinstance(path, str):
-                    document = self._get_optional(path, f"Firmware {_last_segment(path)}", problems)
+                    what = _("Firmware {id}").format(id=_last_segment(path))
+                    document = self._get_optional(path, what, problems)
                     if document is not None:
                         members.append(document)
         return {"verb": "firmware", "members": members, "problems": problems}

@@ -21,8 +21,10 @@ import json
 import threading
 from collections.abc import Callable
 
-from supportstation.plugin_api import DeviceConnectionLost, DeviceError, DeviceTarget
+from supportstation.plugin_api import DeviceConnectionLost, DeviceError, DeviceTarget, translations
 from supportstation_redfish_bmc.client import ActionRefused, BmcClient, BmcHttpError, BmcNotJson, Cancelled, Json
+
+_ = translations(__name__)
 
 VERBS = ("health", "power-state", "power", "event-log", "firmware")
 KNOWN_COMMANDS = "health, power-state, power <ResetType>, event-log [N], firmware"
@@ -36,20 +38,22 @@ def parse_command(command: str) -> tuple[str, list[str]]:
     """The verb and its arguments; DeviceError, naming the known commands, for anything else."""
     words = command.split()
     if not words:
-        raise DeviceError(f"The Redfish command is empty: the known ones are {KNOWN_COMMANDS}.")
+        raise DeviceError(_("The Redfish command is empty: the known ones are {known}.").format(known=KNOWN_COMMANDS))
     verb, arguments = words[0], words[1:]
     if verb not in VERBS:
-        raise DeviceError(f"Unknown Redfish command {verb!r}: the known ones are {KNOWN_COMMANDS}.")
+        raise DeviceError(
+            _("Unknown Redfish command {verb!r}: the known ones are {known}.").format(verb=verb, known=KNOWN_COMMANDS)
+        )
     if verb == "power":
         if len(arguments) != 1:
-            raise DeviceError("The Redfish command power takes one reset type: power On, power GracefulShutdown…")
+            raise DeviceError(_("The Redfish command power takes one reset type: power On, power GracefulShutdown…"))
     elif verb == "event-log":
         if len(arguments) > 1 or (arguments and not (arguments[0].isdigit() and int(arguments[0]) > 0)):
-            raise DeviceError("The Redfish command event-log takes at most one number of entries: event-log 50.")
+            raise DeviceError(_("The Redfish command event-log takes at most one number of entries: event-log 50."))
         if arguments and int(arguments[0]) > MAX_EVENT_COUNT:
-            raise DeviceError(f"event-log shows at most {MAX_EVENT_COUNT} entries.")
+            raise DeviceError(_("event-log shows at most {count} entries.").format(count=MAX_EVENT_COUNT))
     elif arguments:
-        raise DeviceError(f"The Redfish command {verb} takes no argument.")
+        raise DeviceError(_("The Redfish command {verb} takes no argument.").format(verb=verb))
     return verb, arguments
 
 
@@ -76,7 +80,7 @@ class RedfishSession:
 
     def run(self, command: str, output: Callable[[bytes], None], cancelled: threading.Event) -> int:
         if not self._active:
-            raise DeviceConnectionLost(f"The session to {self._client.where} is closed.")
+            raise DeviceConnectionLost(_("The session to {where} is closed.").format(where=self._client.where))
         verb, arguments = parse_command(command)
         if cancelled.is_set():
             return EXIT_CANCELLED

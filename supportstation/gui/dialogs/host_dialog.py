@@ -51,7 +51,7 @@ _PROBLEM_STYLE = "color: #c62828"
 class HostFormData:
     choices: HostFormChoices
     credentials: list[CredentialRow]
-    # The loaded plugins' transports (name, title, default port), for switches and BMCs.
+    # The loaded plugins' transports (name, title in the interface's language, default port), for switches and BMCs.
     device_transports: tuple[tuple[str, str, int], ...] = ()
 
 
@@ -94,7 +94,7 @@ class HostDialog(QDialog):
                                  (HostTransport.OTHER, _("Other"))):  # fmt: skip
             self.transport_box.addItem(label, transport.value)
         for name, title, _port in data.device_transports:
-            self.transport_box.addItem(" ".join((_(title), f"({name})")), name)
+            self.transport_box.addItem(f"{title} ({name})", name)
         if self.transport_box.findData(draft.transport) < 0:
             # A device whose plugin is not loaded keeps its transport: saving must not turn it into SSH.
             self.transport_box.addItem(_("{name} (plugin not loaded)").format(name=draft.transport), draft.transport)

@@ -29,6 +29,7 @@ from supportstation.procedures.editing import Checked
 from supportstation.procedures.library import USER, Origin
 from supportstation.procedures.model import Procedure
 
+from ..remote.action_library import Translate, app_translation
 from .editor_form import FormTab
 from .editor_history import TextChange
 from .editor_saving import confirm_close, save_editor
@@ -56,6 +57,7 @@ class ProcedureEditor(QWidget):
         path: Path | None = None,
         origin: Origin | None = None,
         actions: list[Action] | None = None,
+        translate: Translate = app_translation,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,6 +69,7 @@ class ProcedureEditor(QWidget):
         self.checked = checked
         self.procedure: Procedure | None = checked.procedure
         self.actions = list(actions or [])
+        self.translate = translate  # the plugins' words (action titles…) in the interface's language
         self.stack = QUndoStack(self)
         self.keys = UndoKeys(self)
         self._pending: tuple[str, object, str] | None = None  # text before, merge key, label of a form change
@@ -149,7 +152,7 @@ class ProcedureEditor(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.problems)
-        self.form.set_actions(self.actions)
+        self.form.set_actions(self.actions, self.translate)
         self._apply_checked(checked, origin="load")
         self._show_origin()
 
@@ -352,7 +355,7 @@ class ProcedureEditor(QWidget):
 
     def set_actions(self, actions: list[Action]) -> None:
         self.actions = list(actions)
-        self.form.set_actions(self.actions)
+        self.form.set_actions(self.actions, self.translate)
         if not self._stale:
             self.form.load(self.data)
 

@@ -27,6 +27,7 @@ from supportstation.procedures import editing
 from supportstation.procedures.files import Problem
 from supportstation.procedures.model import STEP_KINDS
 
+from ..remote.action_library import Translate, app_translation
 from .fields import UndoKeys
 from .outline import HEADER, PARAMETERS, Outline
 from .parameters_page import ParametersPage
@@ -76,8 +77,8 @@ class FormTab(QWidget):
         layout.addWidget(self.splitter)
         self.outline.select_section(HEADER)
 
-    def set_actions(self, actions: Sequence[Action]) -> None:
-        self.step_pages["action"].set_actions(actions)
+    def set_actions(self, actions: Sequence[Action], translate: Translate = app_translation) -> None:
+        self.step_pages["action"].set_actions(actions, translate)
 
     def load(self, data: CommentedMap) -> None:
         """Everything shown again from `data` (after an undo, a source edit, a structural change)."""

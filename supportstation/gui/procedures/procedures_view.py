@@ -23,6 +23,7 @@ from supportstation.procedures.library import USER, Library, LibraryEntry, Libra
 
 from ..dialog_future import answer
 from ..messages import warn
+from ..remote.action_library import app_translation
 from .editor import ProcedureEditor
 from .library_files import choose_export, choose_import, import_paths
 from .library_page import LibraryPage
@@ -131,7 +132,8 @@ class ProceduresView(QTabWidget):
 
     def _add_editor(self, checked: editing.Checked, path: Path | None, origin: Origin | None) -> ProcedureEditor:
         actions = self.remote.actions if self.remote is not None else []
-        editor = ProcedureEditor(self.context, checked, path=path, origin=origin, actions=actions)
+        translate = self.remote.plugin_text if self.remote is not None else app_translation
+        editor = ProcedureEditor(self.context, checked, path=path, origin=origin, actions=actions, translate=translate)
         self.addTab(editor, editor.title())
         editor.title_changed.connect(lambda e=editor: self._name_tab(e))
         editor.modified_changed.connect(lambda _modified, e=editor: self._name_tab(e))

@@ -14,6 +14,7 @@ from supportstation.i18n import _
 from supportstation.plugin_api.actions import Action
 from supportstation.procedures import editing
 
+from ..remote.action_library import Translate, app_translation
 from .fields import (
     CheckField,
     ChoiceField,
@@ -243,14 +244,14 @@ class StepPage(FormPage):
         self._hosts(("transfer", "hosts"))
         self.form.addRow(self.variables)
 
-    def set_actions(self, actions: Sequence[Action]) -> None:
+    def set_actions(self, actions: Sequence[Action], translate: Translate = app_translation) -> None:
         if self.kind != "action":
             return
-        ordered = sorted(actions, key=lambda action: (_(action.category), _(action.title)))
+        named = [(translate(action, action.category), translate(action, action.title), action) for action in actions]
         self.action_choice.set_choices(
-            [(action.id, _(action.category) + " › " + _(action.title) + f" ({action.id})") for action in ordered]
+            [(action.id, f"{category} › {title} ({action.id})") for category, title, action in sorted(named)]
         )
-        self.arguments.set_actions(actions)
+        self.arguments.set_actions(actions, translate)
 
     def load(self, data: CommentedMap, base: Path) -> None:
         index = base[-1]

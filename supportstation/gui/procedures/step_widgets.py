@@ -25,6 +25,7 @@ from supportstation.i18n import _
 from supportstation.plugin_api.actions import Action, ParameterType
 from supportstation.procedures import editing
 
+from ..remote.action_library import Translate, app_translation
 from .fields import CheckField, ChoiceField, Edit, Field, LineField, UndoKeys, number
 
 Path = tuple[str | int, ...]
@@ -139,6 +140,7 @@ class ArgumentsEditor(QWidget):
         super().__init__(parent)
         self.keys = keys
         self.actions: dict[str, Action] = {}
+        self.translate: Translate = app_translation
         self.fields: list[Field] = []
         self._built_for: tuple[str, tuple[str, ...]] | None = None
         self.description = QLabel()
@@ -152,8 +154,10 @@ class ArgumentsEditor(QWidget):
         layout.addWidget(self.description)
         layout.addLayout(self.form)
 
-    def set_actions(self, actions: Sequence[Action]) -> None:
+    def set_actions(self, actions: Sequence[Action], translate: Translate = app_translation) -> None:
+        """The actions offered; `translate` gives their plugins' words in the interface's language."""
         self.actions = {action.id: action for action in actions}
+        self.translate = translate
         self._built_for = None
 
     def load(self, data: CommentedMap, base: Path) -> None:
@@ -180,14 +184,14 @@ class ArgumentsEditor(QWidget):
                 else _("The plugins' actions are not loaded yet.")
             )
         else:
-            text = _(action.description)
+            text = self.translate(action, action.description)
             if action.needs_sudo:
                 text += " " + _("Runs with administrator rights (sudo).")
             self.description.setText(text)
         declared = list(action.parameters) if action is not None else []
         for parameter in declared:
             path: Path = ("action", "arguments", parameter.name)
-            label = _(parameter.label) if parameter.label else parameter.name
+            label = self.translate(action, parameter.label) if parameter.label else parameter.name
             default = "" if parameter.default is None else str(parameter.default)
             field: Field
             if parameter.type is ParameterType.BOOLEAN:
