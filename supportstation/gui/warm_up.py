@@ -15,10 +15,13 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import sys
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
+PAUSE_S = 0.02
 _started: threading.Thread | None = None
 
 
@@ -29,11 +32,15 @@ def gui_modules() -> list[str]:
     return [module.name for module in pkgutil.walk_packages(gui.__path__, prefix=f"{gui.__name__}.")]
 
 
-def import_all(modules: list[str]) -> list[str]:
-    """Imports each module; returns those that failed (a missing optional dependency is found again, and reported,
-    where the module is really needed)."""
+def import_all(modules: list[str], pause_s: float = 0.0) -> list[str]:
+    """Imports each module, pausing `pause_s` after each; returns those that failed (a missing optional dependency
+    is found again, and reported, where the module is really needed)."""
     failed = []
     for name in modules:
+        if pause_s and name not in sys.modules:
+            # Compiling a module without cached bytecode holds the interpreter for all of it: between two modules
+            # the GUI thread gets it back, whatever it queued meanwhile.
+            time.sleep(pause_s)
         try:
             importlib.import_module(name)
         except Exception:  # a warm-up never stops the app
@@ -46,6 +53,7 @@ def start() -> threading.Thread:
     """Starts the warm-up once per process; later calls return the same thread."""
     global _started
     if _started is None:
-        _started = threading.Thread(target=lambda: import_all(gui_modules()), name="warm-up", daemon=True)
+        work = lambda: import_all(gui_modules(), pause_s=PAUSE_S)  # noqa: E731 - a thread's one line
+        _started = threading.Thread(target=work, name="warm-up", daemon=True)
         _started.start()
     return _started
