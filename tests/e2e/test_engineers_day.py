@@ -256,6 +256,7 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     panel = workspace.remote_panel
     await connect(window, panel, hosts["srv-web"], accepted)
     assert len(accepted) == 2, accepted  # the bastion's key, then the server's, asked through the bastion
+    assert f"via 127.0.0.1:{day.bastion_port}" in panel.connection_label.text()  # the way in is part of the place
     disks = await run_action(panel, "linux.disk_usage")
     assert panel.table.model.rowCount() > 0 and disks.exit_code == 0
     await run_action(panel, "linux.uptime")
@@ -277,6 +278,9 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     assert {run.host.label: run.result.state for run in runs} == {
         "srv-web": RunState.SUCCEEDED, "srv-sauvegarde": RunState.SUCCEEDED}  # fmt: skip
     assert "2 of 2 done: 2 succeeded" in fan_out.summary.text()
+    matrix = fan_out.matrix
+    assert matrix.isColumnHidden(1), "the ticket's hosts share their client and site: the column says nothing"
+    assert matrix.columnWidth(2) >= matrix.fontMetrics().horizontalAdvance("succeeded"), "the state is not clipped"
     shot(window, "day_5_fan_out")
 
     # 6. The print-spooler procedure on the Windows server, with the customer's consent.

@@ -97,6 +97,9 @@ def _output_text(run: HostRun) -> str:
     return run.last_line
 
 
+CLIENT_SITE_COLUMN = 1
+
+
 def matrix_columns() -> list[Column[HostRun]]:
     return [
         Column(_("Host"), lambda run: run.host.label, tooltip=lambda run: run.host.target.url),
@@ -352,7 +355,7 @@ class FanOutView(QWidget):
         self.runs = [HostRun(host, state="waiting") for host in chosen]
         by_target = {run.host.target: run for run in self.runs}
         self.model.set_rows(self.runs)
-        self.matrix.resizeColumnsToContents()
+        self._fit_columns()
         self.output.clear()
         self._shown_row = -1
         self._set_running(True)
@@ -400,11 +403,19 @@ class FanOutView(QWidget):
             run = by_target[target]
             run.result, run.state, run.handle = result, result.state.value, None
         self._refresh()
+        self._fit_columns()  # "succeeded" is longer than the "waiting" the columns were sized for
         if self._shown_row >= 0:
             self._show_output(self._shown_row)
         if self.ticket_id is not None:
             self.recorded.emit()
         return self.runs
+
+    def _fit_columns(self) -> None:
+        # The client and site say nothing when every host shares them (a ticket's hosts): their room goes to output.
+        places = {(run.host.client, run.host.site) for run in self.runs}
+        self.matrix.setColumnHidden(CLIENT_SITE_COLUMN, len(places) <= 1)
+        for column in range(self.model.columnCount() - 1):  # the output, last, takes the rest
+            self.matrix.resizeColumnToContents(column)
 
     async def rerun_failed(self) -> list[HostRun]:
         failed = [run.host for run in self.runs if run.failed]

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from supportstation.plugin_api.actions import Action, Table
     from supportstation.remote.host_targets import HostTarget
     from supportstation.remote.runs import RunHandle
+    from supportstation.remote.targets import Target
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,14 @@ class ResultTable(QWidget):
         self.view.resizeColumnsToContents()
         self.notes.setText("\n".join(translate(note) for note in table.notes))
         self.notes.setVisible(bool(table.notes))
+
+
+def connection_place(target: Target) -> str:
+    """Where the panel's commands go, with the jump hosts on the way: a bastion is part of where one is."""
+    if not target.jump:
+        return target.url
+    hops = " → ".join(hop.name or (hop.host if hop.port == 22 else f"{hop.host}:{hop.port}") for hop in target.jump)
+    return _("{target} via {hops}").format(target=target.url, hops=hops)
 
 
 class RemotePanel(QWidget):
@@ -294,12 +303,15 @@ class RemotePanel(QWidget):
             )
             return
         self.command_box.prompt.setText(PROMPTS.get(host.target.shell, ">"))
-        self.command_box.line.setPlaceholderText(
-            _("A {language} command for {host} (Enter runs; Up and Down for the history)").format(
-                language=LANGUAGE_NAMES.get(host.target.shell, host.target.shell), host=host.label
+        language = LANGUAGE_NAMES.get(host.target.shell)
+        if language is None:  # a device's own command line (a switch's IOS…), named by its plugin, not here
+            hint = _("A command for {host} (Enter runs; Up and Down for the history)").format(host=host.label)
+        else:
+            hint = _("A {language} command for {host} (Enter runs; Up and Down for the history)").format(
+                language=language, host=host.label
             )
-        )
-        self.connection_label.setText(_("{target}: not connected").format(target=host.target.url))
+        self.command_box.line.setPlaceholderText(hint)
+        self.connection_label.setText(_("{target}: not connected").format(target=connection_place(host.target)))
         self._refresh_files_page()
 
     def _connection_state(self, target: object, state: str) -> None:
@@ -307,18 +319,16 @@ class RemotePanel(QWidget):
         if host is None or target != host.target:
             return
         if state == "connecting":
-            self.connection_label.setText(_("{target}: connecting…").format(target=host.target.url))
+            self.connection_label.setText(_("{target}: connecting…").format(target=connection_place(host.target)))
         elif state == "connected":
-            self.connection_label.setText(
-                "<span style='color:#2e7d32'>●</span> " + _("{target}: connected").format(target=host.target.url)
-            )
+            text = _("{target}: connected").format(target=connection_place(host.target))
+            self.connection_label.setText("<span style='color:#2e7d32'>●</span> " + text)
             self.banner.hide()
             self.forget_key_button.hide()
             self.diagnose_button.hide()
         else:
-            self.connection_label.setText(
-                "<span style='color:#c62828'>●</span> " + _("{target}: not connected").format(target=host.target.url)
-            )
+            text = _("{target}: not connected").format(target=connection_place(host.target))
+            self.connection_label.setText("<span style='color:#c62828'>●</span> " + text)
 
     async def connect(self) -> bool:
         host = self.current_host()
