@@ -143,10 +143,14 @@ async def _main(window, context: AppContext, options: cli.Options, timer: StageT
         if options.exit_when_loaded:
             print(f"failed {error}", flush=True)
             return cli.EXIT_ERROR
+        if options.self_test:
+            return await _self_test(window, str(error))
     else:
         window.database_ready(database)
         await window.refresh()
         timer.mark("data-loaded")
+        if options.self_test:
+            return await _self_test(window, None)
     if options.exit_when_loaded:
         print(f"loaded {timer.report()}", flush=True)
         window.save_layout()
@@ -162,6 +166,38 @@ async def _main(window, context: AppContext, options: cli.Options, timer: StageT
         if context.stand_ins is not None:
             await asyncio.to_thread(context.stand_ins.stop)
     return cli.EXIT_OK
+
+
+async def _self_test(window, database_problem: str | None) -> int:  # type: ignore[no-untyped-def]
+    """--self-test: the window, the database and the plugins, one line each; exit status 1 when one failed. Installers
+    and support run it to tell "it does not start" from "this part does not work"."""
+    from supportstation.plugins import PluginState
+
+    problems = []
+    shown = window.isVisible()
+    print(_("window: {state}").format(state=_("shown") if shown else _("not shown")), flush=True)
+    if not shown:
+        problems.append(_("the window could not be shown"))
+    database = window.context.database
+    if database_problem is None and database is not None:
+        print(_("database: opened ({url})").format(url=database.display_name), flush=True)
+    else:
+        print(_("database: failed: {error}").format(error=database_problem), flush=True)
+        problems.append(_("the database could not be opened"))
+    await window.remote.load_actions()
+    plugins = window.remote.registry.all_plugins() if window.remote.registry is not None else []
+    for plugin in plugins:
+        state = plugin.error if plugin.state is PluginState.FAILED else plugin.state.value
+        print(_("plugin {name} {version}: {state}").format(name=plugin.name, version=plugin.version, state=state))
+        if plugin.state is PluginState.FAILED:
+            problems.append(_("the plugin {name} failed to load").format(name=plugin.name))
+    verdict = (
+        _("self-test passed")
+        if not problems
+        else _("self-test failed: {problems}").format(problems="; ".join(problems))
+    )
+    print(verdict, flush=True)
+    return cli.EXIT_OK if not problems else cli.EXIT_ERROR
 
 
 async def _start_stand_ins(window, context: AppContext) -> None:  # type: ignore[no-untyped-def]

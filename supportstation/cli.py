@@ -34,6 +34,7 @@ class Options:
     # Hidden, for bench/startup and the screenshots script: quit once the window is shown (and the data loaded).
     exit_when_shown: bool = False
     exit_when_loaded: bool = False
+    self_test: bool = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help=_("log details to the console too"))
     parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--exit-when-loaded", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help=_(
+            "open the window, the database and the plugins, say how each went, then quit: exit status 0 when all "
+            "work, 1 otherwise (for installers and support)"
+        ),
+    )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title=_("commands"))
     commands.add_parser("version", help=_("print the version"))
@@ -109,6 +118,7 @@ def parse(argv: Sequence[str]) -> tuple[Options, argparse.Namespace]:
         command=namespace.command,
         exit_when_shown=namespace.exit_when_shown,
         exit_when_loaded=namespace.exit_when_loaded,
+        self_test=namespace.self_test,
     )
     return options, namespace
 

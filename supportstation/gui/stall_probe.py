@@ -63,7 +63,9 @@ class _StackWatcher(threading.Thread):
             frame = sys._current_frames().get(self._gui_thread)
             if frame is None:
                 continue
-            stack = traceback.extract_stack(frame)[-FRAMES_KEPT:]
+            # The import machinery's own frames name nothing: the import statement above them does.
+            stack = [entry for entry in traceback.extract_stack(frame) if not entry.filename.startswith("<frozen")]
+            stack = stack[-FRAMES_KEPT:]
             del frame
             lines = [f"  {entry.filename}:{entry.lineno} {entry.name}: {entry.line or ''}" for entry in stack]
             self._probe.add_sample("\n".join(lines))

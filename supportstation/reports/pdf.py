@@ -32,6 +32,8 @@ from PySide6.QtGui import (
     QTextFormat,
 )
 
+from supportstation import __version__
+
 PAPER_SIZES = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
 # Page geometry in millimetres: the header and footer live in the top and bottom margins.
 MARGIN_SIDE = 16.0
@@ -52,6 +54,8 @@ class PageDecor:
     page_format: str  # "Page {page} of {pages}"
     logo_png: bytes | None = None
     verification: str = ""  # a short form of the hash, printed in the footer of a signed report
+    # Which program made the document, under the page number: support can tell which version drew a report.
+    made_with: str = f"SupportStation {__version__}"
 
 
 @dataclass
@@ -257,12 +261,14 @@ def _decorate(
     painter.setPen(QColor("#5a6675"))
     painter.setFont(small)
     page_text = decor.page_format.format(page=page, pages=pages)
-    page_width = painter.fontMetrics().horizontalAdvance(page_text) + _mm(device, 4)
+    widest = max(painter.fontMetrics().horizontalAdvance(text) for text in (page_text, decor.made_with))
+    page_width = widest + _mm(device, 4)
     notice = QRectF(footer.left(), footer.top(), footer.width() - page_width, footer.height())
     flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
     lines = [line for line in (decor.footer, decor.verification) if line]
     painter.drawText(notice, flags, "\n".join(lines))
-    painter.drawText(footer, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop), page_text)
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    painter.drawText(footer, right, f"{page_text}\n{decor.made_with}")
     painter.restore()
 
 
@@ -285,7 +291,7 @@ def write_pdf(
     writer.setPageLayout(page_layout(paper))
     writer.setTitle(title)
     writer.setAuthor(author)
-    writer.setCreator("SupportStation")
+    writer.setCreator(f"SupportStation {__version__}")
     for attachment in attachments or []:
         writer.addFileAttachment(attachment.name, QByteArray(attachment.data), attachment.mime_type)
     laid_out = lay_out(html, images, writer)

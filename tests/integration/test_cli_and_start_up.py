@@ -139,6 +139,27 @@ def test_the_window_reports_a_bad_database_and_exits_cleanly(tmp_path: Path, con
     assert "Traceback" not in result.stderr
 
 
+def test_the_self_test_opens_the_window_the_database_and_the_plugins(tmp_path: Path) -> None:
+    result = supportstation("--data-dir", str(tmp_path), "--demo", "--self-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "window: shown"
+    assert lines[1].startswith("database: opened (") and "supportstation-demo.sqlite3" in lines[1]
+    for plugin in ("cisco-ios", "linux-diag", "redfish-bmc", "windows-diag"):
+        assert any(line.startswith(f"plugin {plugin} ") and line.endswith(": loaded") for line in lines), plugin
+    assert lines[-1] == "self-test passed"
+
+
+def test_the_self_test_fails_with_the_reason(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(b"garbage" * 1000)
+    result = supportstation("--data-dir", str(tmp_path), "--database", f"sqlite:///{broken}", "--self-test")
+    assert result.returncode == 1
+    assert "database: failed: " in result.stdout and "is damaged" in result.stdout
+    assert result.stdout.splitlines()[-1] == "self-test failed: the database could not be opened"
+    assert "Traceback" not in result.stderr
+
+
 def test_the_window_speaks_french(tmp_path: Path) -> None:
     code = (
         "import sys\n"

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from supportstation import __version__
 from supportstation.reports.assembly import Edits, ReportError
 from supportstation.reports.service import ReportLocked
 from supportstation.reports.verify import Verdict, verify_pdf
@@ -75,6 +76,7 @@ def test_the_english_report_and_us_letter(report_lab: ReportLab) -> None:
     document = report_lab.service.pdf(report)
     text = pdf_text(document)
     assert "Intervention report" in text and "Actions performed" in text and "Page 1 of" in text
+    assert f"SupportStation {__version__}" in text  # under the page number: which version drew it
     info = subprocess.run(["pdfinfo", "-"], input=document, capture_output=True, check=True).stdout.decode()
     assert re.search(r"Page size:\s+612 x 792 pts", info), info
     assert "Intervention report RI-2026-0001" in info  # the PDF's title
