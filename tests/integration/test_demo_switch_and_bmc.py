@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy import func, select
 
 from supportstation import i18n, paths
+from supportstation.plugins import PluginRegistry
 from supportstation.storage import connect, sqlite_url
 from supportstation.storage.database import Database
 from supportstation.storage.models import CredentialKind, CredentialRef, Engineer, Ticket
@@ -378,9 +379,13 @@ def test_the_french_report_has_the_runs_and_the_config_diff(scenario: Scenario) 
     assert "(draft)" in rendered.stdout or "(brouillon)" in rendered.stdout
     text = "\f".join(scenario.pdf_pages)
     assert "Rapport d'intervention" in text and scenario.reference in text
+    registry = PluginRegistry(user_folder=None, disabled=())
+    registry.load()
+    flat = " ".join(text.split())
     for action_id in ("cisco.running_config", "cisco.set_vlan_name", "cisco.set_access_vlan", "redfish.health",
                       "redfish.event_log"):  # fmt: skip
-        assert f"[{action_id}]" in text, action_id
+        title = registry.action_title(action_id, "fr")  # each run named by its action's French title, then its id
+        assert title and action_id in flat and " ".join(title.split()[:2]) in flat, (action_id, title)  # columns wrap
     assert "The input power for power supply 2 is lost." in text  # the event log's output, in the appendix
 
     page = scenario.diff_page()
