@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,15 @@ log = logging.getLogger(__name__)
 BOOTSTRAP_HINT = (
     'tools/bootstrap (or: pip install -e "simulators[demo]", then pip install --no-deps fake-switches==1.5.0)'
 )
+
+
+def _not_bundled(what: str) -> None:
+    """The installed app (the PyInstaller bundle) ships no simulators: they are development tools, and installing
+    them is not something its user can do with pip. Said as such rather than as a command to run."""
+    if getattr(sys, "frozen", False):
+        message = _("{what} is not part of the installed app: it comes with a development checkout of SupportStation.")
+        raise Unavailable(message.format(what=what))
+
 
 # -- who plays whom --
 LINUX_HOSTS = ("srv-mairie", "srv-lemaire-01", "nas-tilleuls", "srv-tms")
@@ -130,6 +140,7 @@ def start_sshd(demo_folder: Path) -> Started:
 
 
 def start_winrm(demo_folder: Path) -> Started:
+    _not_bundled(_("The WinRM simulator"))
     try:
         from winrm_simulator.demo import demo_host
     except ImportError as error:
@@ -155,6 +166,7 @@ def start_winrm(demo_folder: Path) -> Started:
 
 
 def start_switches(demo_folder: Path) -> Started:
+    _not_bundled(_("The switch simulator"))
     try:
         from switch_simulator import missing_reason
         from switch_simulator.demo import USER, demo_switches
@@ -184,6 +196,7 @@ def start_switches(demo_folder: Path) -> Started:
 def start_bmc(demo_folder: Path) -> Started:
     from supportstation.remote.certificates import shown_fingerprint
 
+    _not_bundled(_("The BMC emulator"))
     try:
         from redfish_simulator import SYSTEM_UUID
         from redfish_simulator.demo import USER, demo_bmc
