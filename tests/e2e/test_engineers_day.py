@@ -134,6 +134,7 @@ async def run_action(panel: Any, action_id: str, values: dict[str, object] | Non
         assert box is not None and box.defaultButton() is box.button(QMessageBox.StandardButton.No)
         box.button(QMessageBox.StandardButton.Yes).click()
     await until(lambda: panel.last_result is not None and not panel.running, timeout=60, what=action_id)
+    panel.output.flush()  # written by the view's timer a moment later; now, so the step's screenshot shows it
     result = panel.last_result
     assert result.state is RunState.SUCCEEDED, f"{action_id}: {result.state} {result.error}\n{panel.banner.text()}"
     return result

@@ -415,7 +415,7 @@ class RunView(QWidget):
             return
         step = self.engine.procedure.steps[index]
         language = self.language
-        self.step_title.setText(f"{index + 1}. {text_in(step.title, language) or step.id}")
+        self.step_title.setText(f"{index + 1}. {step.label(language)}")  # as the list names it
         self.text.setMarkdown(self._describe(step))
         record = self.records.get(index)
         self.checks.setText(_checks_html(record) if record else "")

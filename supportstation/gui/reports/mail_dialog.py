@@ -48,6 +48,7 @@ class MailDialog(QDialog):
         self.to_edit.setPlaceholderText(_("name@example.com, another@example.com"))
         self.cc_edit = QLineEdit()
         self.subject_edit = QLineEdit(draft.subject)
+        self.subject_edit.setCursorPosition(0)  # a long subject shows its beginning (the report's number), not its end
         self.body_edit = QPlainTextEdit(draft.body)
         self.attachment = QLabel(f"{draft.attachment_name} ({format_size(draft.attachment_size)})")
         self.attachment.setTextFormat(Qt.TextFormat.PlainText)
