@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,20 +70,30 @@ class _PinnedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-def _pin_every_session(protocol: Protocol, fingerprint: str) -> None:
-    """pywinrm builds a new HTTP session whenever its last one was closed: each gets the pinned check, so no request
-    can ever go out over a connection whose certificate was not compared."""
+# requests reads the proxy settings by writing `no_proxy` into os.environ and deleting it after (requests.utils.
+# set_environ): two sessions doing it in two threads at once made one fail with KeyError('no_proxy') when three
+# commands started together on one host. The environment is read once, under this lock, and never again.
+_ENVIRONMENT_READ = threading.Lock()
+
+
+def _build_sessions_safely(protocol: Protocol, fingerprint: str) -> None:
+    """pywinrm builds a new HTTP session whenever its last one was closed. Each is built under the lock above, then
+    kept from reading the environment again; with a pinned certificate each gets the pinned check, so no request can
+    ever go out over a connection whose certificate was not compared."""
     transport = protocol.transport
     build = transport.build_session
 
-    def build_pinned() -> requests.Session:
+    def build_safely() -> requests.Session:
         fresh = transport.session is None
-        session = build()
+        with _ENVIRONMENT_READ:
+            session = build()
         if fresh:
-            session.mount("https://", _PinnedAdapter(fingerprint))
+            session.trust_env = False  # its proxies were settled by the build: none (see open_protocol)
+            if fingerprint:
+                session.mount("https://", _PinnedAdapter(fingerprint))
         return session
 
-    transport.build_session = build_pinned  # type: ignore[method-assign]
+    transport.build_session = build_safely  # type: ignore[method-assign]
 
 
 def open_protocol(endpoint: WinrmEndpoint) -> Protocol:
@@ -111,8 +122,7 @@ def open_protocol(endpoint: WinrmEndpoint) -> Protocol:
         message_encryption="auto" if endpoint.is_https else "always",
         proxy=None,  # a client's hosts are reached directly, never through a proxy from the environment
     )
-    if pinned and endpoint.is_https:
-        _pin_every_session(protocol, pinned)
+    _build_sessions_safely(protocol, pinned if endpoint.is_https else "")
     return protocol
 
 

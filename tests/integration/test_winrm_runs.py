@@ -174,6 +174,28 @@ async def test_plain_http_is_sealed_by_ntlm(tmp_path: Path) -> None:
         assert simulator.encrypted_messages > 0 and simulator.open_shells == 0
 
 
+@pytest.mark.asyncio
+async def test_commands_started_together_never_race_on_the_environment(tmp_path: Path) -> None:
+    """requests reads proxy settings by writing `no_proxy` into os.environ and deleting it: sessions built in several
+    threads at once failed one command in forty with KeyError('no_proxy') (the GUI's short switch interval made it
+    show). Sessions are built under a lock and never read the environment again."""
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)  # the GUI process's (gui_thread_gc.GUI_SWITCH_INTERVAL_S)
+    try:
+        with WinRMSimulator(users={USER: PASSWORD}, auth=("ntlm",)) as simulator:
+            for _round in range(4):
+                pool = pool_for(tmp_path)
+                runner = Runner(pool)
+                requests = [RunRequest(target_of(simulator), f"echo {n}") for n in range(4)]
+                results = await asyncio.gather(*(runner.run(request) for request in requests))
+                await pool.close()
+                assert [result.stdout for result in results] == [f"{n}\n" for n in range(4)], [r.error for r in results]
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_the_cli_runs_on_a_windows_host_and_records_it_on_the_ticket(tmp_path: Path, certs: CertPair) -> None:
     """`supportstation run winrm+https://…` with a pinned certificate: output printed, run on the timeline (with the
     certificate's fingerprint) and in the audit log; a wrong pin is refused with exit status 255."""
