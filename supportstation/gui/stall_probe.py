@@ -146,9 +146,10 @@ class StallProbe(QObject):
         stall = max(0.0, gap - self._interval_ms)
         if stall > self.longest_gap_ms:
             self.longest_gap_ms = stall
-        if stall > NOTICEABLE_MS:
-            self.stalls.append(stall)
-            self.stall_records.append(Stall(stall, self.step, cpu_ms, samples))
+        if stall <= NOTICEABLE_MS:
+            return
+        record = Stall(stall, self.step, cpu_ms, samples)
+        self.stalls.append(stall)
+        self.stall_records.append(record)
         if self._report_over_ms is not None and stall > self._report_over_ms:
-            record = Stall(stall, self.step, cpu_ms, samples)
             log.warning("The interface did not respond for %.0f ms; %s", stall, record.where())
