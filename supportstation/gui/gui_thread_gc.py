@@ -6,10 +6,15 @@ in the wrong thread, its timers are left registered with the GUI thread's event 
 crashes the process (seen in the tests: a segfault in QTimerInfoList::activateTimers). So automatic collection is
 switched off and a timer on the GUI thread does the same work, with the same rules.
 
-The same rules include CPython's guard on full collections: the oldest generation is scanned only when the objects
-promoted into it since the last full collection exceed a quarter of those that survived it. Without the guard, a
-stream of output that allocates fast triggers a full scan of the whole heap every few seconds, and each one is a
-pause of the window as long as the heap is large (326 ms measured on a heap of a few million objects).
+The same rules include a guard like CPython's on full collections: the oldest generation is scanned only once the
+heap has grown by a quarter since the last full collection. Without the guard, a stream of output that allocates fast
+triggers a full scan of the whole heap every few seconds, and each one is a pause of the window as long as the heap is
+large (326 ms measured on a heap of a few million objects).
+
+The heap is measured in allocated memory blocks (`sys.getallocatedblocks`), never by listing a generation's objects:
+`gc.get_objects()` takes a reference to every object it lists, including a tuple that another thread is still
+building, and with the interpreter handed over every 0.5 ms that thread could resume while the list was alive and
+fail in `_PyTuple_Resize` with "SystemError: bad argument to internal function" (seen once in CI, in an import).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sys
 from PySide6.QtCore import QObject, QTimer
 
 CHECK_EVERY_MS = 250
-FULL_COLLECTION_RATIO = 0.25  # CPython's: promoted objects / long-lived objects before a full collection
+FULL_COLLECTION_GROWTH = 0.25  # CPython's ratio: the heap grown by a quarter since the last full collection
 
 
 class GuiThreadCollector(QObject):
@@ -30,14 +35,12 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(CHECK_EVERY_MS)
         self._timer.timeout.connect(self.collect_if_due)
         self._was_enabled = gc.isenabled()
-        self.long_lived = 0  # objects that survived the last full collection
-        self.promoted = 0  # objects moved into the oldest generation since then
+        self.heap_after_full = 0  # allocated blocks after the last full collection
 
     def start(self) -> None:
         self._was_enabled = gc.isenabled()
         gc.disable()
-        self.long_lived = len(gc.get_objects(generation=2))  # counted once, not on every check
-        self.promoted = 0
+        self.heap_after_full = sys.getallocatedblocks()
         self._timer.start()
 
     def stop(self) -> None:
@@ -49,24 +52,17 @@ class GuiThreadCollector(QObject):
         """Collects the oldest generation whose count has passed its threshold, as the automatic collector would."""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
-        if thresholds[2] and counts[2] > thresholds[2] and self.promoted > self.long_lived * FULL_COLLECTION_RATIO:
+        if thresholds[2] and counts[2] > thresholds[2] and self._heap_has_grown():
             gc.collect(2)
-            # Counted, not estimated: collections that others ask for (gc.collect()) move objects too.
-            self.long_lived = len(gc.get_objects(generation=2))
-            self.promoted = 0
+            self.heap_after_full = sys.getallocatedblocks()
             return
         for generation in (1, 0):
             if thresholds[generation] and counts[generation] > thresholds[generation]:
-                self._collect_young(generation)
+                gc.collect(generation)
                 return
 
-    def _collect_young(self, generation: int) -> None:
-        if generation == 1:
-            # What a collection of generation 1 does not free moves into the oldest generation.
-            young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
-            self.promoted += max(0, young - gc.collect(1))
-        else:
-            gc.collect(0)
+    def _heap_has_grown(self) -> bool:
+        return sys.getallocatedblocks() - self.heap_after_full > self.heap_after_full * FULL_COLLECTION_GROWTH
 
 
 _collector: GuiThreadCollector | None = None
