@@ -19,16 +19,16 @@ import logging
 import secrets as random
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-from keyring.backend import KeyringBackend
-from keyring.errors import KeyringLocked
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from supportstation.i18n import _
 from supportstation.vault import crypto
 from supportstation.vault.errors import SecretNotFound, VaultError, VaultTampered
 from supportstation.vault.redaction import redact
 from supportstation.vault.store import file_stem
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class KeyringStore:
 
         `failure` is a translated message with {key} and {detail} placeholders.
         """
+        from keyring.errors import KeyringLocked  # imported by the backend already: keyring stays out of the files path
+
         try:
             return call()
         except KeyringLocked:

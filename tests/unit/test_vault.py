@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -299,6 +301,46 @@ def test_a_keyring_that_errors_falls_back_to_encrypted_files(app_paths: paths.Ap
     assert open_vault(app_paths, keyring_backend=MemoryKeyring()).backend_name == "keyring"
     with pytest.raises(VaultError, match="No system keyring"):
         open_vault(app_paths, backend="keyring", keyring_backend=fail.Keyring())
+
+
+def test_encrypted_files_in_use_stay_the_vault_when_a_keyring_appears(app_paths: paths.AppPaths) -> None:
+    # An SSH session without a keyring set up the encrypted files; a desktop session later has one. Switching to the
+    # (empty) keyring would hide every secret stored so far.
+    files = open_vault(app_paths, keyring_backend=fail.Keyring(), scrypt=FAST)
+    files.unlock(PASSWORD)
+    files.store("host/srv-01/password", SECRET)
+    later = open_vault(app_paths, keyring_backend=MemoryKeyring(), scrypt=FAST)
+    assert later.backend_name == "encrypted-file" and later.locked
+    later.unlock(PASSWORD)
+    assert later.load_text("host/srv-01/password") == SECRET
+    # Asked for by name, the keyring is still used.
+    assert open_vault(app_paths, backend="keyring", keyring_backend=MemoryKeyring()).backend_name == "keyring"
+
+
+def test_a_keyring_that_holds_secrets_is_kept_even_beside_old_encrypted_files(app_paths: paths.AppPaths) -> None:
+    files = open_vault(app_paths, keyring_backend=fail.Keyring(), scrypt=FAST)
+    files.unlock(PASSWORD)
+    keyring = MemoryKeyring()
+    open_vault(app_paths, backend="keyring", keyring_backend=keyring).store("host/srv-01/password", SECRET)
+    assert open_vault(app_paths, keyring_backend=keyring).backend_name == "keyring"
+
+
+def test_the_encrypted_files_open_without_loading_keyring(app_paths: paths.AppPaths) -> None:
+    # keyring's backend discovery costs about 0.18 s, on every command of a computer whose vault is the files.
+    files = open_vault(app_paths, keyring_backend=fail.Keyring(), scrypt=FAST)
+    files.unlock(PASSWORD)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from supportstation import paths\n"
+        "from supportstation.vault import open_vault\n"
+        f"vault = open_vault(paths.under(Path({str(app_paths.config.parent)!r})))\n"
+        "assert vault.backend_name == 'encrypted-file', vault.backend_name\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'keyring'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 # Secrets never leak ------------------------------------------------------------------------------------------------
