@@ -142,6 +142,24 @@ def test_password_from_the_environment_and_never_on_screen(tmp_path: Path, sshd:
     assert "definitely wrong" not in wrong.stderr + wrong.stdout
 
 
+def test_a_locked_vault_stops_the_run_before_any_host_is_reached(tmp_path: Path, sshd: servers.SshServer,
+                                                                  ssh_user: servers.SshUser) -> None:  # fmt: skip
+    # The vault is unlocked in a thread while the database opens: its refusal still comes first, alone and clear.
+    created = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key", "--", "true")
+    assert created.returncode == 0, created.stderr
+    connections = sshd.log_text().count("Accepted publickey")
+    no_password = {key: value for key, value in ENVIRONMENT.items() if key != "SUPPORTSTATION_VAULT_PASSWORD"}
+    wrong_password = {**ENVIRONMENT, "SUPPORTSTATION_VAULT_PASSWORD": "not the vault password"}
+    for environment, message in ((no_password, "set the environment variable SUPPORTSTATION_VAULT_PASSWORD"),
+                                 (wrong_password, "password")):  # fmt: skip
+        refused = subprocess.run(command(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--", "true"),
+                                 capture_output=True, text=True, timeout=60, env=environment)  # fmt: skip
+        assert refused.returncode == 1, refused.stderr
+        assert message in refused.stderr and refused.stdout == ""
+        assert "not the vault password" not in refused.stderr
+    assert sshd.log_text().count("Accepted publickey") == connections
+
+
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
     no_command = supportstation(tmp_path, "run", "ssh://a@b:22")
     assert no_command.returncode == 2 and "give the command after --" in no_command.stderr
