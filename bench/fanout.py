@@ -451,11 +451,23 @@ def report(
     for name, negotiated in kex.items():
         print(f"  {name}: {negotiated}")
     print(f"\nTarget: ours ≤ {TARGET_RATIO}× OpenSSH on the same key exchange ({SAME_KEX}).")
-    verdicts = {}
+    verdicts, floors = {}, {}
+    cores = os.cpu_count() or 1
     for name in (OURS_IN_PROCESS, OURS_PROCESS):
         ratio = medians[name] / same
         verdicts[name] = ratio <= TARGET_RATIO
-        print(f"  {name}: {ratio:.2f}× → {'PASS' if verdicts[name] else 'FAIL'}")
+        # Client and sshd share the machine's cores: no schedule of the work can finish before its CPU time, spread
+        # over every core, has passed. A variant whose floor is above the target cannot meet it by waiting less.
+        cpu = statistics.median(sample.client_cpu + sample.server_cpu for sample in samples[name])
+        floors[name] = cpu / cores
+        print(
+            f"  {name}: {ratio:.2f}× → {'PASS' if verdicts[name] else 'FAIL'}"
+            f"  (its CPU time over {cores} cores: ≥ {floors[name]:.2f} s, {floors[name] / same:.2f}×)"
+        )
+    start_up = statistics.median(s.client_cpu for s in samples[OURS_PROCESS]) - statistics.median(
+        s.client_cpu for s in samples[OURS_IN_PROCESS]
+    )
+    print(f"  whole process, client CPU beyond the in-process fan-out (start-up, imports, vault): {start_up:.2f} s")
     return {
         "hosts": HOSTS,
         "command": COMMAND,
@@ -470,6 +482,7 @@ def report(
         "load_average": [load, os.getloadavg()[0]],
         "target_ratio": TARGET_RATIO,
         "pass": verdicts,
+        "cpu_floor_s": floors,
     }
 
 
