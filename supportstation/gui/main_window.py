@@ -478,6 +478,7 @@ class MainWindow(QMainWindow):
         if header is not None:
             self.queue_view.rows.table.horizontalHeader().restoreState(header)
             self.queue_view.rows.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+            self.queue_view.keep_column_widths()
         self.navigation.setCurrentRow(int(store.value("view", 0)))
 
     def save_layout(self) -> None:

@@ -125,3 +125,36 @@ async def test_a_big_queue_shows_its_first_page_then_the_whole_queue(
     assert main_window.queue_view.model.rowCount() == 13 and main_window.queue_view.search.isEnabled()
     await main_window.refresh()
     assert len(pages) == 1, "later refreshes replace the whole queue at once"
+
+
+def test_columns_fit_their_content_and_the_names_give_way_to_the_title(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    table = main_window.queue_view.rows.table
+    main_window.resize(1366, 800)  # a laptop's screen: the demo's names and titles do not all fit
+    qtbot.waitUntil(lambda: main_window.queue_view.rows.width() > 1000)
+    with main_window.context.database.session() as session:
+        main_window.queue_view.set_rows(load_queue(session))
+    model, metrics = main_window.queue_view.model, table.fontMetrics()
+
+    def widest(column: int) -> int:
+        return max(metrics.horizontalAdvance(model.index(row, column).data() or "") for row in range(model.rowCount()))
+
+    # The title gets a third of the table, from the names; the rest is never cut, whatever it will show.
+    assert table.columnWidth(QueueModel.TITLE) >= 0.3 * table.viewport().width()
+    for column in (QueueModel.PRIORITY, QueueModel.REFERENCE, QueueModel.STATUS, QueueModel.DUE):
+        assert table.columnWidth(column) >= widest(column), column
+    assert table.columnWidth(QueueModel.DUE) >= metrics.horizontalAdvance("overdue by 23 h 59")
+    # Wide enough, nothing gives way.
+    main_window.resize(2400, 800)
+    qtbot.waitUntil(lambda: main_window.queue_view.rows.width() > 2000)
+    main_window.queue_view._fit_columns()
+    for column in range(model.columnCount()):
+        assert table.columnWidth(column) >= widest(column), column
+
+
+def test_the_engineers_own_column_widths_are_kept(qtbot, main_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    table = main_window.queue_view.rows.table
+    table.setColumnWidth(QueueModel.CLIENT, 333)
+    main_window.queue_view.keep_column_widths()  # as when the saved layout is restored
+    with main_window.context.database.session() as session:
+        main_window.queue_view.set_rows(load_queue(session))
+    assert table.columnWidth(QueueModel.CLIENT) == 333

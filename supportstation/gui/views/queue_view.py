@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from supportstation.clock import utc_now
 from supportstation.i18n import _
 from supportstation.storage.enums import OPEN_STATUSES, TicketStatus
-from supportstation.tickets.labels import status_label
+from supportstation.tickets.labels import due_text, status_label
 from supportstation.tickets.queue import QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
@@ -36,6 +37,11 @@ from .loading import MessageTable
 
 COUNTDOWN_MS = 30_000
 COLUMN_WIDTHS = [36, 56, 120, 0, 150, 110, 110, 120, 110, 120]
+# The columns that give way to the title when the queue is narrower than its content.
+NAME_COLUMNS = (QueueModel.CLIENT, QueueModel.SITE, QueueModel.HOSTS, QueueModel.ASSIGNEE)
+TITLE_SHARE = 0.35  # the title's room, at most, taken from them: the names stay readable
+FIT_ROWS = 200  # the rows measured when fitting: enough to see the names, cheap at 100,000 tickets
+CELL_PADDING = 16  # a cell's margins around its text
 
 
 class QueueView(QWidget):
@@ -127,6 +133,7 @@ class QueueView(QWidget):
         self.save_button.clicked.connect(self._save_current)
         self.delete_button.clicked.connect(self._delete_saved)
 
+        self._fit_columns_pending = True
         self.countdown = QTimer(self)
         self.countdown.setInterval(COUNTDOWN_MS)
         self.countdown.timeout.connect(self.tick)
@@ -276,11 +283,53 @@ class QueueView(QWidget):
         self._update_summary()
         if rows:
             self.rows.show_table()
+            if self._fit_columns_pending:
+                self._fit_columns()
         else:
             self.rows.show_message(_("No open tickets. Well done."))
         if selected is not None:
             self.select_ticket(selected)
         self.countdown.start()
+
+    def keep_column_widths(self) -> None:
+        """The engineer's own widths were restored: the first rows do not refit them."""
+        self._fit_columns_pending = False
+
+    def _fit_columns(self) -> None:
+        """Every column as wide as what it shows, once, when the first rows come; when they do not all fit, the
+        names (client, site, hosts, assignee) give way to the title, the column the engineer reads first. Fixed
+        widths left the title cut while Status and Due had room to spare."""
+        self._fit_columns_pending = False
+        table = self.rows.table
+        header = table.horizontalHeader()
+        header.setResizeContentsPrecision(FIT_ROWS)
+        metrics = table.fontMetrics()
+        now = utc_now()
+        # What the rows may show later, not only now: a deadline passed, another status.
+        later = {
+            QueueModel.DUE: [due_text(now + timedelta(hours=hours, minutes=59), now) for hours in (-24, 9)],
+            QueueModel.STATUS: [status_label(status) for status in OPEN_STATUSES],
+        }
+        widths = {}
+        for column in range(self.model.columnCount()):
+            content = max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            widths[column] = max(
+                [content, *(metrics.horizontalAdvance(text) + CELL_PADDING for text in later.get(column, []))]
+            )
+        # The table was hidden behind the loading message until now, its viewport not laid out: the room is what its
+        # frame around it has, less a scroll bar.
+        available = self.rows.width() - 2 * table.frameWidth() - table.verticalScrollBar().sizeHint().width()
+        if table.verticalHeader().isVisible():
+            available -= table.verticalHeader().sizeHint().width()
+        title = min(widths.pop(QueueModel.TITLE), int(available * TITLE_SHARE))
+        excess = sum(widths.values()) + title - available
+        spare = {column: widths[column] - header.sectionSizeHint(column) for column in NAME_COLUMNS}
+        room = sum(max(0, width) for width in spare.values())
+        for column in NAME_COLUMNS:
+            if excess > 0 and room > 0 and spare[column] > 0:
+                widths[column] -= min(spare[column], round(excess * spare[column] / room))
+        for column, width in widths.items():
+            table.setColumnWidth(column, width)
 
     def tick(self) -> None:
         """Moves the countdown and reports tickets whose SLA just got worse (only those rows are looked at)."""
