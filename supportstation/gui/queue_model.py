@@ -248,7 +248,8 @@ class QueueModel(QAbstractTableModel):
             return row.title
         if column == self.HOSTS:
             return "\n".join(row.hosts)
-        return None
+        # The names give way to the title on a narrow window (QueueView._fit_columns): whole in the tooltip.
+        return {self.CLIENT: row.client, self.SITE: row.site, self.ASSIGNEE: row.assignee}.get(column) or None
 
 
 def _without_text(wanted: QueueFilter) -> dict[str, Any]:

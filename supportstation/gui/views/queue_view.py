@@ -39,7 +39,8 @@ COUNTDOWN_MS = 30_000
 COLUMN_WIDTHS = [36, 56, 120, 0, 150, 110, 110, 120, 110, 120]
 # The columns that give way to the title when the queue is narrower than its content.
 NAME_COLUMNS = (QueueModel.CLIENT, QueueModel.SITE, QueueModel.HOSTS, QueueModel.ASSIGNEE)
-TITLE_SHARE = 0.35  # the title's room, at most, taken from them: the names stay readable
+TITLE_SHARE = 0.35  # the title's room, at most, taken from them
+NAME_MINIMUM = 80  # and no narrower than this: a dozen letters of a name, the rest in its tooltip
 FIT_ROWS = 200  # the rows measured when fitting: enough to see the names, cheap at 100,000 tickets
 CELL_PADDING = 16  # a cell's margins around its text
 
@@ -305,11 +306,8 @@ class QueueView(QWidget):
         header.setResizeContentsPrecision(FIT_ROWS)
         metrics = table.fontMetrics()
         now = utc_now()
-        # What the rows may show later, not only now: a deadline passed, another status.
-        later = {
-            QueueModel.DUE: [due_text(now + timedelta(hours=hours, minutes=59), now) for hours in (-24, 9)],
-            QueueModel.STATUS: [status_label(status) for status in OPEN_STATUSES],
-        }
+        # What the rows may show later, not only now: the countdown moves on, and may pass the deadline.
+        later = {QueueModel.DUE: [due_text(now + timedelta(hours=hours, minutes=59), now) for hours in (-24, 9)]}
         widths = {}
         for column in range(self.model.columnCount()):
             content = max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
@@ -323,7 +321,7 @@ class QueueView(QWidget):
             available -= table.verticalHeader().sizeHint().width()
         title = min(widths.pop(QueueModel.TITLE), int(available * TITLE_SHARE))
         excess = sum(widths.values()) + title - available
-        spare = {column: widths[column] - header.sectionSizeHint(column) for column in NAME_COLUMNS}
+        spare = {column: widths[column] - max(NAME_MINIMUM, header.sectionSizeHint(column)) for column in NAME_COLUMNS}
         room = sum(max(0, width) for width in spare.values())
         for column in NAME_COLUMNS:
             if excess > 0 and room > 0 and spare[column] > 0:
