@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import logging
@@ -58,13 +59,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from supportstation import paths, storage
+from supportstation.agent_client import ask
 from supportstation.remote import workbench
 from supportstation.remote.fanout import fan_out
 from supportstation.remote.pool import ConnectionPool
@@ -99,6 +101,7 @@ LOOPBACK_ONLY = "Match Address 0.0.0.0/0,!127.0.0.0/8\n    DenyUsers *\n"
 
 OURS_IN_PROCESS = "ours in process (fan_out, limit 50)"
 OURS_PROCESS = "ours whole process (supportstation run)"
+OURS_AGENT = "ours whole process, agent running"
 OPENSSH_SAME = f"ssh × {HOSTS}, xargs -P {HOSTS}, {SAME_KEX}"
 OPENSSH_DEFAULT = f"ssh × {HOSTS}, xargs -P {HOSTS}, default kex"
 UNRECORDED = "diagnostic: ours in process, not recorded"
@@ -348,21 +351,56 @@ def prepare_cli(lab: Lab, data_dir: Path) -> None:
     (paths.under(data_dir).data / workbench.KNOWN_HOSTS_FILE).write_text(lab.known_hosts_text())
 
 
-def run_cli(lab: Lab, data_dir: Path) -> Sample:
+def run_cli(lab: Lab, data_dir: Path, agent: Agent | None = None) -> Sample:
     urls = [f"ssh://{lab.user.name}@{host}:{lab.server.port}" for host in lab.hosts]
     options = ["-i", str(lab.user.key), "--limit", str(HOSTS), "--json"]
     command = app_command(lab, data_dir, "run", *urls, *options, "--", *COMMAND.split())
+    environment = lab.environment if agent is None else agent.environment
+    agent_cpu = agent.cpu() if agent else 0.0
     cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run(
-        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=lab.environment, timeout=TIMEOUT
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environment, timeout=TIMEOUT
     )
     elapsed, cpu = time.perf_counter() - started, children_cpu() - cpu
+    if agent is not None:  # the command ran in a process forked by the agent, reaped by it: its CPU is the agent's
+        cpu += agent.cpu() - agent_cpu
     results = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     good = [r for r in results if r["state"] == "succeeded" and r["exit_code"] == 0 and r["stdout"].startswith("Linux")]
     if done.returncode != 0 or len(good) != HOSTS:
         problem = f"supportstation run: exit {done.returncode}, {len(good)} good results"
         raise BenchFailed(f"{problem}\n{done.stderr[-3000:]}")
     return Sample(elapsed, cpu)
+
+
+@dataclass
+class Agent:
+    """`supportstation agent`, started for the bench on a socket of its own; only its variant is given the socket."""
+
+    pid: int
+    environment: dict[str, str]
+
+    def cpu(self) -> float:
+        return process_tree_cpu(self.pid)
+
+
+@contextlib.contextmanager
+def running_agent(lab: Lab) -> Iterator[Agent]:
+    folder = lab.folder / "agent"
+    folder.mkdir(mode=0o700)
+    socket = folder / "agent.sock"
+    environment = dict(lab.environment, SUPPORTSTATION_AGENT_SOCKET=str(socket))
+
+    def agent_command(action: str) -> subprocess.CompletedProcess[str]:
+        command = app_command(lab, lab.folder, "agent", action)
+        return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=TIMEOUT)
+
+    started, status = agent_command("start"), ask({"ping": True}, socket)
+    if started.returncode != 0 or status is None:
+        raise BenchFailed(f"supportstation agent start: exit {started.returncode}\n{started.stdout}{started.stderr}")
+    try:
+        yield Agent(int(status["pid"]), environment)
+    finally:
+        agent_command("stop")
 
 
 # --- the bench -------------------------------------------------------------------------------------------------------
@@ -410,6 +448,8 @@ INCLUDES = {
     "record (run row, chunks, audit record, anchor file), pool.close(); database and vault opened before",
     OURS_PROCESS: "`supportstation run` child process, start to exit: start-up, imports, database, vault unlock "
     "(real scrypt), all of the above, JSON output",
+    OURS_AGENT: "the same command, handed by a thin client to `supportstation agent` (started before the rounds), "
+    "which forks a process with the modules already imported; its CPU counted with the client's",
     OPENSSH_SAME: f"xargs + {HOSTS} ssh processes, start to exit, output to a file",
     OPENSSH_DEFAULT: "the same with OpenSSH's default key exchange",
     UNRECORDED: "diagnostic, not the app: the in-process fan-out with no recorder",
@@ -453,7 +493,7 @@ def report(
     print(f"\nTarget: ours ≤ {TARGET_RATIO}× OpenSSH on the same key exchange ({SAME_KEX}).")
     verdicts, floors = {}, {}
     cores = os.cpu_count() or 1
-    for name in (OURS_IN_PROCESS, OURS_PROCESS):
+    for name in (OURS_IN_PROCESS, OURS_PROCESS, OURS_AGENT):
         ratio = medians[name] / same
         verdicts[name] = ratio <= TARGET_RATIO
         # Client and sshd share the machine's cores: no schedule of the work can finish before its CPU time, spread
@@ -499,14 +539,15 @@ def main() -> int:
     folder.chmod(0o755)  # sshd reads authorized_keys below it as the login user
     try:
         user = prepare_user(folder / "user")
-        with running_sshd(
-            folder / "sshd",
-            host="0.0.0.0",
-            user=user.name,
-            authorized_keys=user.authorized_keys,
-            password_auth=False,
-            extra_config=LOOPBACK_ONLY,
-        ) as server:
+        with contextlib.ExitStack() as stack:
+            server = stack.enter_context(running_sshd(
+                folder / "sshd",
+                host="0.0.0.0",
+                user=user.name,
+                authorized_keys=user.authorized_keys,
+                password_auth=False,
+                extra_config=LOOPBACK_ONLY,
+            ))  # fmt: skip
             lab = Lab(folder, user, server, folder / "known_hosts", child_environment(folder))
             lab.known_hosts.write_text(lab.known_hosts_text())
             state = InProcess(folder / "in-process", open_bench_vault(folder / "vault-home"))
@@ -517,9 +558,11 @@ def main() -> int:
                 "ssh, default": openssh_kex(lab, None),
                 f"ssh, -o KexAlgorithms={SAME_KEX}": openssh_kex(lab, SAME_KEX),
             }
+            agent = stack.enter_context(running_agent(lab))
             variants: dict[str, Callable[[], Sample]] = {
                 OURS_IN_PROCESS: lambda: run_in_process(lab, state),
                 OURS_PROCESS: lambda: run_cli(lab, cli_data),
+                OURS_AGENT: lambda: run_cli(lab, cli_data, agent),
                 OPENSSH_SAME: lambda: run_openssh(lab, SAME_KEX, folder / "ssh-same.out"),
                 OPENSSH_DEFAULT: lambda: run_openssh(lab, None, folder / "ssh-default.out"),
                 UNRECORDED: lambda: run_unrecorded(lab, state),

@@ -2,6 +2,6 @@
 
 import sys
 
-from supportstation.cli import main
+from supportstation.launcher import main
 
 sys.exit(main())

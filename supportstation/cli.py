@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help=_("check that no audit record was altered or deleted (exit status 1 if one was)")
     )
     audit_verify.add_argument("--json", action="store_true", help=_("print the report as JSON"))
-    from supportstation import plugin_commands
+    from supportstation import agent_commands, plugin_commands
     from supportstation.procedures import commands as procedure_commands
     from supportstation.remote import command_line as remote_command_line
     from supportstation.remote import host_commands
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_commands.add_parser(commands)
     outbox_commands.add_parser(commands)
     plugin_commands.add_parser(commands)
+    agent_commands.add_parser(commands)
     return parser
 
 
@@ -203,6 +204,10 @@ def _dispatch(options: Options, namespace: argparse.Namespace, app_paths: paths.
             return _db_command(namespace.db_command, options, app_paths)
         if options.command == "demo":
             return _demo_command(app_paths)
+        if options.command == "agent":
+            from supportstation import agent_commands
+
+            return agent_commands.run(namespace)
         if options.command == "tickets":
             return _with_database(options, app_paths, lambda database: _tickets(namespace, database))
         if options.command == "hosts" and namespace.hosts_command != "facts":

@@ -326,6 +326,10 @@ def recover_interrupted(
     kept as it is. Runs of processes still alive, or of other computers sharing the database, are left alone."""
     from supportstation.clock import utc_now
 
+    running = select(RemoteRun.id).where(RemoteRun.state == RunState.RUNNING.value).limit(1)
+    with database.session() as session:
+        if session.scalar(running) is None:  # the usual case, read without taking the write lock (~50 ms each command)
+            return 0
     with database.writing() as session:
         candidates = session.scalars(select(RemoteRun).where(RemoteRun.state == RunState.RUNNING.value)).all()
         runs = [run for run in candidates if runner_is_gone(run.runner)]

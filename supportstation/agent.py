@@ -1,0 +1,427 @@
+"""The start-up agent: a process that has already imported SupportStation's command-line modules and forks a copy of
+itself for each command (`supportstation agent start`; opt-in).
+
+A command otherwise spends ~0.6 s of processor time starting Python and importing SQLAlchemy, paramiko and the
+app's modules before it reaches a host; forked from the agent it starts with all of that done. The command runs in
+the forked process with the caller's terminal (its standard streams, passed as file descriptors), working folder,
+environment and arguments (agent_client.py), and the agent reports its exit status back.
+
+What the agent does not do, on purpose:
+- hold a secret: the forked process unlocks the vault itself, from the caller's environment, as a direct run would,
+  and ends with the command; the agent never opens the vault or the database;
+- serve anyone else: its socket is in a folder only its user can enter, and each connection's user is checked
+  (SO_PEERCRED); it runs nothing the caller could not run;
+- outlive its use: it stops after `--idle-minutes` without a command (30 by default), or with `agent stop`;
+- run the window, or an agent command: those run in the caller's process.
+A caller of another version (after an upgrade) is told to run the command itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import importlib
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from supportstation import __version__
+from supportstation.agent_client import HEADER, ask, connect, is_private_folder, socket_path
+from supportstation.i18n import _
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_MINUTES = 30.0
+START_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 5.0  # a caller that connects and sends nothing must not hold the agent up
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# What a command needs before it reaches a host, imported once here instead of in every command. Never Qt: the window
+# runs in the caller's process, and forking a process that has loaded Qt is unsafe.
+PRELOADED = (
+    "supportstation.cli",
+    "supportstation.storage.database",
+    "supportstation.storage.models",
+    "supportstation.storage.run_models",
+    "supportstation.remote.commands",
+    "supportstation.remote.recording",
+    "supportstation.remote.workbench",
+    "supportstation.remote.fanout",
+    "supportstation.tickets.commands",
+    "supportstation.tickets.details",
+    "supportstation.procedures.commands",
+    "supportstation.reports.commands",
+    "supportstation.reports.outbox_commands",
+    "supportstation.plugin_commands",
+    "supportstation.plugins",
+    "supportstation.vault",
+    "supportstation.audit",
+    "sqlalchemy.dialects.sqlite",
+    "encodings.idna",  # imported by the first connection to a host name
+)
+
+
+class AgentError(Exception):
+    """The agent cannot start: the reason is for the engineer."""
+
+
+def serve(path: Path | None = None, idle_minutes: float = DEFAULT_IDLE_MINUTES, *, announce: bool = False) -> int:
+    """Runs the agent until it is stopped or idle. `announce`: print `ready PID` once listening, then let go of the
+    standard streams, so that `start`, which waits for them to close, returns."""
+    path = path or socket_path()
+    preload()
+    listener = listen(path)
+    agent = _Agent(listener, path, idle_minutes * 60)
+    if announce:
+        print(f"ready {os.getpid()}", flush=True)
+        null = os.open(os.devnull, os.O_RDWR)
+        for number in (0, 1, 2):
+            os.dup2(null, number)
+        os.close(null)
+    try:
+        agent.run()
+    finally:
+        agent.close()
+    return 0
+
+
+def preload() -> None:
+    for name in PRELOADED:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the command imports it again and reports the failure where it can be read
+            log.warning("The agent could not import %s", name, exc_info=True)
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # done by the first query otherwise: ~40 ms of every command
+    if "PySide6" in sys.modules:  # a module above started importing Qt at import time: fork would not be safe
+        raise AgentError(_("Qt was loaded while preparing the agent: it could not start commands safely."))
+    # What was imported stays out of the cycle collector's reach: a collection in a forked command would otherwise
+    # write to every object's header, and copy the whole agent's memory into that process, page by page.
+    gc.collect()
+    gc.freeze()
+
+
+def listen(path: Path) -> socket.socket:
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not is_private_folder(folder):
+        message = _("{folder} is not a private folder (yours, mode 0700, not a link): the agent will not listen there.")
+        raise AgentError(message.format(folder=folder))
+    if os.path.lexists(path):
+        answering = connect(path)
+        if answering is not None:
+            answering.close()
+            raise AgentError(_("An agent already listens on {path}.").format(path=path))
+        path.unlink()  # left by an agent that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(os.fspath(path))
+    os.chmod(path, 0o600)
+    listener.listen(32)
+    return listener
+
+
+class _Agent:
+    def __init__(self, listener: socket.socket, path: Path, idle_seconds: float) -> None:
+        self.listener = listener
+        self.path = path
+        self.idle_seconds = idle_seconds
+        self.running: dict[int, socket.socket] = {}  # forked command → the connection its caller waits on
+        self.last_used = time.monotonic()
+        self.stopping = False
+        self.served = 0  # commands forked since the start
+        # A child's end wakes the loop at once (its caller is waiting for the exit status): SIGCHLD through a pipe.
+        self.wakeup, wakeup_write = socket.socketpair()
+        self.wakeup.setblocking(False)
+        wakeup_write.setblocking(False)
+        self._wakeup_write = wakeup_write
+        signal.set_wakeup_fd(wakeup_write.fileno())
+        signal.signal(signal.SIGCHLD, lambda _number, _frame: None)
+        signal.signal(signal.SIGTERM, self._stop_on_signal)
+        signal.signal(signal.SIGINT, self._stop_on_signal)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(listener, selectors.EVENT_READ)
+        self.selector.register(self.wakeup, selectors.EVENT_READ)
+
+    def _stop_on_signal(self, _number: int, _frame: object) -> None:
+        self.stopping = True
+
+    def run(self) -> None:
+        while True:
+            self._reap()
+            if self.stopping:
+                self._stop_listening()
+                if not self.running:
+                    return
+            idle_left = self.idle_seconds - (time.monotonic() - self.last_used)
+            if not self.running and idle_left <= 0:
+                return
+            timeout = None if self.running else max(idle_left, 0.05)
+            for key, _events in self.selector.select(timeout):
+                if key.fileobj is self.wakeup:
+                    with contextlib.suppress(BlockingIOError):
+                        while self.wakeup.recv(512):
+                            pass
+                elif key.fileobj is self.listener and not self.stopping:
+                    connection, _address = self.listener.accept()
+                    self.last_used = time.monotonic()
+                    self._answer(connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        descriptors: list[int] = []
+        try:
+            if not _same_user(connection):
+                connection.close()
+                return
+            connection.settimeout(REQUEST_TIMEOUT_S)
+            request, descriptors = _receive(connection)
+            if "ping" in request:
+                _reply(connection, {"pid": os.getpid(), "version": __version__, "socket": os.fspath(self.path),
+                                    "idle_minutes": self.idle_seconds / 60, "running": len(self.running),
+                                    "served": self.served})  # fmt: skip
+            elif "stop" in request:
+                self.stopping = True
+                _reply(connection, {"stopping": True, "running": len(self.running)})
+            elif "run" in request:
+                self._fork(connection, request, descriptors)
+                return  # the connection stays open until the command ends
+            connection.close()
+        except (OSError, ValueError) as error:  # a caller that went away or spoke nonsense: the next one is served
+            log.warning("The agent dropped a request: %s", error)
+            connection.close()
+        finally:
+            for descriptor in descriptors:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
+
+    def _fork(self, connection: socket.socket, request: dict[str, Any], descriptors: list[int]) -> None:
+        arguments = request["run"]
+        if not _well_formed(request, descriptors):
+            raise ValueError("a run request is arguments, a version, a folder, an environment and three streams")
+        if request["version"] != __version__ or runs_in_caller(arguments):
+            _reply(connection, {"run_here": True})
+            connection.close()
+            return
+        pid = os.fork()
+        if pid == 0:
+            _run_command(arguments, request, descriptors, closing=[self.listener, connection, self.wakeup,
+                                                                    self._wakeup_write])  # fmt: skip
+        self.running[pid] = connection
+        self.served += 1
+        _reply(connection, {"pid": pid})
+
+    def _reap(self) -> None:
+        for pid in list(self.running):
+            try:
+                finished, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                finished, status = pid, 1 << 8
+            if finished:
+                connection = self.running.pop(pid)
+                with contextlib.suppress(OSError):
+                    _reply(connection, {"exit": _exit_code(status)})
+                connection.close()
+
+    def _stop_listening(self) -> None:
+        if self.listener.fileno() == -1:
+            return
+        self.selector.unregister(self.listener)
+        self.listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # callers run their commands themselves from now on
+
+    def close(self) -> None:
+        self._stop_listening()
+        signal.set_wakeup_fd(-1)
+        self.selector.close()
+        self.wakeup.close()
+        self._wakeup_write.close()
+
+
+def runs_in_caller(arguments: Sequence[str]) -> bool:
+    """The window, and the agent's own commands, run in the caller's process."""
+    from supportstation import cli
+
+    try:
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            options, _namespace = cli.parse(arguments)
+    except SystemExit:  # --help, --version, a usage error: printed by the command's own process
+        return False
+    return options.command in (None, "agent")
+
+
+def _well_formed(request: dict[str, Any], descriptors: list[int]) -> bool:
+    def texts(value: object) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    environ = request.get("environ")
+    return (
+        texts(request.get("run"))
+        and isinstance(request.get("version"), str)
+        and isinstance(request.get("cwd"), str)
+        and isinstance(environ, dict)
+        and texts(list(environ)) and texts(list(environ.values()))
+        and len(descriptors) == 3
+    )  # fmt: skip
+
+
+def _same_user(connection: socket.socket) -> bool:
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", credentials)
+    return uid == os.getuid()
+
+
+def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    header, descriptors, _flags, _address = socket.recv_fds(connection, HEADER.size, 3)
+    if len(header) != HEADER.size:
+        raise ValueError("truncated request")
+    (length,) = HEADER.unpack(header)
+    if length > MAX_REQUEST_BYTES:
+        raise ValueError(f"request of {length} bytes")
+    body = bytearray()
+    while len(body) < length:
+        chunk = connection.recv(length - len(body))
+        if not chunk:
+            raise ValueError("truncated request")
+        body += chunk
+    request = json.loads(body)
+    if not isinstance(request, dict):
+        raise ValueError("a request is a JSON object")
+    return request, list(descriptors)
+
+
+def _reply(connection: socket.socket, message: dict[str, Any]) -> None:
+    connection.sendall(json.dumps(message).encode("utf-8") + b"\n")
+
+
+def _exit_code(status: int) -> int:
+    """As a shell reports it: the exit status, or 128 + the signal that ended the process."""
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _run_command(
+    arguments: list[str], request: dict[str, Any], descriptors: list[int], *, closing: list[socket.socket]
+) -> NoReturn:
+    """In the forked process: become the caller's command, run it, and exit with its status."""
+    code = 1
+    try:
+        for item in closing:
+            item.close()
+        signal.set_wakeup_fd(-1)
+        for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _adopt_caller(request, descriptors)
+        from supportstation import cli
+
+        code = cli.main(arguments)
+    except SystemExit as exit_request:
+        code = _system_exit_code(exit_request)
+    except KeyboardInterrupt:
+        code = 128 + signal.SIGINT
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+
+def _adopt_caller(request: dict[str, Any], descriptors: list[int]) -> None:
+    """The caller's environment, working folder and standard streams, as if it had started this process."""
+    os.environ.clear()
+    os.environ.update(request["environ"])
+    for number, descriptor in zip((0, 1, 2), descriptors, strict=False):
+        os.dup2(descriptor, number)
+        os.close(descriptor)
+    descriptors.clear()
+    encoding, errors = _stream_encoding()
+    sys.stdin = sys.__stdin__ = open(0, encoding=encoding, errors=errors, closefd=False)  # noqa: SIM115
+    sys.stdout = sys.__stdout__ = open(  # noqa: SIM115
+        1, "w", buffering=1 if os.isatty(1) else -1, encoding=encoding, errors=errors, closefd=False
+    )
+    sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, encoding=encoding, errors="backslashreplace", closefd=False)  # noqa: SIM115
+    sys.argv = ["supportstation", *request["run"]]
+    os.chdir(request["cwd"])
+
+
+def _stream_encoding() -> tuple[str, str]:
+    """PYTHONIOENCODING from the caller when it sets one; otherwise what this interpreter chose at start-up."""
+    name, _colon, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
+    return name or getattr(sys.__stdout__, "encoding", None) or "utf-8", errors or "strict"
+
+
+def _system_exit_code(exit_request: SystemExit) -> int:
+    if exit_request.code is None:
+        return 0
+    if isinstance(exit_request.code, int):
+        return exit_request.code
+    print(exit_request.code, file=sys.stderr)
+    return 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Started:
+    pid: int | None  # None: it could not start, for `problem`
+    already_running: bool = False
+    problem: str = ""
+
+
+def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) -> Started:
+    """Starts an agent in the background, in its own session so that closing the terminal does not stop it."""
+    import subprocess
+
+    running = ask({"ping": True}, path)
+    if running is not None:
+        return Started(int(running["pid"]), already_running=True)
+    if getattr(sys, "frozen", False):  # the bundle's executable is the command itself
+        command = [sys.executable, "agent", "serve", "--announce"]
+    else:
+        command = [sys.executable, "-m", "supportstation", "agent", "serve", "--announce"]
+    command += ["--idle-minutes", f"{idle_minutes:g}"]
+    environment = dict(os.environ)
+    if path is not None:
+        environment["SUPPORTSTATION_AGENT_SOCKET"] = os.fspath(path)
+    environment["SUPPORTSTATION_NO_AGENT"] = "1"  # this process starts the agent, it is not a command for one
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
+        start_new_session=True, text=True,
+    )  # fmt: skip
+    # The agent says `ready PID` once it listens; a failure is on its standard error when it ends.
+    with selectors.DefaultSelector() as waiting:
+        waiting.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        said = process.stdout.readline() if waiting.select(timeout=START_TIMEOUT_S) else ""  # type: ignore[union-attr]
+    if said.startswith("ready "):
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+        return Started(int(said.split()[1]))
+    if process.poll() is None:
+        process.kill()
+        return Started(None, problem=_("it did not start within {seconds:g} s").format(seconds=START_TIMEOUT_S))
+    error = process.stderr.read().strip()  # type: ignore[union-attr]
+    problem = error.splitlines()[-1] if error else _("exit status {code}").format(code=process.returncode)
+    return Started(None, problem=problem)
+
+
+def wait_until_stopped(pid: int, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

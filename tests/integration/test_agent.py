@@ -1,0 +1,228 @@
+"""`supportstation agent`: commands handed to a process that has the modules loaded behave exactly as run directly,
+the agent serves only its user, and a missing, stopped or killed agent never stops a command from running."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from supportstation import __version__
+from supportstation.agent_client import ask, connect, run_through_agent, send_request
+from tests.servers import sshd as servers
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the agent needs Linux")
+
+
+def environment_for(socket_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LANG": "C.UTF-8",
+        "LANGUAGE": "",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "SUPPORTSTATION_VAULT_PASSWORD": "vault password for the tests",
+        "SUPPORTSTATION_AGENT_SOCKET": str(socket_path),
+    }
+
+
+class Lab:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.socket = folder / "agent" / "agent.sock"
+        self.environment = environment_for(self.socket)
+        self.data = folder / "data"
+
+    def command(self, *arguments: str) -> list[str]:
+        return [sys.executable, "-m", "supportstation", "--data-dir", str(self.data), *arguments]
+
+    def run(self, *arguments: str, **options: object) -> subprocess.CompletedProcess[str]:
+        environment = options.pop("env", self.environment)
+        return subprocess.run(self.command(*arguments), capture_output=True, text=True, timeout=120,
+                              env=environment, **options)  # type: ignore[call-overload]  # fmt: skip
+
+    def served(self) -> int:
+        status = ask({"ping": True}, self.socket)
+        assert status is not None, "the agent does not answer"
+        return int(status["served"])
+
+    def pid(self) -> int:
+        status = ask({"ping": True}, self.socket)
+        assert status is not None
+        return int(status["pid"])
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    lab = Lab(tmp_path)
+    started = lab.run("agent", "start", "--idle-minutes", "10")
+    assert started.returncode == 0, started.stderr
+    pid = lab.pid()
+    try:
+        yield lab
+    finally:
+        lab.run("agent", "stop")
+        with pytest.raises(ProcessLookupError):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)
+                time.sleep(0.05)
+
+
+def test_start_status_and_stop(lab: Lab) -> None:
+    folder = lab.socket.parent
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(lab.socket.stat().st_mode) == 0o600
+    status = lab.run("agent", "status")
+    assert status.returncode == 0 and f"process {lab.pid()}" in status.stdout, status.stderr
+    again = lab.run("agent", "start")
+    assert again.returncode == 0 and "already runs" in again.stdout
+    assert lab.served() == 0, "the agent's own commands run in the caller"
+
+    stopped = lab.run("agent", "stop")
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert not lab.socket.exists()
+    gone = lab.run("agent", "status")
+    assert gone.returncode == 1 and "No agent runs" in gone.stdout
+
+
+def test_a_command_through_the_agent_is_the_same_as_run_here(
+    lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    script = "echo out; echo 'érr' >&2; exit 3"
+    through = lab.run("run", sshd.url, *key, "--", script)
+    assert lab.served() == 1
+    direct = lab.run("run", sshd.url, *key, "--", script, env={**lab.environment, "SUPPORTSTATION_NO_AGENT": "1"})
+    assert lab.served() == 1
+    assert (through.returncode, through.stdout, through.stderr) == (direct.returncode, direct.stdout, direct.stderr)
+    assert through.returncode == 3 and through.stdout == "out\n" and "érr" in through.stderr
+
+    # Its working folder, environment and language are the caller's: a relative data folder, French help.
+    in_folder = [sys.executable, "-m", "supportstation", "--data-dir", "here", "tickets", "list"]
+    relative = subprocess.run(in_folder, capture_output=True, text=True, timeout=60, cwd=lab.folder,
+                              env=lab.environment)  # fmt: skip
+    assert relative.returncode == 0, relative.stderr
+    assert (lab.folder / "here").is_dir()
+    french = {**lab.environment, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
+    helped = lab.run("run", "--help", env=french)
+    here = lab.run("run", "--help", env={**french, "SUPPORTSTATION_NO_AGENT": "1"})
+    assert helped.returncode == 0 and helped.stdout == here.stdout and "commande" in helped.stdout
+    assert lab.served() == 3
+
+    # Both runs are on record, each once, as direct runs are.
+    listed = lab.run("audit", "verify", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert json.loads(listed.stdout)["records"] == 2
+
+
+def test_ctrl_c_reaches_the_command(lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser) -> None:
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 60")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=lab.environment)  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err  # as a direct run cancelled by Ctrl-C (remote.commands.EXIT_INTERRUPTED)
+    assert lab.served() == 1
+
+
+def test_a_killed_or_stopped_agent_never_stops_a_command(lab: Lab) -> None:
+    os.kill(lab.pid(), signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while connect(lab.socket) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lab.socket.exists(), "a killed agent leaves its socket behind"
+    alone = lab.run("tickets", "list")
+    assert alone.returncode == 0, alone.stderr
+    restarted = lab.run("agent", "start")  # and a new agent takes the place of the dead one
+    assert restarted.returncode == 0, restarted.stderr
+    assert lab.run("tickets", "list").returncode == 0 and lab.served() == 1
+
+
+def test_the_window_and_other_versions_run_in_the_caller(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTSTATION_AGENT_SOCKET", str(lab.socket))
+    assert run_through_agent([], __version__) is None  # no command: the window opens here
+    assert run_through_agent(["--demo"], __version__) is None
+    assert run_through_agent(["agent", "status"], __version__) is None
+    assert run_through_agent(["version"], "0.0.0-older") is None  # an upgrade happened since the agent started
+    assert lab.served() == 0
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # the other user cannot run the project's virtual environment under /root
+
+
+@pytest.mark.skipif(not os.access(SYSTEM_PYTHON, os.X_OK), reason="no system Python to run as another user")
+def test_another_user_is_refused(ssh_folder: Path, ssh_user: servers.SshUser) -> None:
+    # Even with the agent's folder opened to everyone by mistake, it checks who is calling (SO_PEERCRED). The lab is
+    # where the other user can reach it: below the SSH fixtures' folder, not below root's private temporary one.
+    lab = Lab(Path(tempfile.mkdtemp(prefix="agent-", dir=ssh_folder)))
+    lab.folder.chmod(0o755)
+    assert lab.run("agent", "start").returncode == 0
+    try:
+        lab.socket.parent.chmod(0o755)
+        lab.socket.chmod(0o666)
+        script = (
+            "import json, os, socket, struct, sys\n"
+            "connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+            f"connection.connect({str(lab.socket)!r})\n"
+            "body = json.dumps({'run': ['version'], 'version': 'x', 'cwd': '/', 'environ': {}}).encode()\n"
+            "try:\n"
+            "    socket.send_fds(connection, [struct.pack('!I', len(body))], [0, 1, 2])\n"
+            "    connection.sendall(body)\n"
+            "    print('answered' if connection.recv(100) else 'closed')\n"
+            "except ConnectionResetError:\n"
+            "    print('closed')\n"
+        )
+        other = subprocess.run(["runuser", "-u", ssh_user.name, "--", SYSTEM_PYTHON, "-c", script],
+                               capture_output=True, text=True, timeout=30, cwd="/")  # fmt: skip
+        assert other.returncode == 0, other.stderr
+        assert other.stdout.strip() == "closed", "the connection is closed without an answer"
+        lab.socket.parent.chmod(0o700)
+        assert lab.served() == 0 and lab.run("tickets", "list").returncode == 0 and lab.served() == 1
+    finally:
+        lab.run("agent", "stop")
+        shutil.rmtree(lab.folder, ignore_errors=True)
+
+
+def test_a_caller_that_never_speaks_does_not_hold_the_agent_up(lab: Lab) -> None:
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(str(lab.socket))
+    try:
+        assert lab.run("tickets", "list").returncode == 0  # served once the silent caller's time is up
+        assert lab.served() == 1
+    finally:
+        silent.close()
+    broken = connect(lab.socket)
+    assert broken is not None
+    with broken:
+        send_request(broken, {"run": "not a list of arguments"})
+        assert broken.recv(100) == b""
+    assert lab.served() == 1
+
+
+def test_the_agent_stops_by_itself_when_unused(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    assert lab.run("agent", "start", "--idle-minutes", "0.02").returncode == 0  # 1.2 s
+    pid = lab.pid()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the idle agent did not stop")
+    assert not lab.socket.exists()
