@@ -176,6 +176,8 @@ class _Agent:
                     connection, _address = self.listener.accept()
                     self.last_used = time.monotonic()
                     self._answer(connection)
+                elif isinstance(key.data, int):  # a caller waiting for its command went away (killed, closed)
+                    self._caller_gone(key.fileobj, key.data)  # type: ignore[arg-type]
 
     def _answer(self, connection: socket.socket) -> None:
         descriptors: list[int] = []
@@ -219,6 +221,18 @@ class _Agent:
         self.running[pid] = connection
         self.served += 1
         _reply(connection, {"pid": pid})
+        self.selector.register(connection, selectors.EVENT_READ, data=pid)
+
+    def _caller_gone(self, connection: socket.socket, pid: int) -> None:
+        """As when a terminal closes: the command is stopped, the way a direct run is by SIGTERM (its runs are
+        cancelled and recorded as such), instead of going on for nobody."""
+        with contextlib.suppress(OSError):
+            if connection.recv(1, socket.MSG_PEEK):
+                connection.recv(4096)  # a caller says nothing after its request: nothing to read
+                return
+        self.selector.unregister(connection)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
     def _reap(self) -> None:
         for pid in list(self.running):
@@ -228,6 +242,8 @@ class _Agent:
                 finished, status = pid, 1 << 8
             if finished:
                 connection = self.running.pop(pid)
+                with contextlib.suppress(KeyError):
+                    self.selector.unregister(connection)
                 with contextlib.suppress(OSError):
                     _reply(connection, {"exit": _exit_code(status)})
                 connection.close()

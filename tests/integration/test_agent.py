@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from supportstation import __version__
+from supportstation import __version__, paths
 from supportstation.agent_client import ask, connect, run_through_agent, send_request
 from tests.servers import sshd as servers
 
@@ -138,6 +139,28 @@ def test_ctrl_c_reaches_the_command(lab: Lab, sshd: servers.SshServer, ssh_user:
     assert lab.served() == 1
 
 
+def test_a_command_whose_caller_is_killed_is_cancelled_and_recorded(
+    lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    # Killed directly, the command would die with its process; through the agent it must not go on for nobody.
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 60")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=lab.environment)  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while (ask({"ping": True}, lab.socket) or {}).get("running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    status = ask({"ping": True}, lab.socket)
+    assert status is not None and (status["running"], status["served"]) == (0, 1)
+    with sqlite3.connect(paths.under(lab.data).database_file) as database:
+        states = [state for (state,) in database.execute("SELECT state FROM remote_run")]
+    assert states == ["cancelled"]
+
+
 def test_a_killed_or_stopped_agent_never_stops_a_command(lab: Lab) -> None:
     os.kill(lab.pid(), signal.SIGKILL)
     deadline = time.monotonic() + 10
@@ -182,7 +205,7 @@ def test_another_user_is_refused(ssh_folder: Path, ssh_user: servers.SshUser) ->
             "    socket.send_fds(connection, [struct.pack('!I', len(body))], [0, 1, 2])\n"
             "    connection.sendall(body)\n"
             "    print('answered' if connection.recv(100) else 'closed')\n"
-            "except ConnectionResetError:\n"
+            "except (ConnectionResetError, BrokenPipeError):\n"
             "    print('closed')\n"
         )
         other = subprocess.run(["runuser", "-u", ssh_user.name, "--", SYSTEM_PYTHON, "-c", script],
