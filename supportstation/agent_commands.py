@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from supportstation.agent import DEFAULT_IDLE_MINUTES
 from supportstation.i18n import _
 
 
@@ -22,7 +23,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     start = actions.add_parser("start", help=_("start the agent in the background"))
     idle = _("stop after this many minutes without a command (default: {minutes:g})")
     for parser in (start, serve := actions.add_parser("serve", help=argparse.SUPPRESS)):
-        parser.add_argument("--idle-minutes", type=float, default=30.0, metavar="MINUTES", help=idle.format(minutes=30))
+        parser.add_argument(
+            "--idle-minutes",
+            type=float,
+            default=DEFAULT_IDLE_MINUTES,
+            metavar="MINUTES",
+            help=idle.format(minutes=DEFAULT_IDLE_MINUTES),
+        )
     serve.add_argument("--announce", action="store_true", help=argparse.SUPPRESS)
     actions.add_parser("stop", help=_("stop the agent (commands running finish first)"))
     actions.add_parser("status", help=_("say whether the agent runs (exit status 1 when it does not)"))
