@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 DEFAULT_IDLE_MINUTES = 30.0
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 5.0  # a caller that connects and sends nothing must not hold the agent up
+SOCKET_CHECK_S = 5.0  # how often the agent checks that its socket is still there
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 # What a command needs before it reaches a host, imported once here instead of in every command. Never Qt: the window
 # runs in the caller's process, and forking a process that has loaded Qt is unsafe.
@@ -140,6 +141,7 @@ class _Agent:
         self.last_used = time.monotonic()
         self.stopping = False
         self.served = 0  # commands forked since the start
+        self.socket_inode = os.stat(path).st_ino
         # A child's end wakes the loop at once (its caller is waiting for the exit status): SIGCHLD through a pipe.
         self.wakeup, wakeup_write = socket.socketpair()
         self.wakeup.setblocking(False)
@@ -152,6 +154,12 @@ class _Agent:
         self.selector = selectors.DefaultSelector()
         self.selector.register(listener, selectors.EVENT_READ)
         self.selector.register(self.wakeup, selectors.EVENT_READ)
+
+    def _socket_is_ours(self) -> bool:
+        try:
+            return os.stat(self.path).st_ino == self.socket_inode
+        except OSError:
+            return False
 
     def _stop_on_signal(self, _number: int, _frame: object) -> None:
         self.stopping = True
@@ -166,7 +174,10 @@ class _Agent:
             idle_left = self.idle_seconds - (time.monotonic() - self.last_used)
             if not self.running and idle_left <= 0:
                 return
-            timeout = None if self.running else max(idle_left, 0.05)
+            if not self.stopping and not self._socket_is_ours():
+                self.stopping = True  # removed or replaced: no caller can reach this agent any more
+                continue
+            timeout = SOCKET_CHECK_S if self.running else min(max(idle_left, 0.05), SOCKET_CHECK_S)
             for key, _events in self.selector.select(timeout):
                 if key.fileobj is self.wakeup:
                     with contextlib.suppress(BlockingIOError):
@@ -253,7 +264,7 @@ class _Agent:
             return
         self.selector.unregister(self.listener)
         self.listener.close()
-        with contextlib.suppress(FileNotFoundError):
+        if self._socket_is_ours():  # never another agent's, started on the same path since
             self.path.unlink()  # callers run their commands themselves from now on
 
     def close(self) -> None:

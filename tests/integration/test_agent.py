@@ -215,6 +215,7 @@ def test_another_user_is_refused(ssh_folder: Path, ssh_user: servers.SshUser) ->
         lab.socket.parent.chmod(0o700)
         assert lab.served() == 0 and lab.run("tickets", "list").returncode == 0 and lab.served() == 1
     finally:
+        lab.socket.parent.chmod(0o700)  # a client talks only to an agent in a private folder
         lab.run("agent", "stop")
         shutil.rmtree(lab.folder, ignore_errors=True)
 
@@ -235,17 +236,28 @@ def test_a_caller_that_never_speaks_does_not_hold_the_agent_up(lab: Lab) -> None
     assert lab.served() == 1
 
 
-def test_the_agent_stops_by_itself_when_unused(tmp_path: Path) -> None:
+def test_an_agent_whose_socket_is_removed_stops(tmp_path: Path) -> None:
+    # Its folder deleted (a temporary folder cleaned, a new login session): nobody can reach it any more.
     lab = Lab(tmp_path)
-    assert lab.run("agent", "start", "--idle-minutes", "0.02").returncode == 0  # 1.2 s
+    assert lab.run("agent", "start").returncode == 0
     pid = lab.pid()
+    shutil.rmtree(lab.socket.parent)
+    assert_stops(pid)
+
+
+def assert_stops(pid: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return
         time.sleep(0.1)
-    else:
-        pytest.fail("the idle agent did not stop")
+    pytest.fail(f"the agent (process {pid}) did not stop")
+
+
+def test_the_agent_stops_by_itself_when_unused(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    assert lab.run("agent", "start", "--idle-minutes", "0.02").returncode == 0  # 1.2 s
+    assert_stops(lab.pid())
     assert not lab.socket.exists()
