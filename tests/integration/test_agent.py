@@ -126,13 +126,19 @@ def test_a_command_through_the_agent_is_the_same_as_run_here(
     assert json.loads(listed.stdout)["records"] == 2
 
 
-def test_ctrl_c_reaches_the_command(lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser) -> None:
+def long_run_started(lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser) -> subprocess.Popen[str]:
+    """`supportstation run` of a minute-long command, once the command has started on the host."""
     key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
     command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 60")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=lab.environment)  # fmt: skip
     assert process.stdout is not None
     assert process.stdout.readline() == "started\n"
+    return process
+
+
+def test_ctrl_c_reaches_the_command(lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser) -> None:
+    process = long_run_started(lab, sshd, ssh_user)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err  # as a direct run cancelled by Ctrl-C (remote.commands.EXIT_INTERRUPTED)
@@ -143,12 +149,7 @@ def test_a_command_whose_caller_is_killed_is_cancelled_and_recorded(
     lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser
 ) -> None:
     # Killed directly, the command would die with its process; through the agent it must not go on for nobody.
-    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
-    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 60")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=lab.environment)  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline() == "started\n"
+    process = long_run_started(lab, sshd, ssh_user)
     process.kill()
     process.communicate(timeout=30)
     deadline = time.monotonic() + 30
