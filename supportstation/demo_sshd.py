@@ -9,7 +9,9 @@ current account, only from this computer, with no forwarding of any kind.
 
 The process is started with `sshd -D -e -f CONFIG` and stopped by its PID, with the processes serving its
 connections (they leave sshd's process group, so the group is not enough: they are found as its descendants in
-/proc). An sshd left behind by a demo that crashed is found by the PID file it wrote and stopped at the next start.
+/proc). A small shell holds a pipe from the app beside it (`LIFELINE`): when the app ends in any way, `kill -9`
+included, the pipe closes and the shell stops sshd, so the demo's server never outlives the app that started it. An
+sshd left behind all the same (the shell killed too) is found by the PID file it wrote and stopped at the next start.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 PREFERRED_PORT = 52222  # the same port at every start: the host key the engineer accepted for it stays accepted
 START_TIMEOUT = 10.0  # ~0.1 s here; generous for a loaded laptop
+# sh -c LIFELINE SSHD CONFIG: sshd runs in the background; a subshell waits for the app's pipe on fd 3 to close
+# (the app exited, crashed or was killed: the kernel closes its end) and then stops sshd. The shell itself waits for
+# sshd, so it ends with sshd's exit status when sshd ends first. A background job's input is /dev/null, hence fd 3.
+LIFELINE = (
+    'exec 3<&0 </dev/null; "$0" -D -e -f "$1" 3<&- & sshd=$!; '
+    '(read -r _ <&3; kill -TERM "$sshd" 2>/dev/null) & exec 3<&-; wait "$sshd"'
+)
 # Where distributions put sshd, which is often not on a normal user's PATH (Debian's /usr/sbin).
 _USUAL_PLACES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd", "/opt/homebrew/sbin/sshd")
 
@@ -72,7 +81,7 @@ class DemoSshd:
     private_key: str = field(repr=False)  # the login key (OpenSSH text), offered to the vault
     key_id: str = ""  # a short id of the login key, which names its vault entry
     folder: Path = Path()
-    pid: int = 0
+    pid: int = 0  # sshd's own, from its PID file
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def stop(self) -> None:
@@ -80,6 +89,7 @@ class DemoSshd:
         if process is None:
             return
         _terminate([process.pid, *_descendants(process.pid)])
+        _close_lifeline(process)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)  # reaps it: no zombie left behind
 
@@ -116,15 +126,16 @@ def start(folder: Path) -> DemoSshd:
         config.write_text(_config_text(folder, port, user))
         with log_path.open("ab") as output:  # sshd -e writes its log to stderr: into the demo's folder
             process = subprocess.Popen(
-                [program, "-D", "-e", "-f", str(config)],
-                stdin=subprocess.DEVNULL,
+                ["/bin/sh", "-c", LIFELINE, program, str(config)],
+                stdin=subprocess.PIPE,  # the lifeline: its end here closes when this process ends
                 stdout=output,
                 stderr=output,
                 start_new_session=True,  # a Ctrl+C in the app's terminal is the app's to handle, not sshd's
             )
         error = _wait_listening(process, port, log_path)
         if not error:
-            log.info("Demo: sshd (PID %d) listens on %s:%d for %s", process.pid, HOST, port, user)
+            pid = _pid_in(folder / "sshd.pid") or process.pid
+            log.info("Demo: sshd (PID %d) listens on %s:%d for %s", pid, HOST, port, user)
             return DemoSshd(
                 port=port,
                 user=user,
@@ -132,10 +143,11 @@ def start(folder: Path) -> DemoSshd:
                 private_key=login_key.read_text(),
                 key_id=_fingerprint(login_public).removeprefix("SHA256:")[:8].replace("/", "_").replace("+", "-"),
                 folder=folder,
-                pid=process.pid,
+                pid=pid,
                 _process=process,
             )
-        _terminate([process.pid])
+        _terminate([process.pid, *_descendants(process.pid)])
+        _close_lifeline(process)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
     raise SshdUnavailable(_("sshd did not start: {error}").format(error=error))
@@ -233,16 +245,24 @@ def _last_lines(log_path: Path, count: int = 3) -> str:
 
 def _stop_leftover(pid_file: Path, config: Path) -> None:
     """Stops an sshd a crashed demo left running on this folder: only one whose command line names this config."""
+    pid = _pid_in(pid_file)
     try:
-        pid = int(pid_file.read_text().split()[0])
         # sshd rewrites its command line as its process title ("sshd: /usr/sbin/sshd -D -e -f CONFIG [listener]"):
         # the config's path is looked for in it, whatever separates the words.
         command_line = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError, IndexError):
+    except OSError:
         return
     if b" " + os.fsencode(config) in command_line.replace(b"\0", b" "):
         log.info("Demo: stopping the sshd (PID %d) an earlier demo left running", pid)
         _terminate([pid, *_descendants(pid)])
+
+
+def _pid_in(pid_file: Path) -> int:
+    """The PID sshd wrote in its PID file, or 0."""
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _descendants(pid: int) -> list[int]:
@@ -273,6 +293,12 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError, IndexError):  # a zombie waits for its parent only: it is gone
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
     return True
+
+
+def _close_lifeline(process: subprocess.Popen[bytes]) -> None:
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
 
 
 def _terminate(pids: list[int], grace: float = 2.0) -> None:

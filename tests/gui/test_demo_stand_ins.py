@@ -9,6 +9,9 @@ redfish-bmc plugin's health on idrac-srv-mairie. Stopping leaves no process behi
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -209,6 +212,45 @@ def test_an_sshd_left_by_a_crashed_demo_is_stopped_at_the_next_start(full_demo: 
         if leftover.poll() is None:  # the test failed: still no process may outlive it
             leftover.kill()
             leftover.wait(timeout=5)
+        assert leftover.stdin is not None
+        leftover.stdin.close()  # its lifeline's watcher ends with it
+    _wait_until_gone(folder)
+
+
+def test_the_demo_sshd_stops_when_the_app_that_started_it_is_killed(tmp_path: Path) -> None:
+    if demo_sshd.find_sshd() is None:
+        pytest.skip("OpenSSH's sshd is not installed (tools/bootstrap --test installs openssh-server)")
+    folder = tmp_path / "ssh-stand-in"
+    app = subprocess.Popen(
+        [sys.executable, "-c", APP_THAT_STARTS_THE_DEMO_SSHD, str(folder)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert app.stdout is not None
+        pid = int(app.stdout.readline())  # sshd's PID, once it answers
+        assert Path(f"/proc/{pid}").exists() and _processes_under(folder)
+        app.kill()  # kill -9: the app stops nothing itself
+        app.wait(timeout=5)
+        _wait_until_gone(folder)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(timeout=5)
+        demo_sshd._stop_leftover(folder / "sshd.pid", folder / "sshd_config")  # the test failed: nothing may outlive it
+
+
+APP_THAT_STARTS_THE_DEMO_SSHD = """
+import sys, time
+from pathlib import Path
+from supportstation import demo_sshd
+print(demo_sshd.start(Path(sys.argv[1])).pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _wait_until_gone(folder: Path, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _processes_under(folder) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _processes_under(folder) == []
 
 
