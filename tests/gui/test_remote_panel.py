@@ -171,7 +171,12 @@ async def test_fan_out_shows_a_matrix_and_reruns_on_the_failed_host(remote_lab: 
     assert view.rerun_button.isEnabled()
     view.matrix.selectRow(0)
     assert "from " in view.output.plain_text()
+    # The command line takes its height, not the action tree's: the matrix and the output get the rest.
+    assert view.what.height() < 2.5 * view.command_box.sizeHint().height() < view.matrix.height()
     shot(view, "fan_out")
+    view.what.setCurrentWidget(view.library)
+    assert view.what.maximumHeight() > 4 * view.command_box.sizeHint().height()
+    view.what.setCurrentWidget(view.command_box)
 
     again = await view.rerun_failed()
     assert [run.host.label for run in again] == ["lab-down"]

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 _HOST_ROLE = Qt.ItemDataRole.UserRole
 FAILED_STATES = (RunState.FAILED, RunState.TIMED_OUT, RunState.CONNECTION_LOST, RunState.NOT_CONNECTED)
+ACTION_TREE_HEIGHT = 360  # the action tab: the tree and its description, on a laptop screen
 
 
 @dataclass
@@ -258,7 +259,8 @@ class FanOutView(QWidget):
         self.what.setDocumentMode(True)
         self.what.addTab(self.command_box, _("Command"))
         self.what.addTab(self.library, _("Action"))
-        self.what.setMaximumHeight(360)
+        self.what.currentChanged.connect(self._fit_what)
+        self._fit_what()
         self.limit = QSpinBox()
         self.limit.setRange(1, 100)
         self.limit.setValue(10)
@@ -309,6 +311,13 @@ class FanOutView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+
+    def _fit_what(self) -> None:
+        """The command line takes its own height, not the action tree's: the results below get the rest."""
+        if self.what.currentWidget() is self.command_box:
+            self.what.setMaximumHeight(self.what.tabBar().sizeHint().height() + self.command_box.sizeHint().height())
+        else:
+            self.what.setMaximumHeight(ACTION_TREE_HEIGHT)
 
         self._shown_row = -1
         self._repaint = QTimer(self)
