@@ -169,6 +169,7 @@ async def test_fan_out_shows_a_matrix_and_reruns_on_the_failed_host(remote_lab: 
     assert "3 of 3 done: 2 succeeded, 1 failed" in view.summary.text()
     assert view.model.data(view.model.index(0, 5)).startswith("from ")
     assert view.rerun_button.isEnabled()
+    assert view._shown_row == 2 and "refused the connection" in view.output.plain_text()  # lab-down's failure first
     view.matrix.selectRow(0)
     assert "from " in view.output.plain_text()
     # The command line takes its height, not the action tree's: the matrix and the output get the rest.

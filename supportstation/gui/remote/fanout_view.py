@@ -413,6 +413,10 @@ class FanOutView(QWidget):
             run.result, run.state, run.handle = result, result.state.value, None
         self._refresh()
         self._fit_columns()  # "succeeded" is longer than the "waiting" the columns were sized for
+        if self._shown_row < 0 and self.runs:
+            # Nothing picked while it ran: the first failure's output, what the engineer looks at next.
+            row = next((row for row, run in enumerate(self.runs) if run.failed), 0)
+            self.matrix.selectRow(row)
         if self._shown_row >= 0:
             self._show_output(self._shown_row)
         if self.ticket_id is not None:
