@@ -282,6 +282,8 @@ async def test_the_engineers_day_from_the_queue_to_the_signed_report_in_the_cust
     matrix = fan_out.matrix
     assert matrix.isColumnHidden(1), "the ticket's hosts share their client and site: the column says nothing"
     assert matrix.columnWidth(2) >= matrix.fontMetrics().horizontalAdvance("succeeded"), "the state is not clipped"
+    fan_out.output.flush()
+    assert "/dev/" in fan_out.output.plain_text(), "the first host's output is shown once the fan-out has run"
     shot(window, "day_5_fan_out")
 
     # 6. The print-spooler procedure on the Windows server, with the customer's consent.
