@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
-from supportstation.tickets.labels import due_text, sla_label, status_label
+from supportstation.tickets.labels import deadline_text, sla_label, status_label
 from supportstation.tickets.queue import QueueFilter, QueueIndex, QueueRow
 from supportstation.tickets.sla_clocks import SlaState
 
@@ -236,7 +236,7 @@ class QueueModel(QAbstractTableModel):
             ", ".join(row.hosts),
             status_label(row.status),
             row.assignee or "—",
-            due_text(row.clocks.next_deadline(), self.now),
+            deadline_text(row.clocks, self.now),
         )
 
     def _tooltip(self, row: QueueRow, state: SlaState, column: int) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from supportstation.i18n import _
-from supportstation.tickets.labels import due_text, sla_label, status_label
+from supportstation.tickets.labels import deadline_text, sla_label, status_label
 
 if TYPE_CHECKING:
     from supportstation.tickets.details import TicketDetail
@@ -17,7 +17,7 @@ def header_html(detail: TicketDetail, now: datetime) -> str:
     """Reference and title, priority, status and SLA, client and site, contact with tel: and mailto: links, hosts."""
     state = detail.clocks.state(now)
     colour = {"breached": "#c62828", "at_risk": "#ef6c00", "paused": "#757575"}.get(state.value, "#2e7d32")
-    due = due_text(detail.clocks.next_deadline(), now)
+    due = deadline_text(detail.clocks, now)
     lines = [
         f"<h2 style='margin:0'>{html.escape(detail.reference)} — {html.escape(detail.title)}</h2>",
         f"<b>P{detail.priority}</b> · {html.escape(status_label(detail.status))} · "

@@ -53,7 +53,7 @@ def run(namespace: argparse.Namespace, database: Any, profile_email: str = "") -
 
 
 def _list(database: Any, namespace: argparse.Namespace) -> int:
-    from supportstation.tickets.labels import due_text, sla_label, status_label
+    from supportstation.tickets.labels import deadline_text, sla_label, status_label
     from supportstation.tickets.queue import QueueFilter, load_queue, matching_indexes
 
     now = utc_now()
@@ -80,7 +80,7 @@ def _list(database: Any, namespace: argparse.Namespace) -> int:
         print()
         return EXIT_OK
     table = [
-        [f"P{row.priority}", row.reference, sla_label(row.sla_state(now)), due_text(row.clocks.next_deadline(), now),
+        [f"P{row.priority}", row.reference, sla_label(row.sla_state(now)), deadline_text(row.clocks, now),
          status_label(row.status), row.client, row.title]
         for row in rows
     ]  # fmt: skip
@@ -106,7 +106,7 @@ def _find_ticket_id(session: Any, reference: str) -> int | None:
 
 def _show(database: Any, namespace: argparse.Namespace) -> int:
     from supportstation.tickets.details import load_ticket_detail
-    from supportstation.tickets.labels import due_text, sla_label, status_label
+    from supportstation.tickets.labels import deadline_text, sla_label, status_label
 
     with database.session() as session:
         ticket_id = _find_ticket_id(session, namespace.reference)
@@ -136,7 +136,7 @@ def _show(database: Any, namespace: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{detail.reference} — {detail.title}")
     print(f"P{detail.priority} · {status_label(detail.status)} · {sla_label(detail.clocks.state(now))}, "
-          f"{due_text(detail.clocks.next_deadline(), now)}")  # fmt: skip
+          f"{deadline_text(detail.clocks, now)}")  # fmt: skip
     print(f"{detail.client}" + (f" — {detail.site}" if detail.site else ""))
     print()
     for item in detail.timeline:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from supportstation.i18n import N_, _, ngettext
 from supportstation.storage.enums import TicketStatus
-from supportstation.tickets.sla_clocks import SlaState
+from supportstation.tickets.sla_clocks import SlaClocks, SlaState
 
 _STATUS_WORDS = {
     TicketStatus.NEW: N_("New"),
@@ -45,6 +45,17 @@ def due_text(deadline: datetime | None, now: datetime) -> str:
     if minutes >= 0:
         return _("in {duration}").format(duration=_duration(minutes))
     return _("overdue by {duration}").format(duration=_duration(-minutes))
+
+
+def deadline_text(clocks: SlaClocks, now: datetime) -> str:
+    """How far the deadline that matters is from now; for a finished ticket, how early or late it was finished (its
+    deadline, long past or still ahead, says nothing any more)."""
+    if clocks.finished_at is None or clocks.resolve_deadline is None:
+        return due_text(clocks.next_deadline(), now)
+    minutes = int((clocks.resolve_deadline - clocks.finished_at).total_seconds() // 60)
+    if minutes >= 0:
+        return _("{duration} early").format(duration=_duration(minutes))
+    return _("{duration} late").format(duration=_duration(-minutes))
 
 
 def sla_label(state: SlaState) -> str:
