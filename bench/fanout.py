@@ -134,6 +134,65 @@ def process_tree_cpu(pid: int) -> float:
     return sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+class ServerCpu:
+    """CPU seconds of sshd and of every process it starts, orphaned ones included.
+
+    Not /proc cutime alone: when a client ends with SSH_MSG_DISCONNECT (OpenSSH's ssh does, paramiko's close() does
+    not), sshd 9.2's user child exits by itself and the monitor sees its socket close and exits without waiting for
+    it, so that child (with its shell and command) is reaped by init and its CPU never reaches the listener's cutime:
+    ~5 ms per OpenSSH login went uncounted. A cgroup v2 of its own counts every process forked below the listener.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.cgroup: Path | None = None
+        for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):  # unified v2, or v2 of a hybrid setup
+            if (root / "cgroup.procs").exists() and not (root / "tasks").exists():
+                group = root / f"ss-bench-sshd-{pid}"
+                try:
+                    group.mkdir()
+                    (group / "cgroup.procs").write_text(str(pid))
+                except OSError:
+                    with contextlib.suppress(OSError):
+                        group.rmdir()
+                    continue
+                self.cgroup = group
+                break
+
+    @property
+    def method(self) -> str:
+        if self.cgroup is not None:
+            return "cgroup v2 cpu.stat of sshd's own cgroup (every process it forks, orphans included)"
+        return "/proc cutime of the sshd listener (no cgroup v2): misses sessions orphaned by a client's disconnect"
+
+    def busy(self) -> bool:
+        """True while a process other than the listener is in the cgroup: orphaned sessions too, which `descendants`
+        no longer sees."""
+        if self.cgroup is None:
+            return False
+        return any(int(pid) != self.pid for pid in (self.cgroup / "cgroup.procs").read_text().split())
+
+    def read(self) -> float:
+        if self.cgroup is None:
+            return process_tree_cpu(self.pid)
+        for line in (self.cgroup / "cpu.stat").read_text().splitlines():
+            if line.startswith("usage_usec "):
+                return int(line.split()[1]) / 1e6
+        raise BenchFailed(f"no usage_usec in {self.cgroup}/cpu.stat")
+
+    def close(self) -> None:
+        """Removes the cgroup once sshd and its processes are gone (rmdir fails while any process is in it)."""
+        if self.cgroup is not None:
+            deadline = time.monotonic() + IDLE_TIMEOUT
+            while time.monotonic() < deadline:
+                try:
+                    self.cgroup.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            self.cgroup = None
+
+
 @dataclass
 class Lab:
     folder: Path
@@ -141,6 +200,10 @@ class Lab:
     server: SshServer
     known_hosts: Path  # the OpenSSH clients' file; the app's copies have the same lines
     environment: dict[str, str]  # for every child process
+    cpu_meter: ServerCpu | None = None  # main() sets one; without it, the listener's /proc counters
+
+    def server_cpu(self) -> float:
+        return self.cpu_meter.read() if self.cpu_meter else process_tree_cpu(self.server.pid)
 
     @property
     def hosts(self) -> list[str]:
@@ -165,7 +228,7 @@ class Lab:
     def wait_idle(self) -> None:
         """No connection of the previous measurement may still be torn down while the next one runs."""
         deadline = time.monotonic() + IDLE_TIMEOUT
-        while self.server.session_pids():
+        while self.server.session_pids() or (self.cpu_meter is not None and self.cpu_meter.busy()):
             if time.monotonic() > deadline:
                 raise BenchFailed(f"sshd still serves {len(self.server.session_pids())} processes")
             time.sleep(0.01)
@@ -432,10 +495,10 @@ def run_rounds(lab: Lab, variants: dict[str, Callable[[], Sample]], rounds: int)
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             lab.wait_idle()
-            server_cpu = process_tree_cpu(lab.server.pid)
+            server_cpu = lab.server_cpu()
             sample = variants[name]()
             lab.wait_idle()  # sshd has reaped the connections' processes: their CPU time is in its counters
-            sample.server_cpu = process_tree_cpu(lab.server.pid) - server_cpu
+            sample.server_cpu = lab.server_cpu() - server_cpu
             if round_number >= WARM_UP_ROUNDS:
                 samples[name].append(sample)
         print(".", end="", file=sys.stderr, flush=True)
@@ -540,6 +603,9 @@ def main() -> int:
     try:
         user = prepare_user(folder / "user")
         with contextlib.ExitStack() as stack:
+            meters: list[ServerCpu] = []
+            # Registered first, so it runs last: once running_sshd's exit has stopped sshd and emptied the cgroup.
+            stack.callback(lambda: [meter.close() for meter in meters])
             server = stack.enter_context(running_sshd(
                 folder / "sshd",
                 host="0.0.0.0",
@@ -549,6 +615,9 @@ def main() -> int:
                 extra_config=LOOPBACK_ONLY,
             ))  # fmt: skip
             lab = Lab(folder, user, server, folder / "known_hosts", child_environment(folder))
+            lab.cpu_meter = ServerCpu(server.pid)
+            meters.append(lab.cpu_meter)
+            print(f"sshd CPU measured by {lab.cpu_meter.method}", file=sys.stderr)
             lab.known_hosts.write_text(lab.known_hosts_text())
             state = InProcess(folder / "in-process", open_bench_vault(folder / "vault-home"))
             cli_data = folder / "cli"
