@@ -86,13 +86,15 @@ class DatabaseRecorder:
 
     def begin(self, request: RunRequest, result: RunResult, connection: Connection | None) -> None:
         context = self.context
+
         # Core statements on the session's connection: the ORM's unit of work cost more CPU than the work itself,
-        # and a fan-out records dozens of runs at once.
-        with context.database.writing() as session:
+        # and a fan-out records dozens of runs at once, grouped in a few transactions.
+        def work(session: Session) -> tuple[int | None, int]:
+            event_id = None
             database_connection = session.connection()
             if context.ticket_id is not None:
                 record_host_key_acceptance(session, context, connection)
-                self.event_id = database_connection.execute(
+                event_id = database_connection.execute(
                     _INSERT_EVENT,
                     {
                         "ticket_id": context.ticket_id,
@@ -120,11 +122,13 @@ class DatabaseRecorder:
                     "state": RunState.RUNNING.value,
                     "host_key_fingerprint": result.host_key_fingerprint,
                     "runner": this_runner(),
-                    "timeline_event_id": self.event_id,
+                    "timeline_event_id": event_id,
                 },
             ).scalar_one()
-            session.commit()
-            self.run_id = result.run_id = run_id
+            return event_id, run_id
+
+        self.event_id, run_id = context.database.write_grouped(work)
+        self.run_id = result.run_id = run_id
         self._writer = OutputWriter(context.database, run_id, context.outputs_folder)
         self._last_flush = time.monotonic()  # the first second of output is counted from the start of the command
 
@@ -161,8 +165,10 @@ class DatabaseRecorder:
             rows, storage_error = [], str(error)
         context = self.context
         digest = writer.sha256
-        # The last chunks, the run's end, its timeline entry and its audit record: one transaction, one fsync.
-        with context.database.writing() as session:
+
+        # The last chunks, the run's end, its timeline entry and its audit record: one transaction (shared with other
+        # runs ending at the same time), one fsync.
+        def work(session: Session) -> None:
             insert_rows(session, rows)
             database_connection = session.connection()
             database_connection.execute(
@@ -199,7 +205,8 @@ class DatabaseRecorder:
                     exit_code=result.exit_code,
                     ticket_id=context.ticket_id,
                 )
-            session.commit()
+
+        context.database.write_grouped(work)
         if self.request.attach_as and result.ok and context.ticket_id is not None:
             self._attach_output(result)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from supportstation.i18n import _
 from supportstation.storage import sqlite_url
 from supportstation.storage.errors import DatabaseError
+from supportstation.storage.group_commit import GroupCommit
 
 SUPPORTED_SCHEMES = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
 POSTGRES_CONNECT_TIMEOUT_S = 5
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Database:
     # SQLite writers of this process queue here: SQLite's own busy handler sleeps in steps of up to 100 ms, so
     # fifty runs recording at once spent most of their time asleep while the lock was free (bench/fanout.py).
     _sqlite_writers: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _group_commit: GroupCommit | None = field(default=None, repr=False)
+    _group_commit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +74,16 @@ class Database:
         bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         with self._sqlite_writers, self.sessions(bind=bind) as session, session.begin():
             yield session
+
+    def write_grouped(self, work: Callable[[Session], T]) -> T:
+        """Runs `work(session)` in a `writing` transaction that other threads' grouped writes may share, and returns
+        its value once committed: many writers at once commit in a few transactions (see `group_commit`). `work` must
+        be database work only, safe to run again after a rollback, and must not write grouped itself."""
+        if self._group_commit is None:
+            with self._group_commit_lock:
+                if self._group_commit is None:
+                    self._group_commit = GroupCommit(self)
+        return self._group_commit.write(work)
 
     def close(self) -> None:
         self.engine.dispose()
