@@ -38,6 +38,9 @@ class Options:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from supportstation import cli_words
+
+    cli_words.install()
     parser = argparse.ArgumentParser(
         prog="supportstation",
         description=_("SupportStation: tickets, remote actions, procedures and signed reports for on-site engineers."),

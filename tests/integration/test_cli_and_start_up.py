@@ -42,6 +42,15 @@ def test_help_lists_the_commands_and_global_options() -> None:
 def test_help_speaks_french_when_asked() -> None:
     result = supportstation("--lang", "fr", "--help")
     assert "base de données" in result.stdout.lower()
+    # argparse's own words too: its usage line, its help option, its errors.
+    assert result.stdout.startswith("utilisation : supportstation") and "affiche cette aide et quitte" in result.stdout
+    assert "usage:" not in result.stdout and "show this help" not in result.stdout
+    wrong = supportstation("--lang", "fr", "tickets", "list", "--bogus")
+    assert wrong.returncode == 2 and "supportstation : erreur : arguments non reconnus : --bogus" in wrong.stderr
+    missing = supportstation("--lang", "fr", "tickets")
+    assert "les arguments suivants sont obligatoires : ACTION" in missing.stderr
+    english = supportstation("--lang", "en", "tickets", "list", "--bogus")
+    assert "supportstation: error: unrecognized arguments: --bogus" in english.stderr
 
 
 def test_db_upgrade_creates_then_finds_the_database_current(tmp_path: Path) -> None:
