@@ -79,7 +79,7 @@ class AgentError(Exception):
 def serve(path: Path | None = None, idle_minutes: float = DEFAULT_IDLE_MINUTES, *, announce: bool = False) -> int:
     """Runs the agent until it is stopped or idle. `announce`: print `ready PID` once listening, then let go of the
     standard streams, so that `start`, which waits for them to close, returns."""
-    path = path or socket_path()
+    path = path or Path(socket_path())
     preload()
     listener = listen(path)
     agent = _Agent(listener, path, idle_minutes * 60)

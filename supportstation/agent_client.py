@@ -17,9 +17,15 @@ import socket
 import stat
 import struct
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
+
+# pathlib and typing cost 20 ms to import, as much as the rest of this module's work: paths are strings here, and
+# the annotations' names are only imported for type checkers (TYPE_CHECKING is false at run time).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any
+
+    PathText = str | os.PathLike[str]
 
 SOCKET_VARIABLE = "SUPPORTSTATION_AGENT_SOCKET"  # another socket (tests, a second agent)
 BYPASS_VARIABLE = "SUPPORTSTATION_NO_AGENT"  # set to run this command here even when an agent runs
@@ -28,18 +34,18 @@ HEADER = struct.Struct("!I")
 KILLED_EXIT = 1
 
 
-def socket_path() -> Path:
+def socket_path() -> str:
     """The agent's socket, in a folder only this user can enter: the runtime folder, else one under /tmp."""
     chosen = os.environ.get(SOCKET_VARIABLE)
     if chosen:
-        return Path(chosen)
+        return chosen
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
-        return Path(runtime) / "supportstation" / "agent.sock"
-    return Path(os.environ.get("TMPDIR") or "/tmp") / f"supportstation-{os.getuid()}" / "agent.sock"
+        return os.path.join(runtime, "supportstation", "agent.sock")
+    return os.path.join(os.environ.get("TMPDIR") or "/tmp", f"supportstation-{os.getuid()}", "agent.sock")
 
 
-def is_private_folder(folder: Path) -> bool:
+def is_private_folder(folder: PathText) -> bool:
     """Owned by this user, not a link, and closed to everyone else: nobody else could have put a socket there."""
     try:
         status = os.lstat(folder)
@@ -53,14 +59,14 @@ def supported() -> bool:
     return sys.platform.startswith("linux")
 
 
-def connect(path: Path | None = None) -> socket.socket | None:
+def connect(path: PathText | None = None) -> socket.socket | None:
     """A connection to the agent, or None when none answers there (never started, stopped, or killed)."""
-    path = path or socket_path()
-    if not supported() or not os.path.exists(path) or not is_private_folder(path.parent):
+    path = os.fspath(path or socket_path())
+    if not supported() or not os.path.exists(path) or not is_private_folder(os.path.dirname(path)):
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        connection.connect(os.fspath(path))
+        connection.connect(path)
     except OSError:  # a socket file left by an agent that was killed
         connection.close()
         return None
@@ -81,7 +87,7 @@ def read_replies(connection: socket.socket) -> Iterator[Any]:
             yield json.loads(line)
 
 
-def ask(request: dict[str, object], path: Path | None = None) -> dict[str, object] | None:
+def ask(request: dict[str, object], path: PathText | None = None) -> dict[str, object] | None:
     """One question (`ping`, `stop`) and its answer; None when no agent answers."""
     connection = connect(path)
     if connection is None:
