@@ -387,18 +387,39 @@ def _remote(
     vault_call: Callable[[], Any],
 ) -> int:
     from supportstation.remote import commands as remote_commands
+
+    if _lists_actions(options, namespace):
+        return remote_commands.list_actions(namespace, database)
+    # While the vault opens, the key exchanges with the hosts are under way (no login before the vault is open).
+    handshakes = remote_commands.early_handshakes(namespace, database, app_paths)
+    try:
+        return _remote_work(namespace, options, app_paths, database, vault_call, handshakes)
+    finally:
+        if handshakes is not None:
+            handshakes.close()
+
+
+def _remote_work(
+    namespace: argparse.Namespace,
+    options: Options,
+    app_paths: paths.AppPaths,
+    database: Any,
+    vault_call: Callable[[], Any],
+    handshakes: Any,
+) -> int:
+    from supportstation.remote import commands as remote_commands
     from supportstation.remote.recording import recover_interrupted
     from supportstation.remote.targets import TargetError
     from supportstation.tickets.details import TicketNotFound
 
-    if _lists_actions(options, namespace):
-        return remote_commands.list_actions(namespace, database)
     vault = vault_call()
     if vault is None:
         return EXIT_ERROR
     profile = settings.load(app_paths.settings_file).settings.profile
     try:
-        session = remote_commands.CommandSession(namespace, database, app_paths, vault, profile, demo=options.demo)
+        session = remote_commands.CommandSession(
+            namespace, database, app_paths, vault, profile, demo=options.demo, handshakes=handshakes
+        )
         recover_interrupted(database, session.recording.anchor, session.recording.outputs_folder)
         if options.command == "run":
             return remote_commands.run_command(session, namespace, namespace.remote_command)

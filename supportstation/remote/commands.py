@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -26,6 +27,8 @@ from supportstation.remote.runs import RunHandle, Runner, RunRequest
 from supportstation.remote.ssh import ConnectOptions
 from supportstation.remote.targets import AuthMethod, Target, TargetError, WinrmOptions, WinrmShell
 
+log = logging.getLogger(__name__)
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_TIMEOUT, EXIT_INTERRUPTED, EXIT_CONNECTION = 124, 130, 255
 
@@ -37,7 +40,15 @@ class CommandSession:
     """One command line's remote work: pool, runner, recording and how to ask about unknown host keys."""
 
     def __init__(
-        self, namespace: argparse.Namespace, database: Any, app_paths: Any, vault: Any, profile: Any, *, demo: bool
+        self,
+        namespace: argparse.Namespace,
+        database: Any,
+        app_paths: Any,
+        vault: Any,
+        profile: Any,
+        *,
+        demo: bool,
+        handshakes: Any = None,
     ) -> None:
         from supportstation.remote import workbench
         from supportstation.remote.pool import ConnectionPool
@@ -57,6 +68,7 @@ class CommandSession:
             prompt=self._prompt(),
             credentials=workbench.vault_credentials(vault, password=secret, passphrase=secret),
             options=ConnectOptions(connect_timeout=namespace.connect_timeout),
+            handshakes=handshakes,
         )
         self.runner = Runner(self.pool, recorder=self.recording.recorder, secrets=vault.known_secrets)
         self._prompt_lock = asyncio.Lock()
@@ -247,6 +259,31 @@ def report_failures(results: dict[Target, RunResult]) -> None:
             print(_("Error: {message}").format(message=result.describe()), file=sys.stderr)
         elif result.state is RunState.FAILED and len(results) > 1:
             print(result.describe(), file=sys.stderr)
+
+
+def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: Any) -> Any:
+    """Key exchanges with the hosts of `run` or `actions run`, started while the vault opens (see
+    `remote.handshakes`); at most --limit of them, the fan-out's own pace. None when there is nothing to start."""
+    from supportstation.remote import workbench
+    from supportstation.remote.handshakes import EarlyHandshakes
+
+    names = getattr(namespace, "targets", None)
+    if not names or getattr(namespace, "jump", None):
+        return None
+    try:
+        with database.session() as session:
+            targets = [
+                workbench.resolve_target(session, name, ssh_config=namespace.ssh_config)
+                for name in names[: max(1, namespace.limit)]
+            ]
+    except Exception:  # a name that does not resolve: the command says so itself, once the vault is open
+        log.debug("No early handshakes", exc_info=True)
+        return None
+    handshakes = EarlyHandshakes(
+        workbench.host_key_store(app_paths), ConnectOptions(connect_timeout=namespace.connect_timeout)
+    )
+    handshakes.start(targets)
+    return handshakes
 
 
 def run_command(session: CommandSession, namespace: argparse.Namespace, command: str) -> int:

@@ -18,6 +18,7 @@ from supportstation.remote.threads import in_thread
 if TYPE_CHECKING:
     from supportstation.plugin_api.transports import Transport
     from supportstation.remote.device_connection import DeviceConnection
+    from supportstation.remote.handshakes import EarlyHandshakes
     from supportstation.remote.winrm_connection import WinrmConnection
 
 Connection: TypeAlias = "SshConnection | WinrmConnection | DeviceConnection"
@@ -40,8 +41,10 @@ class ConnectionPool:
         options: ConnectOptions | None = None,
         certificates: CertificatePins | None = None,
         transports: Mapping[str, Transport] | None = None,
+        handshakes: EarlyHandshakes | None = None,
     ) -> None:
         self.host_keys = host_keys
+        self.handshakes = handshakes  # key exchanges already started with some of the hosts
         # WinRM certificates pinned "always" are kept beside the SSH host keys.
         self.certificates = certificates or CertificatePins(host_keys.app_file.with_name(PINNED_CERTIFICATES_FILE))
         self.prompt = prompt
@@ -77,6 +80,7 @@ class ConnectionPool:
                 credentials=credentials,
                 options=self.options,
                 via=via,
+                handshake=self.handshakes.take(target) if self.handshakes is not None and via is None else None,
             )
             self._connections[key] = connection
             return connection

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import select
 import socket
@@ -33,7 +34,7 @@ from supportstation.remote.host_keys import (
 from supportstation.remote.results import AuthenticationFailed, ConnectError, Stream
 from supportstation.remote.ssh_auth import authenticate
 from supportstation.remote.targets import Credentials, Target
-from supportstation.remote.threads import Pacer, in_thread
+from supportstation.remote.threads import Pacer, executor, in_thread
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +233,14 @@ async def connect_ssh(
     credentials: Credentials,
     options: ConnectOptions,
     via: SshConnection | None = None,
+    handshake: Handshake | None = None,
 ) -> SshConnection:
-    """Connects and logs in. Raises ConnectError (or one of its kinds) with a message naming the host."""
-    sock = await in_thread(open_socket, target, options, via)
-    transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE)
-    _pace(transport)
+    """Connects and logs in. Raises ConnectError (or one of its kinds) with a message naming the host.
+
+    `handshake`: the key exchange with this target, started earlier (see `remote.handshakes`); the host key is
+    checked and the login made here all the same."""
+    transport, offered = await (handshake or Handshake(target, host_keys, options, via)).result()
     try:
-        offered = await in_thread(negotiate_host_key, transport, target, host_keys, options)
         decision = await verify_host_key(offered, host_keys, prompt)
         await in_thread(authenticate, transport, target, credentials, options.connect_timeout)
     except BaseException:
@@ -246,6 +248,53 @@ async def connect_ssh(
         raise
     transport.set_keepalive(max(1, int(options.keepalive_interval)))
     return SshConnection(target, transport, offered, decision, via, options)
+
+
+class Handshake:
+    """The TCP connection and the key exchange with a target, made in a worker thread from the start. `result()`
+    waits for the transport and the host key it offered (not checked yet: the caller does that, then logs in);
+    `abandon()` drops it, at once even half-way, so that nothing is left open."""
+
+    def __init__(
+        self, target: Target, host_keys: HostKeyStore, options: ConnectOptions, via: SshConnection | None = None
+    ) -> None:
+        self._lock = threading.Lock()
+        self._transport: paramiko.Transport | None = None
+        self._abandoned = False
+        self.future = executor().submit(contextvars.copy_context().run, self._make, target, host_keys, options, via)
+
+    def _make(
+        self, target: Target, host_keys: HostKeyStore, options: ConnectOptions, via: SshConnection | None
+    ) -> tuple[paramiko.Transport, OfferedKey]:
+        sock = open_socket(target, options, via)
+        transport = paramiko.Transport(sock, default_window_size=WINDOW_SIZE)
+        _pace(transport)
+        with self._lock:  # from here on, abandon() closes it; before, it is closed here
+            self._transport, abandoned = transport, self._abandoned
+        try:
+            if abandoned:
+                raise ConnectError(_("The connection to {where} was given up.").format(where=target.label))
+            return transport, negotiate_host_key(transport, target, host_keys, options)
+        except BaseException:
+            transport.close()
+            sock.close()
+            raise
+
+    async def result(self) -> tuple[paramiko.Transport, OfferedKey]:
+        try:
+            return await asyncio.wrap_future(self.future)
+        except asyncio.CancelledError:
+            self.abandon()  # a connect cancelled half-way leaves no connection behind
+            raise
+
+    def abandon(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            transport = self._transport
+        if transport is not None:
+            # The socket too: a transport whose key exchange has not started yet does not close it.
+            transport.close()
+            transport.sock.close()
 
 
 def _pace(transport: paramiko.Transport) -> None:

@@ -160,6 +160,17 @@ def test_a_locked_vault_stops_the_run_before_any_host_is_reached(tmp_path: Path,
     assert sshd.log_text().count("Accepted publickey") == connections
 
 
+def test_a_run_logs_in_on_the_key_exchange_it_started_while_the_vault_opened(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    learned = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key", "--", "true")
+    assert learned.returncode == 0, learned.stderr
+    before = sshd.log_text().count("Connection from ")
+    done = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--", "echo one")
+    assert done.returncode == 0 and done.stdout == "one\n", done.stderr
+    assert sshd.log_text().count("Connection from ") == before + 1  # one connection: started early, then logged in
+
+
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
     no_command = supportstation(tmp_path, "run", "ssh://a@b:22")
     assert no_command.returncode == 2 and "give the command after --" in no_command.stderr

@@ -1,0 +1,46 @@
+"""Key exchanges started early: while a command line waits for the vault to open (scrypt takes a tenth of a
+second, on purpose), the TCP connections and SSH key exchanges to its first hosts are already under way.
+
+Nothing that needs the vault or the engineer happens early: the host key offered is checked against known_hosts
+(and asked about) and the login is made only when the connection is taken (`ssh.connect_ssh`). A host reached
+through a jump host is not started early, since its jump host needs a login first. Handshakes never taken (the
+vault refused, the command failed) are closed: the host saw a key exchange and no login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from supportstation.remote.host_keys import HostKeyStore
+from supportstation.remote.ssh import ConnectOptions, Handshake
+from supportstation.remote.targets import Target
+
+
+class EarlyHandshakes:
+    def __init__(self, host_keys: HostKeyStore, options: ConnectOptions) -> None:
+        self.host_keys = host_keys
+        self.options = options
+        self._pending: dict[tuple[str, int], Handshake] = {}
+
+    def start(self, targets: Iterable[Target]) -> None:
+        """Starts the handshake with each direct SSH target (once per host and port)."""
+        for target in targets:
+            key = _key(target)
+            if target.winrm is None and target.device is None and not target.jump and key not in self._pending:
+                self._pending[key] = Handshake(target, self.host_keys, self.options)
+
+    def take(self, target: Target) -> Handshake | None:
+        """The handshake started with this target's host, for the caller to finish; None if there is none."""
+        if target.jump:
+            return None
+        return self._pending.pop(_key(target), None)
+
+    def close(self) -> None:
+        """Closes the handshakes nobody took."""
+        pending, self._pending = self._pending, {}
+        for handshake in pending.values():
+            handshake.abandon()
+
+
+def _key(target: Target) -> tuple[str, int]:
+    return target.host.lower(), target.port
