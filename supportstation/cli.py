@@ -11,11 +11,14 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportstation import __version__, paths, settings
 from supportstation.context import DatabaseChoice
 from supportstation.i18n import _
+
+if TYPE_CHECKING:
+    from supportstation.remote.handshakes import EarlyHandshakes
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -405,7 +408,7 @@ def _remote_work(
     app_paths: paths.AppPaths,
     database: Any,
     vault_call: Callable[[], Any],
-    handshakes: Any,
+    handshakes: EarlyHandshakes | None,
 ) -> int:
     from supportstation.remote import commands as remote_commands
     from supportstation.remote.recording import recover_interrupted

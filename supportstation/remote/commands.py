@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supportstation.i18n import _
 from supportstation.remote.fanout import fan_out
@@ -26,6 +26,9 @@ from supportstation.remote.results import RunResult, RunState, Stream
 from supportstation.remote.runs import RunHandle, Runner, RunRequest
 from supportstation.remote.ssh import ConnectOptions
 from supportstation.remote.targets import AuthMethod, Target, TargetError, WinrmOptions, WinrmShell
+
+if TYPE_CHECKING:
+    from supportstation.remote.handshakes import EarlyHandshakes
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ class CommandSession:
         profile: Any,
         *,
         demo: bool,
-        handshakes: Any = None,
+        handshakes: EarlyHandshakes | None = None,
     ) -> None:
         from supportstation.remote import workbench
         from supportstation.remote.pool import ConnectionPool
@@ -64,7 +67,7 @@ class CommandSession:
             database, app_paths, vault, profile, demo=demo, ticket_reference=namespace.ticket
         )
         self.pool = ConnectionPool(
-            workbench.host_key_store(app_paths),
+            handshakes.host_keys if handshakes is not None else workbench.host_key_store(app_paths),
             prompt=self._prompt(),
             credentials=workbench.vault_credentials(vault, password=secret, passphrase=secret),
             options=ConnectOptions(connect_timeout=namespace.connect_timeout),
@@ -261,7 +264,7 @@ def report_failures(results: dict[Target, RunResult]) -> None:
             print(result.describe(), file=sys.stderr)
 
 
-def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: Any) -> Any:
+def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: Any) -> EarlyHandshakes | None:
     """Key exchanges with the hosts of `run` or `actions run`, started while the vault opens (see
     `remote.handshakes`); at most --limit of them, the fan-out's own pace. None when there is nothing to start."""
     from supportstation.remote import workbench
