@@ -74,6 +74,8 @@ class CommandSession:
             handshakes=handshakes,
         )
         self.runner = Runner(self.pool, recorder=self.recording.recorder, secrets=vault.known_secrets)
+        # Names the early handshakes resolved already: looked up in the inventory (and ssh_config) once, not twice.
+        self._resolved = dict(handshakes.resolved) if handshakes is not None else {}
         self._prompt_lock = asyncio.Lock()
         self._registry: Any = None
         self.stream_output = not namespace.json  # actions print their table at the end instead
@@ -104,7 +106,9 @@ class CommandSession:
         found = []
         with self.database.session() as session:
             for name in names:
-                target = workbench.resolve_target(session, name, ssh_config=namespace.ssh_config)
+                target = self._resolved.get(name) or workbench.resolve_target(
+                    session, name, ssh_config=namespace.ssh_config
+                )
                 if target.device is not None:
                     # A switch or a BMC: its plugin's transport gives the language of its commands.
                     target = workbench.resolve_target(session, name, transports=self.device_transports())
@@ -286,6 +290,7 @@ def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: An
         workbench.host_key_store(app_paths), ConnectOptions(connect_timeout=namespace.connect_timeout)
     )
     handshakes.start(targets)
+    handshakes.resolved = dict(zip(names, targets, strict=False))
     return handshakes
 
 

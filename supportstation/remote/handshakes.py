@@ -21,6 +21,7 @@ class EarlyHandshakes:
         self.host_keys = host_keys
         self.options = options
         self._pending: dict[tuple[str, int], Handshake] = {}
+        self.resolved: dict[str, Target] = {}  # the command line's names, as resolved to start the handshakes
 
     def start(self, targets: Iterable[Target]) -> None:
         """Starts the handshake with each direct SSH target (once per host and port)."""
