@@ -157,6 +157,9 @@ class Anchor:
                 if newest is None:
                     _WRITING.discard(self.path)  # in the same lock: a state left from now on finds no writer
                     return
+                if newest.count <= _ANCHORED_COUNTS.get(self.path, 0):
+                    # Left while a newer one was being written (it was checked against the count written before).
+                    continue
             try:
                 self._write_file(newest)
             except BaseException:

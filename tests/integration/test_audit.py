@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -296,6 +297,28 @@ def test_the_anchor_never_moves_back(database: Database, anchor: audit.Anchor) -
     anchor.write(audit.AnchorState(2, "stale head"))
     assert json.loads(anchor.path.read_text())["count"] == 3
     assert check(database, anchor).intact
+
+
+def test_an_older_state_left_while_a_newer_one_is_written_never_follows_it(
+    database: Database, anchor: audit.Anchor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Record 4's run reaches the anchor while record 5's state is being written: it was checked against the count
+    # written before (3), so it is left for the writer, which must not write it after 5.
+    write_records(database, anchor, 3)
+    original = anchor._write_file
+    written: list[int] = []
+
+    def slow_write(state: audit.AnchorState) -> None:
+        if state.count == 5:
+            late = threading.Thread(target=anchor.write, args=(audit.AnchorState(4, "record 4's head"),))
+            late.start()
+            late.join(5)
+        written.append(state.count)
+        original(state)
+
+    monkeypatch.setattr(anchor, "_write_file", slow_write)
+    anchor.write(audit.AnchorState(5, "record 5's head"))
+    assert written == [5] and json.loads(anchor.path.read_text())["count"] == 5
 
 
 def test_appends_from_many_threads_end_anchored_at_the_last_record(database: Database, anchor: audit.Anchor) -> None:
