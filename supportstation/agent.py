@@ -227,8 +227,8 @@ class _Agent:
             return
         pid = os.fork()
         if pid == 0:
-            _run_command(arguments, request, descriptors, closing=[self.listener, connection, self.wakeup,
-                                                                    self._wakeup_write])  # fmt: skip
+            _run_command(arguments, request, descriptors, connection,
+                         closing=[self.listener, self.wakeup, self._wakeup_write])  # fmt: skip
         self.running[pid] = connection
         self.served += 1
         _reply(connection, {"pid": pid})
@@ -339,9 +339,18 @@ def _exit_code(status: int) -> int:
 
 
 def _run_command(
-    arguments: list[str], request: dict[str, Any], descriptors: list[int], *, closing: list[socket.socket]
+    arguments: list[str],
+    request: dict[str, Any],
+    descriptors: list[int],
+    caller: socket.socket,
+    *,
+    closing: list[socket.socket],
 ) -> NoReturn:
-    """In the forked process: become the caller's command, run it, and exit with its status."""
+    """In the forked process: become the caller's command, run it, and exit with its status.
+
+    The caller is told the status by this process, once its standard streams are closed, rather than by the agent
+    once it has reaped it: taking apart a process that held 50 connections takes 50-100 ms on a busy machine, and
+    nothing of the command is left in it."""
     code = 1
     try:
         for item in closing:
@@ -361,9 +370,18 @@ def _run_command(
     except BaseException:
         traceback.print_exc()
     finally:
+        logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
+        for number in (0, 1, 2):  # the caller's pipes see their end now, not when this process is gone
+            with contextlib.suppress(OSError):
+                os.close(number)
+        # Nothing may stop the process between telling its status and ending with it: the caller, who leaves on
+        # being told, would be taken for gone, and the command signalled.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
+        with contextlib.suppress(OSError):
+            _reply(caller, {"exit": code})
         os._exit(code)
 
 

@@ -15,4 +15,4 @@ def main() -> int:
         return status
     from supportstation.cli import main as run_here
 
-    return run_here()
+    return run_here(exit_when_done=True)

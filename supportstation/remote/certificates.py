@@ -17,14 +17,15 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from supportstation.i18n import _
 from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt
 from supportstation.remote.results import ChangedHostKey, ConnectError, UnknownHostKey
 from supportstation.remote.threads import in_thread
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 CERTIFICATE_KIND = "TLS certificate"
 
@@ -69,7 +70,10 @@ class OfferedCertificate:
 
     @property
     def _certificate(self) -> x509.Certificate:
-        return x509.load_der_x509_certificate(self.der)
+        # Imported here: cryptography's X.509 modules cost every SSH command ~0.06 s, and only WinRM reads them.
+        from cryptography.x509 import load_der_x509_certificate
+
+        return load_der_x509_certificate(self.der)
 
     @property
     def subject(self) -> str:
@@ -98,6 +102,8 @@ class OfferedCertificate:
 
 
 def _common_name(name: x509.Name) -> str:
+    from cryptography.x509.oid import NameOID
+
     names = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else name.rfc4514_string()
 

@@ -10,6 +10,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 from supportstation import audit
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
-from supportstation.plugin_api.transports import Transport
 from supportstation.remote.certificates import CertificatePins
 from supportstation.remote.host_keys import HostKeyStore
 from supportstation.remote.pool import CredentialSource
@@ -38,8 +38,11 @@ from supportstation.settings import EngineerProfile
 from supportstation.storage.database import Database
 from supportstation.storage.enums import CredentialKind, HostTransport
 from supportstation.storage.models import Engineer, Host, Intervention, Ticket
-from supportstation.tickets.details import TicketNotFound
+from supportstation.tickets import TicketNotFound
 from supportstation.vault import SecretNotFound, Vault, VaultError
+
+if TYPE_CHECKING:
+    from supportstation.plugin_api.transports import Transport
 
 log = logging.getLogger(__name__)
 

@@ -256,13 +256,10 @@ QUEUE_COVERED_COLUMNS = (
 )  # fmt: skip
 
 # Open tickets only: a team database's years of closed tickets are not in it, and the queue reads it in order.
-Index(
-    "ix_ticket_queue",
-    *queue_order(),
-    *QUEUE_COVERED_COLUMNS,
-    sqlite_where=ticket_is_open(),
-    postgresql_where=ticket_is_open(),
-)
+# Migration 0010 makes it, with this WHERE, on SQLite and PostgreSQL alike. It is not repeated here as
+# `postgresql_where`: naming that option imports SQLAlchemy's PostgreSQL dialect (~0.09 s of processor time) into
+# every command, SQLite ones included. (Alembic cannot compare this index anyway: it is on expressions.)
+Index("ix_ticket_queue", *queue_order(), *QUEUE_COVERED_COLUMNS, sqlite_where=ticket_is_open())
 
 
 class TimelineEvent(Base):

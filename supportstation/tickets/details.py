@@ -10,15 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 from supportstation.i18n import _
 from supportstation.storage.enums import TicketStatus
 from supportstation.storage.models import Intervention, Ticket
+from supportstation.tickets import TicketNotFound, sla, workflow
 from supportstation.tickets import interventions as intervention_rules
-from supportstation.tickets import sla, workflow
 from supportstation.tickets.sla_clocks import SlaClocks
 from supportstation.tickets.timeline import TimelineItem, load_timeline
-
-
-class TicketNotFound(LookupError):
-    """No ticket has that reference or id: mistyped, or deleted (by a colleague, in a shared database) since it
-    was listed."""
 
 
 @dataclass(frozen=True)

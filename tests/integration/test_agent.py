@@ -162,6 +162,27 @@ def test_a_command_whose_caller_is_killed_is_cancelled_and_recorded(
     assert states == ["cancelled"]
 
 
+def test_the_command_tells_its_caller_its_status_without_waiting_for_the_agent(
+    lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    # Taking a finished command's process apart takes the kernel a while after a fan-out; the caller is told the
+    # status by the command itself, so it does not wait for that, nor for the agent to reap the process.
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 1; echo done; exit 4")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=lab.environment)  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    agent = lab.pid()
+    os.kill(agent, signal.SIGSTOP)  # the agent can neither reap the command nor answer its caller
+    try:
+        out, err = process.communicate(timeout=30)
+    finally:
+        os.kill(agent, signal.SIGCONT)
+    assert (process.returncode, out) == (4, "done\n"), err
+    assert lab.served() == 1
+
+
 def test_a_killed_or_stopped_agent_never_stops_a_command(lab: Lab) -> None:
     os.kill(lab.pid(), signal.SIGKILL)
     deadline = time.monotonic() + 10

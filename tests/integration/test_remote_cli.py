@@ -171,6 +171,33 @@ def test_a_run_logs_in_on_the_key_exchange_it_started_while_the_vault_opened(
     assert sshd.log_text().count("Connection from ") == before + 1  # one connection: started early, then logged in
 
 
+# Loaded at import by the libraries, yet never used by a run over SSH: Invoke (by paramiko, for ssh_config's Match
+# exec, which is never run), SQLAlchemy's PostgreSQL dialect (by naming an option of it on a model), X.509 (WinRM's
+# certificates), the ticket workspace's reads and the plugin manager. Together ~0.25 s of every command's start.
+NOT_USED_BY_A_RUN = ("invoke.tasks", "yaml", "sqlalchemy.dialects.postgresql", "cryptography.x509",
+                     "supportstation.tickets.details", "pluggy")  # fmt: skip
+
+
+def test_a_run_loads_no_module_it_does_not_use(tmp_path: Path, sshd: servers.SshServer,
+                                               ssh_user: servers.SshUser) -> None:  # fmt: skip
+    code = (
+        "import sys\n"
+        "from supportstation import cli\n"
+        "status = cli.main(sys.argv[1:])\n"
+        f"print('loaded:', ','.join(name for name in {NOT_USED_BY_A_RUN!r} if name in sys.modules))\n"
+        "sys.exit(status)\n"
+    )
+    arguments = ["--data-dir", str(tmp_path), "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key"]
+    # The first command creates the database: Alembic's migrations load what they need, once.
+    first = subprocess.run([sys.executable, "-m", "supportstation", *arguments, "--", "true"], capture_output=True,
+                           text=True, timeout=120, env=ENVIRONMENT)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    done = subprocess.run([sys.executable, "-c", code, *arguments, "--", "echo ran"], capture_output=True, text=True,
+                          timeout=120, env=ENVIRONMENT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ran\nloaded: \n"
+
+
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
     no_command = supportstation(tmp_path, "run", "ssh://a@b:22")
     assert no_command.returncode == 2 and "give the command after --" in no_command.stderr

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -364,6 +365,19 @@ def test_match_exec_is_never_run_and_fails_only_the_lookups_that_reach_it(tmp_pa
     with pytest.raises(SshConfigError, match=r"line 3: SupportStation does not run the commands .*'Match exec 'touch"):
         lookup("web", config)
     assert not marker.exists()
+
+
+def test_invoke_is_loaded_only_if_paramiko_uses_it() -> None:
+    # paramiko imports Invoke for Match exec, which is never run (above): supportstation.remote defers it.
+    code = (
+        "import sys\n"
+        "import supportstation.remote.ssh_config, paramiko.config\n"
+        "before = 'invoke.tasks' in sys.modules\n"
+        "run = paramiko.config.invoke.run\n"
+        "print(before, 'invoke.tasks' in sys.modules, callable(run), sys.modules['invoke'].__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "True", "True", "invoke"], done.stderr
 
 
 def test_match_criteria_paramiko_does_not_know_are_not_taken_as_matching(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 
 
 def _refusals() -> tuple[type[Exception], ...]:
-    from supportstation.tickets.details import TicketNotFound
+    from supportstation.tickets import TicketNotFound
     from supportstation.tickets.interventions import InterventionError
     from supportstation.tickets.timeline import TimelineError
     from supportstation.tickets.workflow import TransitionRefused
@@ -188,7 +188,8 @@ class TicketWorkspace(QWidget):
     async def run(self, action: Callable[..., Any] | None) -> TicketDetail | None:
         """Runs `action(session, ticket, me)` in one transaction in a worker thread, then reloads the ticket."""
         from supportstation.storage.models import Ticket
-        from supportstation.tickets.details import TicketNotFound, load_ticket_detail
+        from supportstation.tickets import TicketNotFound
+        from supportstation.tickets.details import load_ticket_detail
         from supportstation.tickets.engineers import ensure_engineer
 
         database = self.context.database
