@@ -240,10 +240,7 @@ def _dispatch(options: Options, namespace: argparse.Namespace, app_paths: paths.
         if options.command == "hosts" and namespace.hosts_command != "facts":
             return _with_database(options, app_paths, lambda database: _hosts(namespace, database))
         if options.command in ("run", "actions", "files", "winrm", "hosts"):  # hosts facts: run on the hosts
-            vault_call = (lambda: None) if _lists_actions(options, namespace) else _unlocked_vault_soon(app_paths)
-            return _with_database(
-                options, app_paths, lambda database: _remote(namespace, options, app_paths, database, vault_call)
-            )
+            return _remote_command(options, namespace, app_paths)
         if options.command == "audit":
             return _with_database(options, app_paths, lambda database: _audit(namespace, options, app_paths, database))
         if options.command == "procedures":
@@ -403,19 +400,50 @@ def _unlock_vault(app_paths: paths.AppPaths, *, needed: bool = True) -> tuple[An
     return vault, None
 
 
+def _remote_command(options: Options, namespace: argparse.Namespace, app_paths: paths.AppPaths) -> int:
+    if _lists_actions(options, namespace):
+        return _with_database(options, app_paths, lambda database: _list_actions(namespace, database))
+    vault_call = _unlocked_vault_soon(app_paths)
+    # While the vault opens, the key exchanges with the hosts are under way (no login before the vault is open):
+    # from here for hosts given by address, once the database has found them otherwise.
+    handshakes = _handshakes_with_addresses(namespace, app_paths)
+    try:
+        return _with_database(
+            options,
+            app_paths,
+            lambda database: _remote(namespace, options, app_paths, database, vault_call, handshakes),
+        )
+    finally:
+        if handshakes is not None:  # the database did not open, say: nobody took them
+            handshakes.close()
+
+
+def _handshakes_with_addresses(namespace: argparse.Namespace, app_paths: paths.AppPaths) -> EarlyHandshakes | None:
+    from supportstation.remote.command_line import early_names
+    from supportstation.remote.handshakes import start_for_addresses
+    from supportstation.remote.ssh import ConnectOptions
+
+    options = ConnectOptions(connect_timeout=namespace.connect_timeout)
+    return start_for_addresses(early_names(namespace), app_paths.data, options)
+
+
+def _list_actions(namespace: argparse.Namespace, database: Any) -> int:
+    from supportstation.remote import commands as remote_commands
+
+    return remote_commands.list_actions(namespace, database)
+
+
 def _remote(
     namespace: argparse.Namespace,
     options: Options,
     app_paths: paths.AppPaths,
     database: Any,
     vault_call: Callable[[], Any],
+    handshakes: EarlyHandshakes | None,
 ) -> int:
     from supportstation.remote import commands as remote_commands
 
-    if _lists_actions(options, namespace):
-        return remote_commands.list_actions(namespace, database)
-    # While the vault opens, the key exchanges with the hosts are under way (no login before the vault is open).
-    handshakes = remote_commands.early_handshakes(namespace, database, app_paths)
+    handshakes = handshakes or remote_commands.early_handshakes(namespace, database, app_paths)
     try:
         return _remote_work(namespace, options, app_paths, database, vault_call, handshakes)
     finally:

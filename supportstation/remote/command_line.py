@@ -135,3 +135,12 @@ def split_remote_command(argv: Sequence[str]) -> tuple[list[str], str | None]:
         return items, None
     separator = items.index("--", items.index("run"))
     return items[:separator], " ".join(items[separator + 1 :])
+
+
+def early_names(namespace: argparse.Namespace) -> list[str]:
+    """The names of the hosts whose key exchanges may start before the vault opens (`remote.handshakes`): the first
+    --limit, the fan-out's own pace, unless a jump host is on the way (its login comes first)."""
+    names = getattr(namespace, "targets", None)
+    if not names or getattr(namespace, "jump", None):
+        return []
+    return list(names[: max(1, namespace.limit)])

@@ -272,26 +272,23 @@ def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: An
     """Key exchanges with the hosts of `run` or `actions run`, started while the vault opens (see
     `remote.handshakes`); at most --limit of them, the fan-out's own pace. None when there is nothing to start."""
     from supportstation.remote import workbench
-    from supportstation.remote.handshakes import EarlyHandshakes
+    from supportstation.remote.command_line import early_names
+    from supportstation.remote.handshakes import start_early
 
-    names = getattr(namespace, "targets", None)
-    if not names or getattr(namespace, "jump", None):
+    names = early_names(namespace)
+    if not names:
         return None
     try:
         with database.session() as session:
-            targets = [
-                workbench.resolve_target(session, name, ssh_config=namespace.ssh_config)
-                for name in names[: max(1, namespace.limit)]
-            ]
+            return start_early(
+                names,
+                lambda name: workbench.resolve_target(session, name, ssh_config=namespace.ssh_config),
+                workbench.host_key_store(app_paths),
+                ConnectOptions(connect_timeout=namespace.connect_timeout),
+            )
     except Exception:  # a name that does not resolve: the command says so itself, once the vault is open
         log.debug("No early handshakes", exc_info=True)
         return None
-    handshakes = EarlyHandshakes(
-        workbench.host_key_store(app_paths), ConnectOptions(connect_timeout=namespace.connect_timeout)
-    )
-    handshakes.start(targets)
-    handshakes.resolved = dict(zip(names, targets, strict=False))
-    return handshakes
 
 
 def run_command(session: CommandSession, namespace: argparse.Namespace, command: str) -> int:

@@ -74,6 +74,14 @@ class CheckResult:
     stored: tuple[tuple[str, str], ...] = ()  # (key type, fingerprint) of the keys stored for this host
 
 
+APP_KNOWN_HOSTS_FILE = "known_hosts"  # in the app's data folder
+
+
+def app_host_keys(data_folder: Path) -> HostKeyStore:
+    """The app's known_hosts, in its data folder, and the user's ~/.ssh/known_hosts, read only."""
+    return HostKeyStore(data_folder / APP_KNOWN_HOSTS_FILE, Path(os.path.expanduser("~/.ssh/known_hosts")))
+
+
 class HostKeyStore:
     """The app's known_hosts (read and written) plus the user's (read only).
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ from supportstation import audit
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
 from supportstation.remote.certificates import CertificatePins
-from supportstation.remote.host_keys import HostKeyStore
+from supportstation.remote.host_keys import APP_KNOWN_HOSTS_FILE, HostKeyStore, app_host_keys
 from supportstation.remote.pool import CredentialSource
 from supportstation.remote.recording import RecordingContext
 from supportstation.remote.targets import (
@@ -46,13 +45,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KNOWN_HOSTS_FILE = "known_hosts"
+KNOWN_HOSTS_FILE = APP_KNOWN_HOSTS_FILE
 OUTPUTS_FOLDER = "outputs"
 
 
 def host_key_store(app_paths: AppPaths) -> HostKeyStore:
-    user_file = Path(os.path.expanduser("~/.ssh/known_hosts"))
-    return HostKeyStore(app_paths.data / KNOWN_HOSTS_FILE, user_file)
+    return app_host_keys(app_paths.data)
 
 
 def certificate_pins(app_paths: AppPaths) -> CertificatePins:

@@ -171,6 +171,27 @@ def test_a_run_logs_in_on_the_key_exchange_it_started_while_the_vault_opened(
     assert sshd.log_text().count("Connection from ") == before + 1  # one connection: started early, then logged in
 
 
+def test_hosts_given_by_address_are_reached_before_the_database_opens(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    # Their key exchanges start before the database is even read: with a damaged one, the host sees a connection
+    # and no login, and the command names the database's problem.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "supportstation.sqlite3").write_bytes(b"garbage" * 1000)
+    before, logins = sshd.log_text().count("Connection from "), sshd.log_text().count("Accepted publickey")
+    done = subprocess.run(
+        [sys.executable, "-m", "supportstation", "--data-dir", str(tmp_path), "run", sshd.url, "-i",
+         str(ssh_user.key), "--accept-new-host-key", "--", "echo ran"],
+        capture_output=True, text=True, timeout=120, env=ENVIRONMENT,
+    )  # fmt: skip
+    assert done.returncode == 1 and "damaged" in done.stderr and done.stdout == "", done.stderr
+    deadline = time.monotonic() + 10
+    while sshd.log_text().count("Connection from ") == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sshd.log_text().count("Connection from ") == before + 1
+    assert sshd.log_text().count("Accepted publickey") == logins
+
+
 # Loaded at import by the libraries, yet never used by a run over SSH: Invoke (by paramiko, for ssh_config's Match
 # exec, which is never run), SQLAlchemy's PostgreSQL dialect (by naming an option of it on a model), X.509 (WinRM's
 # certificates), the ticket workspace's reads and the plugin manager. Together ~0.25 s of every command's start.
