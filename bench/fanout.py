@@ -426,6 +426,7 @@ def run_cli(lab: Lab, data_dir: Path, agent: Agent | None = None) -> Sample:
     )
     elapsed, cpu = time.perf_counter() - started, children_cpu() - cpu
     if agent is not None:  # the command ran in a process forked by the agent, reaped by it: its CPU is the agent's
+        agent.wait_reaped()  # the command tells its caller its status before it is reaped: its CPU counts then
         cpu += agent.cpu() - agent_cpu
     results = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     good = [r for r in results if r["state"] == "succeeded" and r["exit_code"] == 0 and r["stdout"].startswith("Linux")]
@@ -441,9 +442,17 @@ class Agent:
 
     pid: int
     environment: dict[str, str]
+    socket: Path
 
     def cpu(self) -> float:
         return process_tree_cpu(self.pid)
+
+    def wait_reaped(self) -> None:
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while (ask({"ping": True}, self.socket) or {}).get("running"):
+            if time.monotonic() > deadline:
+                raise BenchFailed("the agent's command was not reaped")
+            time.sleep(0.005)
 
 
 @contextlib.contextmanager
@@ -461,7 +470,7 @@ def running_agent(lab: Lab) -> Iterator[Agent]:
     if started.returncode != 0 or status is None:
         raise BenchFailed(f"supportstation agent start: exit {started.returncode}\n{started.stdout}{started.stderr}")
     try:
-        yield Agent(int(status["pid"]), environment)
+        yield Agent(int(status["pid"]), environment, socket)
     finally:
         agent_command("stop")
 

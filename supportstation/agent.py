@@ -4,7 +4,8 @@ itself for each command (`supportstation agent start`; opt-in).
 A command otherwise spends ~0.6 s of processor time starting Python and importing SQLAlchemy, paramiko and the
 app's modules before it reaches a host; forked from the agent it starts with all of that done. The command runs in
 the forked process with the caller's terminal (its standard streams, passed as file descriptors), working folder,
-environment and arguments (agent_client.py), and the agent reports its exit status back.
+environment and arguments (agent_client.py). The command tells the caller its exit status as it ends; the agent
+reports it instead when the command was killed.
 
 What the agent does not do, on purpose:
 - hold a secret: the forked process unlocks the vault itself, from the caller's environment, as a direct run would,
