@@ -9,7 +9,8 @@ reports it instead when the command was killed.
 
 What the agent does not do, on purpose:
 - hold a secret: the forked process unlocks the vault itself, from the caller's environment, as a direct run would,
-  and ends with the command; the agent never opens the vault or the database;
+  and ends with the command; the agent never opens the vault or the database, and keeps of the environment it was
+  started in only where things are and the language (KEPT_VARIABLES), never a password variable;
 - serve anyone else: its socket is in a folder only its user can enter, and each connection's user is checked
   (SO_PEERCRED); it runs nothing the caller could not run;
 - outlive its use: it stops after `--idle-minutes` without a command (30 by default), or with `agent stop`;
@@ -33,7 +34,7 @@ import struct
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -438,7 +439,7 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) 
     else:
         command = [sys.executable, "-m", "supportstation", "agent", "serve", "--announce"]
     command += ["--idle-minutes", f"{idle_minutes:g}"]
-    environment = dict(os.environ)
+    environment = _kept_environment(os.environ)
     if path is not None:
         environment["SUPPORTSTATION_AGENT_SOCKET"] = os.fspath(path)
     environment["SUPPORTSTATION_NO_AGENT"] = "1"  # this process starts the agent, it is not a command for one
@@ -460,6 +461,21 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) 
     error = process.stderr.read().strip()  # type: ignore[union-attr]
     problem = error.splitlines()[-1] if error else _("exit status {code}").format(code=process.returncode)
     return Started(None, problem=problem)
+
+
+# What the agent keeps of the environment it was started from: where things are and how to speak. Nothing that may be
+# a secret (the vault's password, a --password-env variable) may stay in its memory for its lifetime: each command
+# receives its caller's whole environment with its request, and ends with it.
+KEPT_VARIABLES = frozenset({
+    "HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+    "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+    "PYTHONPATH", "PYTHONHOME", "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING",
+    "SUPPORTSTATION_AGENT_SOCKET",
+})  # fmt: skip
+
+
+def _kept_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in environment.items() if name in KEPT_VARIABLES or name.startswith("LC_")}
 
 
 def wait_until_stopped(pid: int, timeout: float = 30.0) -> bool:

@@ -96,6 +96,20 @@ def test_start_status_and_stop(lab: Lab) -> None:
     assert gone.returncode == 1 and "No agent runs" in gone.stdout
 
 
+def test_the_agent_keeps_no_secret_from_the_environment_it_started_in(lab: Lab) -> None:
+    assert lab.run("agent", "stop").returncode == 0
+    secrets = {"SUPPORTSTATION_VAULT_PASSWORD": "vault password for the tests", "CLIENT_PASSWORD": "s3cr3t-login"}
+    started = lab.run("agent", "start", env={**lab.environment, **secrets})
+    assert started.returncode == 0, started.stderr
+    kept = Path(f"/proc/{lab.pid()}/environ").read_bytes()
+    assert b"HOME=" in kept and b"SUPPORTSTATION_AGENT_SOCKET=" in kept
+    for name, value in secrets.items():
+        assert name.encode() not in kept and value.encode() not in kept
+    # A command still has its caller's environment: the vault opens with the password it was given.
+    done = lab.run("audit", "verify", "--json")
+    assert done.returncode == 0 and lab.served() == 1, done.stdout + done.stderr
+
+
 def test_a_command_through_the_agent_is_the_same_as_run_here(
     lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser
 ) -> None:
