@@ -140,10 +140,12 @@ def test_a_command_through_the_agent_is_the_same_as_run_here(
     assert json.loads(listed.stdout)["records"] == 2
 
 
-def long_run_started(lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser) -> subprocess.Popen[str]:
-    """`supportstation run` of a minute-long command, once the command has started on the host."""
+def long_run_started(
+    lab: Lab, sshd: servers.SshServer, ssh_user: servers.SshUser, then: str = "sleep 60"
+) -> subprocess.Popen[str]:
+    """`supportstation run` of a minute-long command (or `then`), once the command has started on the host."""
     key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
-    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 60")
+    command = lab.command("run", sshd.url, *key, "--", f"echo started; {then}")
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=lab.environment)  # fmt: skip
     assert process.stdout is not None
@@ -181,12 +183,7 @@ def test_the_command_tells_its_caller_its_status_without_waiting_for_the_agent(
 ) -> None:
     # Taking a finished command's process apart takes the kernel a while after a fan-out; the caller is told the
     # status by the command itself, so it does not wait for that, nor for the agent to reap the process.
-    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
-    command = lab.command("run", sshd.url, *key, "--", "echo started; sleep 1; echo done; exit 4")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=lab.environment)  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline() == "started\n"
+    process = long_run_started(lab, sshd, ssh_user, then="sleep 1; echo done; exit 4")
     agent = lab.pid()
     os.kill(agent, signal.SIGSTOP)  # the agent can neither reap the command nor answer its caller
     try:
