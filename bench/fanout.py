@@ -20,7 +20,9 @@ What each variant's time includes, from the moment the variant starts to the mom
 - ours, whole process: `supportstation --data-dir D run ssh://sstest@127.0.0.N:PORT … -i KEY --limit 50 --json --
   uname -a` as a child process, from its start to its exit: interpreter start-up, imports, opening (and checking the
   schema of) the database, unlocking the file vault with the real scrypt cost (SUPPORTSTATION_VAULT_PASSWORD), the
-  fan-out, recording, the JSON lines. This is the fair match for xargs + ssh, which start 51 processes.
+  fan-out, recording, the JSON lines. This is the fair match for xargs + ssh, which start 51 processes. Twice: with
+  no agent (SUPPORTSTATION_NO_AGENT=1: a day's first command, or the agent turned off), and handed to the agent that
+  a first command started as it ended (every command run without one does), as the next commands of the day are.
 - OpenSSH: `xargs -P 50 -I{} ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=FILE
   -o ControlMaster=no -o IdentitiesOnly=yes -i KEY -p PORT sstest@{} uname -a`, the hosts fed on xargs's standard
   input, the output to a file; once with OpenSSH's default key exchange (sntrup761x25519-sha512 in OpenSSH 9.2,
@@ -100,8 +102,8 @@ PROFILE = EngineerProfile(name="Bench", email="bench@example.org")
 LOOPBACK_ONLY = "Match Address 0.0.0.0/0,!127.0.0.0/8\n    DenyUsers *\n"
 
 OURS_IN_PROCESS = "ours in process (fan_out, limit 50)"
-OURS_PROCESS = "ours whole process (supportstation run)"
-OURS_AGENT = "ours whole process, agent running"
+OURS_PROCESS = "ours whole process, no agent (first command)"
+OURS_AGENT = "ours whole process, agent (the default after)"
 OPENSSH_SAME = f"ssh × {HOSTS}, xargs -P {HOSTS}, {SAME_KEX}"
 OPENSSH_DEFAULT = f"ssh × {HOSTS}, xargs -P {HOSTS}, default kex"
 UNRECORDED = "diagnostic: ours in process, not recorded"
@@ -456,23 +458,28 @@ class Agent:
 
 
 @contextlib.contextmanager
-def running_agent(lab: Lab) -> Iterator[Agent]:
+def running_agent(lab: Lab, data_dir: Path) -> Iterator[Agent]:
+    """The agent an engineer's first command starts as it ends, on a socket of the bench's own."""
     folder = lab.folder / "agent"
     folder.mkdir(mode=0o700)
     socket = folder / "agent.sock"
     environment = dict(lab.environment, SUPPORTSTATION_AGENT_SOCKET=str(socket))
+    del environment["SUPPORTSTATION_NO_AGENT"]
 
-    def agent_command(action: str) -> subprocess.CompletedProcess[str]:
-        command = app_command(lab, lab.folder, "agent", action)
+    def app(*arguments: str) -> subprocess.CompletedProcess[str]:
+        command = app_command(lab, data_dir, *arguments)
         return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=TIMEOUT)
 
-    started, status = agent_command("start"), ask({"ping": True}, socket)
-    if started.returncode != 0 or status is None:
-        raise BenchFailed(f"supportstation agent start: exit {started.returncode}\n{started.stdout}{started.stderr}")
+    first = app("tickets", "list")
+    deadline = time.monotonic() + TIMEOUT
+    while (status := ask({"ping": True}, socket)) is None and first.returncode == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if status is None:
+        raise BenchFailed(f"no agent answered after a first command (exit {first.returncode})\n{first.stderr}")
     try:
         yield Agent(int(status["pid"]), environment, socket)
     finally:
-        agent_command("stop")
+        app("agent", "stop")
 
 
 # --- the bench -------------------------------------------------------------------------------------------------------
@@ -494,6 +501,7 @@ def child_environment(folder: Path) -> dict[str, str]:
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     environment["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     environment["SUPPORTSTATION_VAULT_PASSWORD"] = VAULT_PASSWORD
+    environment["SUPPORTSTATION_NO_AGENT"] = "1"  # commands start no agent, except the one started for its variant
     return environment
 
 
@@ -518,10 +526,10 @@ def run_rounds(lab: Lab, variants: dict[str, Callable[[], Sample]], rounds: int)
 INCLUDES = {
     OURS_IN_PROCESS: "pool + runner built as the CLI does, fan_out: connect, kex, host key check, login, run, "
     "record (run row, chunks, audit record, anchor file), pool.close(); database and vault opened before",
-    OURS_PROCESS: "`supportstation run` child process, start to exit: start-up, imports, database, vault unlock "
-    "(real scrypt), all of the above, JSON output",
-    OURS_AGENT: "the same command, handed by a thin client to `supportstation agent` (started before the rounds), "
-    "which forks a process with the modules already imported; its CPU counted with the client's",
+    OURS_PROCESS: "`supportstation run` child process, start to exit, with SUPPORTSTATION_NO_AGENT=1: start-up, "
+    "imports, database, vault unlock (real scrypt), all of the above, JSON output",
+    OURS_AGENT: "the same command, handed by a thin client to the agent that a first command started (as every "
+    "command run without one does), which forks a process with the modules already imported; its CPU counted",
     OPENSSH_SAME: f"xargs + {HOSTS} ssh processes, start to exit, output to a file",
     OPENSSH_DEFAULT: "the same with OpenSSH's default key exchange",
     UNRECORDED: "diagnostic, not the app: the in-process fan-out with no recorder",
@@ -636,7 +644,7 @@ def main() -> int:
                 "ssh, default": openssh_kex(lab, None),
                 f"ssh, -o KexAlgorithms={SAME_KEX}": openssh_kex(lab, SAME_KEX),
             }
-            agent = stack.enter_context(running_agent(lab))
+            agent = stack.enter_context(running_agent(lab, cli_data))
             variants: dict[str, Callable[[], Sample]] = {
                 OURS_IN_PROCESS: lambda: run_in_process(lab, state),
                 OURS_PROCESS: lambda: run_cli(lab, cli_data),

@@ -1,5 +1,7 @@
 """The start-up agent: a process that has already imported SupportStation's command-line modules and forks a copy of
-itself for each command (`supportstation agent start`; opt-in).
+itself for each command. A command run without one starts one in the background for the next commands, as
+Mercurial's chg and Gradle's daemon do (`cli.start_agent_for_later`); `supportstation agent start` starts one by hand,
+and SUPPORTSTATION_NO_AGENT=1 or the `command_agent` setting turns that off.
 
 A command otherwise spends ~0.6 s of processor time starting Python and importing SQLAlchemy, paramiko and the
 app's modules before it reaches a host; forked from the agent it starts with all of that done. The command runs in
@@ -15,7 +17,8 @@ What the agent does not do, on purpose:
   (SO_PEERCRED); it runs nothing the caller could not run;
 - outlive its use: it stops after `--idle-minutes` without a command (30 by default), or with `agent stop`;
 - run the window, or an agent command: those run in the caller's process.
-A caller of another version (after an upgrade) is told to run the command itself.
+A caller of another version, or any change to the code the agent loaded (an upgrade, an edited checkout or plugin),
+makes the agent tell the caller to run the command itself and stop: the caller then starts a fresh one.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def serve(path: Path | None = None, idle_minutes: float = DEFAULT_IDLE_MINUTES, 
     path = path or Path(socket_path())
     preload()
     listener = listen(path)
-    agent = _Agent(listener, path, idle_minutes * 60)
+    agent = _Agent(listener, path, idle_minutes * 60, loaded_code())
     if announce:
         print(f"ready {os.getpid()}", flush=True)
         null = os.open(os.devnull, os.O_RDWR)
@@ -115,6 +118,33 @@ def preload() -> None:
     gc.freeze()
 
 
+def loaded_code() -> dict[str, int]:
+    """The source files of the modules loaded from outside the standard library, with their modification times.
+    Checked before each command (~300 files, about a millisecond): the agent must never run code older than the
+    caller's files."""
+    import sysconfig
+
+    standard_library = sysconfig.get_paths()["stdlib"] + os.sep
+    times = {}
+    for module in list(sys.modules.values()):
+        source = getattr(module, "__file__", None)
+        if isinstance(source, str) and not source.startswith(standard_library):
+            with contextlib.suppress(OSError):
+                times[source] = os.stat(source).st_mtime_ns
+    return times
+
+
+def _changed_since(code: Mapping[str, int]) -> str | None:
+    """The first file of `code` changed or removed since, or None."""
+    for source, modified in code.items():
+        try:
+            if os.stat(source).st_mtime_ns != modified:
+                return source
+        except OSError:
+            return source
+    return None
+
+
 def listen(path: Path) -> socket.socket:
     folder = path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -135,8 +165,9 @@ def listen(path: Path) -> socket.socket:
 
 
 class _Agent:
-    def __init__(self, listener: socket.socket, path: Path, idle_seconds: float) -> None:
+    def __init__(self, listener: socket.socket, path: Path, idle_seconds: float, code: Mapping[str, int]) -> None:
         self.listener = listener
+        self.code = code
         self.path = path
         self.idle_seconds = idle_seconds
         self.running: dict[int, socket.socket] = {}  # forked command → the connection its caller waits on
@@ -223,7 +254,7 @@ class _Agent:
         arguments = request["run"]
         if not _well_formed(request, descriptors):
             raise ValueError("a run request is arguments, a version, a folder, an environment and three streams")
-        if request["version"] != __version__ or runs_in_caller(arguments):
+        if self._outdated(request["version"]) or runs_in_caller(arguments):
             _reply(connection, {"run_here": True})
             connection.close()
             return
@@ -235,6 +266,17 @@ class _Agent:
         self.served += 1
         _reply(connection, {"pid": pid})
         self.selector.register(connection, selectors.EVENT_READ, data=pid)
+
+    def _outdated(self, caller_version: str) -> bool:
+        """The caller's code is not the agent's: the agent stops (once its commands end), and the caller, running
+        its command itself, starts a fresh agent."""
+        changed = _changed_since(self.code)
+        if caller_version == __version__ and changed is None:
+            return False
+        reason = f"{changed} changed" if changed else f"a caller runs version {caller_version}"
+        log.info("The agent stops: %s", reason)
+        self.stopping = True
+        return True
 
     def _caller_gone(self, connection: socket.socket, pid: int) -> None:
         """As when a terminal closes: the command is stopped, the way a direct run is by SIGTERM (its runs are
@@ -434,33 +476,58 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) 
     running = ask({"ping": True}, path)
     if running is not None:
         return Started(int(running["pid"]), already_running=True)
-    if getattr(sys, "frozen", False):  # the bundle's executable is the command itself
-        command = [sys.executable, "agent", "serve", "--announce"]
-    else:
-        command = [sys.executable, "-m", "supportstation", "agent", "serve", "--announce"]
-    command += ["--idle-minutes", f"{idle_minutes:g}"]
-    environment = _kept_environment(os.environ)
-    if path is not None:
-        environment["SUPPORTSTATION_AGENT_SOCKET"] = os.fspath(path)
-    environment["SUPPORTSTATION_NO_AGENT"] = "1"  # this process starts the agent, it is not a command for one
     process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-        start_new_session=True, text=True,
+        [*_serve_command(idle_minutes), "--announce"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=_agent_environment(path), start_new_session=True, text=True,
     )  # fmt: skip
     # The agent says `ready PID` once it listens; a failure is on its standard error when it ends.
     with selectors.DefaultSelector() as waiting:
         waiting.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
-        said = process.stdout.readline() if waiting.select(timeout=START_TIMEOUT_S) else ""  # type: ignore[union-attr]
+        answered = bool(waiting.select(timeout=START_TIMEOUT_S))
+    said = process.stdout.readline() if answered else ""  # type: ignore[union-attr]
     if said.startswith("ready "):
         process.stdout.close()  # type: ignore[union-attr]
         process.stderr.close()  # type: ignore[union-attr]
         return Started(int(said.split()[1]))
-    if process.poll() is None:
+    try:
+        process.wait(timeout=START_TIMEOUT_S if answered else 0)  # its output closed: it is ending
+    except subprocess.TimeoutExpired:
         process.kill()
         return Started(None, problem=_("it did not start within {seconds:g} s").format(seconds=START_TIMEOUT_S))
+    running = ask({"ping": True}, path)
+    if running is not None:  # one started meanwhile (by a command that ended) listens there first, and serves
+        return Started(int(running["pid"]), already_running=True)
     error = process.stderr.read().strip()  # type: ignore[union-attr]
     problem = error.splitlines()[-1] if error else _("exit status {code}").format(code=process.returncode)
     return Started(None, problem=problem)
+
+
+def start_in_background(idle_minutes: float = DEFAULT_IDLE_MINUTES) -> int:
+    """Starts an agent without waiting for it (it takes a second to load): for a command that is ending. Two
+    commands ending together may start two; the second finds the first listening and ends. Returns its process id."""
+    import subprocess
+
+    process = subprocess.Popen(
+        _serve_command(idle_minutes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=_agent_environment(None), start_new_session=True,
+    )  # fmt: skip
+    return process.pid
+
+
+def _serve_command(idle_minutes: float) -> list[str]:
+    if getattr(sys, "frozen", False):  # the bundle's executable is the command itself
+        command = [sys.executable, "agent", "serve"]
+    else:
+        command = [sys.executable, "-m", "supportstation", "agent", "serve"]
+    return [*command, "--idle-minutes", f"{idle_minutes:g}"]
+
+
+def _agent_environment(path: Path | None) -> dict[str, str]:
+    environment = _kept_environment(os.environ)
+    if path is not None:
+        environment["SUPPORTSTATION_AGENT_SOCKET"] = os.fspath(path)
+    environment["SUPPORTSTATION_NO_AGENT"] = "1"  # this process starts the agent, it is not a command for one
+    return environment
 
 
 # What the agent keeps of the environment it was started from: where things are and how to speak. Nothing that may be

@@ -1,4 +1,4 @@
-"""`supportstation agent start|stop|status`: the start-up agent (agent.py), opt-in."""
+"""`supportstation agent start|stop|status`: the start-up agent (agent.py), which commands also start by themselves."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help=_("keep SupportStation loaded in the background, so that each command starts at once"),
         description=_(
             "The agent keeps SupportStation's modules loaded and starts each command from them: a command starts "
-            "in milliseconds instead of about a second. It holds no password: each command unlocks the vault as it "
-            "would alone. Only your user can reach it. It stops after the idle time, or with `agent stop`."
+            "in milliseconds instead of about a second. A command run without it starts it in the background, unless "
+            "the variable SUPPORTSTATION_NO_AGENT is set or the window's settings turn that off. It holds no password: "
+            "each command unlocks the vault as it would alone. Only your user can reach it. It stops after the idle "
+            "time, with `agent stop`, or when SupportStation's files change (an upgrade)."
         ),
     )
     actions = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)

@@ -173,8 +173,35 @@ def main(argv: Sequence[str] | None = None, *, exit_when_done: bool = False) -> 
     finally:
         app_paths.remove_if_temporary()
     if exit_when_done:
+        start_agent_for_later(options, app_paths)
         exit_at_once(status)
     return status
+
+
+def start_agent_for_later(options: Options, app_paths: paths.AppPaths) -> None:
+    """After a command that ran without the agent, starts one in the background, as Mercurial's chg and Gradle's
+    daemon do: the next commands are forked from it with SupportStation loaded, ~0.6 s of processor time sooner.
+    Not for the window or the agent's own commands, nor when SUPPORTSTATION_NO_AGENT is set or the setting is off."""
+    import os
+
+    from supportstation.agent_client import BYPASS_VARIABLE, supported
+
+    if options.command in (None, "agent") or os.environ.get(BYPASS_VARIABLE) or not supported():
+        return
+    if not settings.load(app_paths.settings_file).settings.command_agent:
+        return
+    from supportstation import agent
+
+    try:
+        agent.start_in_background()
+    except OSError as error:  # the command itself succeeded: say why the next ones will not be quicker, no more
+        import logging
+
+        logging.getLogger(__name__).warning("Could not start the agent: %s", error)
+        return
+    if sys.stderr.isatty():
+        print(_("SupportStation stays loaded in the background, so that the next commands start sooner "
+                "(`supportstation agent stop` stops it)."), file=sys.stderr)  # fmt: skip
 
 
 def exit_at_once(status: int) -> NoReturn:

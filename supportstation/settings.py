@@ -92,6 +92,8 @@ class Settings:
     # Entry point names of the plugins the engineer turned off: not even imported at the next start. A list, sorted,
     # because JSON has no sets.
     disabled_plugins: list[str] = field(default_factory=list)
+    # A command run without the agent starts one for the next commands (agent.py). Off: only `agent start` does.
+    command_agent: bool = True
 
 
 def _from_dict(cls: type, raw: Any) -> Any:

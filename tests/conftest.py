@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,13 +12,48 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A test must never read or write the real user's folders, even through a default.
 os.environ["XDG_CONFIG_HOME"] = "/nonexistent-supportstation-tests/config"
 os.environ["XDG_DATA_HOME"] = "/nonexistent-supportstation-tests/data"
+# A command run by a test must not leave an agent behind (cli.start_agent_for_later): the agent's tests turn it on
+# for their own socket, and stop what they start.
+os.environ["SUPPORTSTATION_NO_AGENT"] = "1"
 
 from supportstation import i18n, paths
 
 ROOT = Path(__file__).resolve().parent.parent
+AGENTS_BEFORE = pytest.StashKey[set[int]]()
 
 # Real OpenSSH servers for the engine's and the GUI's tests.
 pytest_plugins = ["tests.servers.fixtures", "tests.servers.fake_switch", "tests.reports.report_lab"]
+
+
+def agent_processes() -> set[int]:
+    """Every `supportstation agent serve` process on the machine (Linux)."""
+    found = set()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        serves = any(command[index : index + 2] == [b"agent", b"serve"] for index in range(len(command)))
+        if serves and any(b"supportstation" in part for part in command):
+            found.add(int(entry.name))
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[AGENTS_BEFORE] = agent_processes()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fails the run if a test left an agent running, and stops it."""
+    import signal
+
+    left = agent_processes() - session.config.stash.get(AGENTS_BEFORE, set())
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    if left:
+        print(f"\nA test left {len(left)} agent process(es) running (stopped now): {sorted(left)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

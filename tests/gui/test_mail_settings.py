@@ -1,5 +1,6 @@
 """The E-mail page of the settings: the SMTP server's settings edited and saved, its password kept in the vault and
-never in the settings file, and "Test the connection" against the real STARTTLS server of tests/servers/smtp.py."""
+never in the settings file, and "Test the connection" against the real STARTTLS server of tests/servers/smtp.py. And
+the General page's switch for the command-line agent."""
 
 from __future__ import annotations
 
@@ -268,3 +269,14 @@ async def test_test_the_connection_fails_clearly_with_a_wrong_password(
     # Without any password, it says so before connecting.
     dialog.ui.mailPasswordEdit.clear()
     assert "no password" in await click_test(dialog)
+
+
+def test_the_general_page_turns_the_command_line_agent_off_and_on(open_dialog: OpenDialog) -> None:
+    dialog = open_dialog(COMPANY_MAIL)
+    dialog.ui.tabs.setCurrentWidget(dialog.ui.generalTab)
+    check = dialog.ui.commandAgentCheck
+    assert check.isVisible() and check.isChecked(), "on by default, on Linux"
+    check.setChecked(False)
+    assert dialog.edited_settings().command_agent is False
+    check.setChecked(True)
+    assert dialog.edited_settings().command_agent is True

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 
 
 def environment_for(socket_path: Path) -> dict[str, str]:
+    # The test session sets SUPPORTSTATION_NO_AGENT for every other test; these use their own agent.
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "SUPPORTSTATION_NO_AGENT"},
         "LANG": "C.UTF-8",
         "LANGUAGE": "",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
@@ -38,11 +39,15 @@ def environment_for(socket_path: Path) -> dict[str, str]:
 
 
 class Lab:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, autostart: bool = False) -> None:
         self.folder = folder
         self.socket = folder / "agent" / "agent.sock"
         self.environment = environment_for(self.socket)
         self.data = folder / "data"
+        # A command run without an agent starts one unless the setting is off: off, except where a test checks it.
+        settings = paths.under(self.data).settings_file
+        settings.parent.mkdir(parents=True)
+        settings.write_text(json.dumps({"command_agent": autostart}))
 
     def command(self, *arguments: str) -> list[str]:
         return [sys.executable, "-m", "supportstation", "--data-dir", str(self.data), *arguments]
@@ -209,11 +214,108 @@ def test_a_killed_or_stopped_agent_never_stops_a_command(lab: Lab) -> None:
 
 def test_the_window_and_other_versions_run_in_the_caller(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPPORTSTATION_AGENT_SOCKET", str(lab.socket))
+    monkeypatch.delenv("SUPPORTSTATION_NO_AGENT")
     assert run_through_agent([], __version__) is None  # no command: the window opens here
     assert run_through_agent(["--demo"], __version__) is None
     assert run_through_agent(["agent", "status"], __version__) is None
-    assert run_through_agent(["version"], "0.0.0-older") is None  # an upgrade happened since the agent started
     assert lab.served() == 0
+    # An upgrade happened since the agent started: the command runs here, and the agent stops, for the caller's
+    # command to start an agent of the new version.
+    pid = lab.pid()
+    assert run_through_agent(["version"], "0.0.0-newer") is None
+    assert_stops(pid)
+    assert not lab.socket.exists()
+
+
+def agents_for(socket_path: Path) -> list[int]:
+    """The processes started with this agent socket in their environment: agents, started or starting."""
+    marker = f"SUPPORTSTATION_AGENT_SOCKET={socket_path}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker in environment and b"serve" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def answering(lab: Lab, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = ask({"ping": True}, lab.socket)
+        if status is not None:
+            return int(status["pid"])
+        time.sleep(0.1)
+    pytest.fail(f"no agent answered on {lab.socket} within {timeout:g} s")
+
+
+def test_a_command_run_without_an_agent_starts_one_for_the_next_commands(tmp_path: Path) -> None:
+    lab = Lab(tmp_path, autostart=True)
+    try:
+        first = lab.run("tickets", "list")
+        assert first.returncode == 0, first.stderr
+        assert first.stderr == "", "not a terminal: nothing is said about the agent"
+        assert len(agents_for(lab.socket)) == 1, "the command started one agent as it ended"
+        pid = answering(lab)
+        second = lab.run("tickets", "list")
+        assert (second.returncode, second.stdout) == (0, first.stdout) and lab.served() == 1
+        assert agents_for(lab.socket) == [pid], "a command served by the agent starts no other"
+    finally:
+        lab.run("agent", "stop")
+    assert_stops(pid)
+
+
+def test_no_agent_is_started_when_that_is_turned_off(tmp_path: Path) -> None:
+    turned_off = Lab(tmp_path / "setting")  # the `command_agent` setting is off
+    assert turned_off.run("tickets", "list").returncode == 0
+    assert agents_for(turned_off.socket) == []
+    bypassed = Lab(tmp_path / "variable", autostart=True)
+    environment = {**bypassed.environment, "SUPPORTSTATION_NO_AGENT": "1"}
+    assert bypassed.run("tickets", "list", env=environment).returncode == 0
+    assert agents_for(bypassed.socket) == []
+    # Nor by the agent's own commands, whose status says there is none.
+    assert bypassed.run("agent", "status").returncode == 1
+    assert agents_for(bypassed.socket) == []
+
+
+def test_an_agent_whose_code_changed_lets_the_caller_run_and_stops(tmp_path: Path) -> None:
+    # Code the agent loaded, outside the standard library: a sitecustomize module on PYTHONPATH stands for an
+    # upgraded package or an edited checkout, without touching the project's files.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "sitecustomize.py").write_text("# loaded by every interpreter started with this PYTHONPATH\n")
+    lab = Lab(tmp_path / "lab")
+    lab.environment["PYTHONPATH"] = str(code)
+    assert lab.run("agent", "start").returncode == 0
+    pid = lab.pid()
+    try:
+        assert lab.run("tickets", "list").returncode == 0 and lab.served() == 1
+        later = time.time() + 60
+        os.utime(code / "sitecustomize.py", (later, later))
+        ran_here = lab.run("tickets", "list")
+        assert ran_here.returncode == 0, ran_here.stderr
+        assert_stops(pid)
+    finally:
+        lab.run("agent", "stop")
+
+
+def test_starting_an_agent_while_one_is_starting_is_not_an_error(tmp_path: Path) -> None:
+    # A command that ended has just started an agent, still loading, and the engineer types `agent start`.
+    lab = Lab(tmp_path)
+    loading = subprocess.Popen([*lab.command("agent", "serve")], env=lab.environment, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        started = lab.run("agent", "start")
+        assert started.returncode == 0, started.stderr
+        pid = answering(lab)
+        assert lab.run("tickets", "list").returncode == 0 and lab.served() == 1
+    finally:
+        lab.run("agent", "stop")
+        loading.wait(timeout=30)  # the one that lost the race to listen ended by itself; the other was stopped
+    assert_stops(pid)
 
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # the other user cannot run the project's virtual environment under /root

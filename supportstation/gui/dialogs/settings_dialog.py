@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QWidget
 
+from supportstation import agent_client
 from supportstation.i18n import _
 from supportstation.paths import AppPaths
 from supportstation.settings import CompanyDetails, MailSettings, Settings
@@ -57,6 +58,10 @@ class SettingsDialog(QDialog):
             self.ui.languageCombo.addItem(name or _("System language"), code)
         self.ui.languageCombo.setCurrentIndex(max(0, self.ui.languageCombo.findData(settings.language)))
         self.ui.dataFolderEdit.setText(settings.data_folder)
+        self.ui.commandAgentCheck.setChecked(settings.command_agent)
+        if not agent_client.supported():  # the agent needs Linux: commands elsewhere always start on their own
+            self.ui.commandLineLabel.hide()
+            self.ui.commandAgentCheck.hide()
         self.ui.dataFolderEdit.setPlaceholderText(str(app_paths.data))
         self.ui.currentFolders.setText(
             _("Data: {data}\nSettings: {config}\nLogs: {logs}").format(
@@ -110,6 +115,7 @@ class SettingsDialog(QDialog):
             self._original,
             language=self.ui.languageCombo.currentData(),
             data_folder=self.ui.dataFolderEdit.text().strip(),
+            command_agent=self.ui.commandAgentCheck.isChecked(),
             company=company,
             mail=self.edited_mail(),
         )

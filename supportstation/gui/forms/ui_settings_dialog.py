@@ -83,6 +83,16 @@ class Ui_SettingsDialog(object):
 
         self.generalForm.setWidget(3, QFormLayout.ItemRole.FieldRole, self.currentFolders)
 
+        self.commandLineLabel = QLabel(self.generalTab)
+        self.commandLineLabel.setObjectName(u"commandLineLabel")
+
+        self.generalForm.setWidget(4, QFormLayout.ItemRole.LabelRole, self.commandLineLabel)
+
+        self.commandAgentCheck = QCheckBox(self.generalTab)
+        self.commandAgentCheck.setObjectName(u"commandAgentCheck")
+
+        self.generalForm.setWidget(4, QFormLayout.ItemRole.FieldRole, self.commandAgentCheck)
+
         self.tabs.addTab(self.generalTab, "")
         self.companyTab = QWidget()
         self.companyTab.setObjectName(u"companyTab")
@@ -420,6 +430,11 @@ class Ui_SettingsDialog(object):
         self.dataFolderBrowse.setText(QCoreApplication.translate("SettingsDialog", u"Browse\u2026", None))
         self.restartNote.setText(QCoreApplication.translate("SettingsDialog", u"Empty means the usual folder of your system. Language and data folder changes apply when SupportStation restarts.", None))
         self.currentFoldersLabel.setText(QCoreApplication.translate("SettingsDialog", u"In use:", None))
+        self.commandLineLabel.setText(QCoreApplication.translate("SettingsDialog", u"Command line:", None))
+        self.commandAgentCheck.setText(QCoreApplication.translate("SettingsDialog", u"&Keep SupportStation loaded after a terminal command, so that the next ones start sooner", None))
+#if QT_CONFIG(tooltip)
+        self.commandAgentCheck.setToolTip(QCoreApplication.translate("SettingsDialog", u"A command run in a terminal starts the agent in the background: the next commands start from it, with SupportStation already loaded. It holds no password and stops after 30 minutes without a command.", None))
+#endif // QT_CONFIG(tooltip)
         self.tabs.setTabText(self.tabs.indexOf(self.generalTab), QCoreApplication.translate("SettingsDialog", u"General", None))
         self.companyNameLabel.setText(QCoreApplication.translate("SettingsDialog", u"&Name:", None))
         self.companyAddressLabel.setText(QCoreApplication.translate("SettingsDialog", u"&Address:", None))
