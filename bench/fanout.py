@@ -21,8 +21,8 @@ What each variant's time includes, from the moment the variant starts to the mom
   uname -a` as a child process, from its start to its exit: interpreter start-up, imports, opening (and checking the
   schema of) the database, unlocking the file vault with the real scrypt cost (SUPPORTSTATION_VAULT_PASSWORD), the
   fan-out, recording, the JSON lines. This is the fair match for xargs + ssh, which start 51 processes. Twice: with
-  no agent (SUPPORTSTATION_NO_AGENT=1: a day's first command, or the agent turned off), and handed to the agent that
-  a first command started as it ended (every command run without one does), as the next commands of the day are.
+  no agent (SUPPORTSTATION_NO_AGENT=1: a day's first command, a script's, or the agent turned off), and handed to
+  the agent that a first command typed in a terminal starts as it ends, as the next commands of the day are.
 - OpenSSH: `xargs -P 50 -I{} ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=FILE
   -o ControlMaster=no -o IdentitiesOnly=yes -i KEY -p PORT sstest@{} uname -a`, the hosts fed on xargs's standard
   input, the output to a file; once with OpenSSH's default key exchange (sntrup761x25519-sha512 in OpenSSH 9.2,
@@ -459,27 +459,25 @@ class Agent:
 
 @contextlib.contextmanager
 def running_agent(lab: Lab, data_dir: Path) -> Iterator[Agent]:
-    """The agent an engineer's first command starts as it ends, on a socket of the bench's own."""
+    """The agent, on a socket of the bench's own: as an engineer's first command typed in a terminal leaves it (the
+    bench's commands have no terminal, so it is started by hand, which is the same process)."""
     folder = lab.folder / "agent"
     folder.mkdir(mode=0o700)
     socket = folder / "agent.sock"
     environment = dict(lab.environment, SUPPORTSTATION_AGENT_SOCKET=str(socket))
     del environment["SUPPORTSTATION_NO_AGENT"]
 
-    def app(*arguments: str) -> subprocess.CompletedProcess[str]:
-        command = app_command(lab, data_dir, *arguments)
+    def agent_command(action: str) -> subprocess.CompletedProcess[str]:
+        command = app_command(lab, data_dir, "agent", action)
         return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=TIMEOUT)
 
-    first = app("tickets", "list")
-    deadline = time.monotonic() + TIMEOUT
-    while (status := ask({"ping": True}, socket)) is None and first.returncode == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if status is None:
-        raise BenchFailed(f"no agent answered after a first command (exit {first.returncode})\n{first.stderr}")
+    started, status = agent_command("start"), ask({"ping": True}, socket)
+    if started.returncode != 0 or status is None:
+        raise BenchFailed(f"supportstation agent start: exit {started.returncode}\n{started.stdout}{started.stderr}")
     try:
         yield Agent(int(status["pid"]), environment, socket)
     finally:
-        app("agent", "stop")
+        agent_command("stop")
 
 
 # --- the bench -------------------------------------------------------------------------------------------------------
@@ -528,8 +526,8 @@ INCLUDES = {
     "record (run row, chunks, audit record, anchor file), pool.close(); database and vault opened before",
     OURS_PROCESS: "`supportstation run` child process, start to exit, with SUPPORTSTATION_NO_AGENT=1: start-up, "
     "imports, database, vault unlock (real scrypt), all of the above, JSON output",
-    OURS_AGENT: "the same command, handed by a thin client to the agent that a first command started (as every "
-    "command run without one does), which forks a process with the modules already imported; its CPU counted",
+    OURS_AGENT: "the same command, handed by a thin client to the agent (as a first command typed in a terminal "
+    "leaves it), which forks a process with the modules already imported; its CPU counted",
     OPENSSH_SAME: f"xargs + {HOSTS} ssh processes, start to exit, output to a file",
     OPENSSH_DEFAULT: "the same with OpenSSH's default key exchange",
     UNRECORDED: "diagnostic, not the app: the in-process fan-out with no recorder",

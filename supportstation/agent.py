@@ -1,7 +1,8 @@
 """The start-up agent: a process that has already imported SupportStation's command-line modules and forks a copy of
-itself for each command. A command run without one starts one in the background for the next commands, as
-Mercurial's chg and Gradle's daemon do (`cli.start_agent_for_later`); `supportstation agent start` starts one by hand,
-and SUPPORTSTATION_NO_AGENT=1 or the `command_agent` setting turns that off.
+itself for each command. A command typed in a terminal without one starts one in the background for the next
+commands, as Mercurial's chg and Gradle's daemon do (`cli.start_agent_for_later`); scripts never do,
+SUPPORTSTATION_NO_AGENT=1 or the `command_agent` setting turns that off, and `supportstation agent start` starts one
+by hand. One agent per socket (a lock held from before it loads); one socket per version.
 
 A command otherwise spends ~0.6 s of processor time starting Python and importing SQLAlchemy, paramiko and the
 app's modules before it reaches a host; forked from the agent it starts with all of that done. The command runs in
@@ -17,14 +18,17 @@ What the agent does not do, on purpose:
   (SO_PEERCRED); it runs nothing the caller could not run;
 - outlive its use: it stops after `--idle-minutes` without a command (30 by default), or with `agent stop`;
 - run the window, or an agent command: those run in the caller's process.
-A caller of another version, or any change to the code the agent loaded (an upgrade, an edited checkout or plugin),
-makes the agent tell the caller to run the command itself and stop: the caller then starts a fresh one.
+A change to the code the agent loaded (an upgrade, an edited checkout or plugin), noticed before each command and every
+few seconds, stops the agent: the command runs on its own, and starts a fresh agent. A caller of another version (told
+this socket) runs its command itself. A forked command takes its caller's umask, and the agent runs from `/` with
+nothing of the folder it was started in on its module path.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import gc
 import importlib
 import json
@@ -42,7 +46,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from supportstation import __version__
-from supportstation.agent_client import HEADER, ask, connect, is_private_folder, socket_path
+from supportstation.agent_client import HEADER, ask, connect, is_private_folder, lock_path, socket_path
 from supportstation.i18n import _
 
 log = logging.getLogger(__name__)
@@ -85,9 +89,11 @@ def serve(path: Path | None = None, idle_minutes: float = DEFAULT_IDLE_MINUTES, 
     """Runs the agent until it is stopped or idle. `announce`: print `ready PID` once listening, then let go of the
     standard streams, so that `start`, which waits for them to close, returns."""
     path = path or Path(socket_path())
+    private_folder(path.parent)
+    lock = hold_lock(path)  # before loading: a second agent started meanwhile ends at once
     preload()
     listener = listen(path)
-    agent = _Agent(listener, path, idle_minutes * 60, loaded_code())
+    agent = _Agent(listener, path, idle_minutes * 60, loaded_code(), lock)
     if announce:
         print(f"ready {os.getpid()}", flush=True)
         null = os.open(os.devnull, os.O_RDWR)
@@ -118,39 +124,78 @@ def preload() -> None:
     gc.freeze()
 
 
-def loaded_code() -> dict[str, int]:
-    """The source files of the modules loaded from outside the standard library, with their modification times.
-    Checked before each command (~300 files, about a millisecond): the agent must never run code older than the
-    caller's files."""
+def loaded_code() -> dict[str, tuple[int, int, int]]:
+    """The interpreter (the bundle's executable, when frozen) and the source files of the modules loaded from outside
+    the standard library, each with its modification time, size and inode. Checked before each command (~300 files,
+    about a millisecond) and every few seconds: the agent must never run code older than the caller's files."""
     import sysconfig
 
     standard_library = sysconfig.get_paths()["stdlib"] + os.sep
-    times = {}
+    sources = [sys.executable]
     for module in list(sys.modules.values()):
         source = getattr(module, "__file__", None)
         if isinstance(source, str) and not source.startswith(standard_library):
-            with contextlib.suppress(OSError):
-                times[source] = os.stat(source).st_mtime_ns
-    return times
+            sources.append(source)
+    found = {}
+    for source in sources:
+        with contextlib.suppress(OSError):  # a module packed in the bundle's archive has no file of its own
+            found[source] = _file_identity(source)
+    return found
 
 
-def _changed_since(code: Mapping[str, int]) -> str | None:
-    """The first file of `code` changed or removed since, or None."""
-    for source, modified in code.items():
+def _file_identity(source: str) -> tuple[int, int, int]:
+    status = os.stat(source)
+    return status.st_mtime_ns, status.st_size, status.st_ino
+
+
+def _changed_since(code: Mapping[str, tuple[int, int, int]]) -> str | None:
+    """The first file of `code` changed, replaced or removed since, or None."""
+    for source, identity in code.items():
         try:
-            if os.stat(source).st_mtime_ns != modified:
+            if _file_identity(source) != identity:
                 return source
         except OSError:
             return source
     return None
 
 
-def listen(path: Path) -> socket.socket:
-    folder = path.parent
+def private_folder(folder: Path) -> None:
+    """Creates the agent's folder if needed; refuses one that someone else could have put a socket in."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not is_private_folder(folder):
         message = _("{folder} is not a private folder (yours, mode 0700, not a link): the agent will not listen there.")
         raise AgentError(message.format(folder=folder))
+
+
+def hold_lock(path: Path) -> int:
+    """The agent's lock for this socket, held until the process ends (the kernel lets go of it even after kill -9)."""
+    descriptor = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise AgentError(_("An agent is already starting or running for {path}.").format(path=path)) from None
+    return descriptor
+
+
+def is_starting_or_running(path: Path) -> bool:
+    """An agent holds the lock of this socket: it is loading, or listening."""
+    try:
+        descriptor = os.open(lock_path(path), os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # and the lock with it, if this took it
+    return False
+
+
+def listen(path: Path) -> socket.socket:
+    """Listens on `path`, as the holder of its lock (`hold_lock`)."""
+    private_folder(path.parent)
     if os.path.lexists(path):
         answering = connect(path)
         if answering is not None:
@@ -165,9 +210,13 @@ def listen(path: Path) -> socket.socket:
 
 
 class _Agent:
-    def __init__(self, listener: socket.socket, path: Path, idle_seconds: float, code: Mapping[str, int]) -> None:
+    def __init__(
+        self, listener: socket.socket, path: Path, idle_seconds: float, code: Mapping[str, tuple[int, int, int]],
+        lock: int,
+    ) -> None:  # fmt: skip
         self.listener = listener
         self.code = code
+        self.lock = lock
         self.path = path
         self.idle_seconds = idle_seconds
         self.running: dict[int, socket.socket] = {}  # forked command → the connection its caller waits on
@@ -209,6 +258,8 @@ class _Agent:
                 return
             if not self.stopping and not self._socket_is_ours():
                 self.stopping = True  # removed or replaced: no caller can reach this agent any more
+                continue
+            if not self.stopping and self._code_changed():
                 continue
             timeout = SOCKET_CHECK_S if self.running else min(max(idle_left, 0.05), SOCKET_CHECK_S)
             for key, _events in self.selector.select(timeout):
@@ -254,12 +305,14 @@ class _Agent:
         arguments = request["run"]
         if not _well_formed(request, descriptors):
             raise ValueError("a run request is arguments, a version, a folder, an environment and three streams")
-        if self._outdated(request["version"]) or runs_in_caller(arguments):
+        # Another version calls only on a socket it was told (each version has its own by default): it runs itself.
+        if request["version"] != __version__ or self._code_changed() or runs_in_caller(arguments):
             _reply(connection, {"run_here": True})
             connection.close()
             return
         pid = os.fork()
         if pid == 0:
+            self._release_lock()  # the agent's alone: a command still running after the agent ends must not hold it
             _run_command(arguments, request, descriptors, connection,
                          closing=[self.listener, self.wakeup, self._wakeup_write])  # fmt: skip
         self.running[pid] = connection
@@ -267,16 +320,14 @@ class _Agent:
         _reply(connection, {"pid": pid})
         self.selector.register(connection, selectors.EVENT_READ, data=pid)
 
-    def _outdated(self, caller_version: str) -> bool:
-        """The caller's code is not the agent's: the agent stops (once its commands end), and the caller, running
-        its command itself, starts a fresh agent."""
+    def _code_changed(self) -> bool:
+        """A file the agent loaded changed (an upgrade, an edited checkout or plugin): it stops once its commands
+        end, so that the next command runs on its own and starts an agent of the new code."""
         changed = _changed_since(self.code)
-        if caller_version == __version__ and changed is None:
-            return False
-        reason = f"{changed} changed" if changed else f"a caller runs version {caller_version}"
-        log.info("The agent stops: %s", reason)
-        self.stopping = True
-        return True
+        if changed is not None:
+            log.info("The agent stops: %s changed", changed)
+            self.stopping = True
+        return self.stopping
 
     def _caller_gone(self, connection: socket.socket, pid: int) -> None:
         """As when a terminal closes: the command is stopped, the way a direct run is by SIGTERM (its runs are
@@ -310,6 +361,12 @@ class _Agent:
         self.listener.close()
         if self._socket_is_ours():  # never another agent's, started on the same path since
             self.path.unlink()  # callers run their commands themselves from now on
+        self._release_lock()  # a new agent may start while this one waits for its commands to end
+
+    def _release_lock(self) -> None:
+        if self.lock >= 0:
+            os.close(self.lock)
+            self.lock = -1
 
     def close(self) -> None:
         self._stop_listening()
@@ -342,6 +399,7 @@ def _well_formed(request: dict[str, Any], descriptors: list[int]) -> bool:
         and isinstance(request.get("cwd"), str)
         and isinstance(environ, dict)
         and texts(list(environ)) and texts(list(environ.values()))
+        and isinstance(request.get("umask", 0), int)
         and len(descriptors) == 3
     )  # fmt: skip
 
@@ -433,6 +491,7 @@ def _adopt_caller(request: dict[str, Any], descriptors: list[int]) -> None:
     """The caller's environment, working folder and standard streams, as if it had started this process."""
     os.environ.clear()
     os.environ.update(request["environ"])
+    os.umask(request.get("umask", 0o022) & 0o777)  # what the caller's files would get; absent from older clients
     for number, descriptor in zip((0, 1, 2), descriptors, strict=False):
         os.dup2(descriptor, number)
         os.close(descriptor)
@@ -473,12 +532,13 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) 
     """Starts an agent in the background, in its own session so that closing the terminal does not stop it."""
     import subprocess
 
-    running = ask({"ping": True}, path)
+    socket_file = path or Path(socket_path())
+    running = _answer_once_started(socket_file)
     if running is not None:
         return Started(int(running["pid"]), already_running=True)
     process = subprocess.Popen(
         [*_serve_command(idle_minutes), "--announce"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env=_agent_environment(path), start_new_session=True, text=True,
+        stderr=subprocess.PIPE, env=_agent_environment(path), cwd="/", start_new_session=True, text=True,
     )  # fmt: skip
     # The agent says `ready PID` once it listens; a failure is on its standard error when it ends.
     with selectors.DefaultSelector() as waiting:
@@ -494,31 +554,50 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, path: Path | None = None) 
     except subprocess.TimeoutExpired:
         process.kill()
         return Started(None, problem=_("it did not start within {seconds:g} s").format(seconds=START_TIMEOUT_S))
-    running = ask({"ping": True}, path)
-    if running is not None:  # one started meanwhile (by a command that ended) listens there first, and serves
+    running = _answer_once_started(socket_file)
+    if running is not None:  # one started meanwhile (by a command that ended) took the socket first, and serves
         return Started(int(running["pid"]), already_running=True)
     error = process.stderr.read().strip()  # type: ignore[union-attr]
     problem = error.splitlines()[-1] if error else _("exit status {code}").format(code=process.returncode)
     return Started(None, problem=problem)
 
 
-def start_in_background(idle_minutes: float = DEFAULT_IDLE_MINUTES) -> int:
-    """Starts an agent without waiting for it (it takes a second to load): for a command that is ending. Two
-    commands ending together may start two; the second finds the first listening and ends. Returns its process id."""
+def _answer_once_started(path: Path) -> dict[str, Any] | None:
+    """The running agent's answer to a ping; while one is loading, once it listens. None when there is none."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        answer = ask({"ping": True}, path)
+        if answer is not None or not is_starting_or_running(path) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)
+
+
+def start_in_background(idle_minutes: float = DEFAULT_IDLE_MINUTES) -> int | None:
+    """Starts an agent without waiting for it (it takes a second to load), for a command that is ending: its process
+    id, or None when none can start (its folder is not private) or one is already starting or running."""
     import subprocess
 
+    path = Path(socket_path())
+    try:
+        private_folder(path.parent)
+    except (AgentError, OSError):
+        return None
+    if is_starting_or_running(path):
+        return None
     process = subprocess.Popen(
         _serve_command(idle_minutes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=_agent_environment(None), start_new_session=True,
+        env=_agent_environment(None), cwd="/", start_new_session=True,
     )  # fmt: skip
     return process.pid
 
 
 def _serve_command(idle_minutes: float) -> list[str]:
+    """Run from the root folder, without it or any other folder first on the module path (`-P`): the agent must not
+    import a module lying in the folder where a command happened to start it, nor keep that folder busy."""
     if getattr(sys, "frozen", False):  # the bundle's executable is the command itself
         command = [sys.executable, "agent", "serve"]
     else:
-        command = [sys.executable, "-m", "supportstation", "agent", "serve"]
+        command = [sys.executable, "-P", "-m", "supportstation", "agent", "serve"]
     return [*command, "--idle-minutes", f"{idle_minutes:g}"]
 
 

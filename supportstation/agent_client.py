@@ -18,6 +18,8 @@ import stat
 import struct
 import sys
 
+from supportstation import __version__
+
 # pathlib and typing cost 20 ms to import, as much as the rest of this module's work: paths are strings here, and
 # the annotations' names are only imported for type checkers (TYPE_CHECKING is false at run time).
 TYPE_CHECKING = False
@@ -35,14 +37,22 @@ KILLED_EXIT = 1
 
 
 def socket_path() -> str:
-    """The agent's socket, in a folder only this user can enter: the runtime folder, else one under /tmp."""
+    """The agent's socket, in a folder only this user can enter: the runtime folder, else one under /tmp. One per
+    version: two installations (a package and a checkout) each have their own agent, and never stop each other's."""
     chosen = os.environ.get(SOCKET_VARIABLE)
     if chosen:
         return chosen
+    name = f"agent-{__version__}.sock"
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime):
-        return os.path.join(runtime, "supportstation", "agent.sock")
-    return os.path.join(os.environ.get("TMPDIR") or "/tmp", f"supportstation-{os.getuid()}", "agent.sock")
+        return os.path.join(runtime, "supportstation", name)
+    return os.path.join(os.environ.get("TMPDIR") or "/tmp", f"supportstation-{os.getuid()}", name)
+
+
+def lock_path(socket: PathText) -> str:
+    """Held by the agent of `socket` from before it loads until it ends: one agent per socket, even when several
+    commands ending together each start one."""
+    return os.fspath(socket) + ".lock"
 
 
 def is_private_folder(folder: PathText) -> bool:
@@ -118,7 +128,8 @@ def run_through_agent(arguments: Sequence[str], version: str) -> int | None:
             else:
                 pending.append(number)
 
-        request = {"run": list(arguments), "version": version, "cwd": os.getcwd(), "environ": dict(os.environ)}
+        request = {"run": list(arguments), "version": version, "cwd": os.getcwd(), "environ": dict(os.environ),
+                   "umask": _umask()}  # fmt: skip
         try:
             send_request(connection, request, _standard_descriptors())
             previous = {number: signal.signal(number, pass_on) for number in FORWARDED_SIGNALS}
@@ -141,8 +152,16 @@ def run_through_agent(arguments: Sequence[str], version: str) -> int | None:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+        if not child:  # the agent closed before taking the command (it was stopping): nothing ran, so run it here
+            return None
     print("supportstation: the agent stopped before the command ended; its outcome is unknown.", file=sys.stderr)
     return KILLED_EXIT
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)  # reading it means setting it: to the strictest, for the instant until it is put back
+    os.umask(mask)
+    return mask
 
 
 def _standard_descriptors() -> list[int]:

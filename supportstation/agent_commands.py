@@ -15,8 +15,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help=_("keep SupportStation loaded in the background, so that each command starts at once"),
         description=_(
             "The agent keeps SupportStation's modules loaded and starts each command from them: a command starts "
-            "in milliseconds instead of about a second. A command run without it starts it in the background, unless "
-            "the variable SUPPORTSTATION_NO_AGENT is set or the window's settings turn that off. It holds no password: "
+            "in milliseconds instead of about a second. A command typed in a terminal without it starts it in the "
+            "background, unless the variable SUPPORTSTATION_NO_AGENT is set or the window's settings turn that off; "
+            "scripts (no terminal) never do. It holds no password: "
             "each command unlocks the vault as it would alone. Only your user can reach it. It stops after the idle "
             "time, with `agent stop`, or when SupportStation's files change (an upgrade)."
         ),

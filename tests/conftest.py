@@ -25,29 +25,31 @@ AGENTS_BEFORE = pytest.StashKey[set[int]]()
 pytest_plugins = ["tests.servers.fixtures", "tests.servers.fake_switch", "tests.reports.report_lab"]
 
 
-def agent_processes() -> set[int]:
-    """Every `supportstation agent serve` process on the machine (Linux)."""
+def agents_started_by_tests() -> set[int]:
+    """The `supportstation agent serve` processes on this machine that tests start: those told their socket by
+    SUPPORTSTATION_AGENT_SOCKET (Linux). An agent of the developer's own, on the usual socket, is never counted."""
     found = set()
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             command = (entry / "cmdline").read_bytes().split(b"\0")
+            environment = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
         serves = any(command[index : index + 2] == [b"agent", b"serve"] for index in range(len(command)))
-        if serves and any(b"supportstation" in part for part in command):
+        if serves and any(item.startswith(b"SUPPORTSTATION_AGENT_SOCKET=") for item in environment):
             found.add(int(entry.name))
     return found
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[AGENTS_BEFORE] = agent_processes()
+    session.config.stash[AGENTS_BEFORE] = agents_started_by_tests()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Fails the run if a test left an agent running, and stops it."""
     import signal
 
-    left = agent_processes() - session.config.stash.get(AGENTS_BEFORE, set())
+    left = agents_started_by_tests() - session.config.stash.get(AGENTS_BEFORE, set())
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

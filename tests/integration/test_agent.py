@@ -3,8 +3,10 @@ the agent serves only its user, and a missing, stopped or killed agent never sto
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import shutil
 import signal
 import socket
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from supportstation import __version__, paths
+from supportstation.agent import is_starting_or_running
 from supportstation.agent_client import ask, connect, run_through_agent, send_request
 from tests.servers import sshd as servers
 
@@ -39,15 +42,36 @@ def environment_for(socket_path: Path) -> dict[str, str]:
 
 
 class Lab:
-    def __init__(self, folder: Path, *, autostart: bool = False) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.socket = folder / "agent" / "agent.sock"
         self.environment = environment_for(self.socket)
+        self.environment["XDG_CONFIG_HOME"] = str(folder / "config")  # the user's settings, for `command_agent`
         self.data = folder / "data"
-        # A command run without an agent starts one unless the setting is off: off, except where a test checks it.
-        settings = paths.under(self.data).settings_file
-        settings.parent.mkdir(parents=True)
-        settings.write_text(json.dumps({"command_agent": autostart}))
+
+    def turn_autostart(self, on: bool) -> None:
+        settings = self.folder / "config" / paths.APP_NAME / "settings.json"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps({"command_agent": on}))
+
+    def run_in_terminal(self, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        """The command typed in a terminal (its standard input and error on one), as an engineer runs it: its exit
+        status, standard output, and what it wrote on the terminal."""
+        controller, terminal = pty.openpty()
+        try:
+            done = subprocess.run(self.command(*arguments), stdin=terminal, stdout=subprocess.PIPE, stderr=terminal,
+                                  text=True, timeout=120, env=env or self.environment)  # fmt: skip
+            os.close(terminal)
+            terminal = -1
+            written = b""
+            with contextlib.suppress(OSError):  # EIO once everything written was read and the terminal is closed
+                while chunk := os.read(controller, 4096):
+                    written += chunk
+            return done.returncode, done.stdout, written.decode()
+        finally:
+            os.close(controller)
+            if terminal >= 0:
+                os.close(terminal)
 
     def command(self, *arguments: str) -> list[str]:
         return [sys.executable, "-m", "supportstation", "--data-dir", str(self.data), *arguments]
@@ -218,13 +242,10 @@ def test_the_window_and_other_versions_run_in_the_caller(lab: Lab, monkeypatch: 
     assert run_through_agent([], __version__) is None  # no command: the window opens here
     assert run_through_agent(["--demo"], __version__) is None
     assert run_through_agent(["agent", "status"], __version__) is None
-    assert lab.served() == 0
-    # An upgrade happened since the agent started: the command runs here, and the agent stops, for the caller's
-    # command to start an agent of the new version.
-    pid = lab.pid()
-    assert run_through_agent(["version"], "0.0.0-newer") is None
-    assert_stops(pid)
-    assert not lab.socket.exists()
+    # Another installation's command, told this agent's socket (each version has its own socket otherwise): it runs
+    # itself, and the agent goes on serving its own version.
+    assert run_through_agent(["version"], "0.0.0-other") is None
+    assert lab.served() == 0 and lab.pid()
 
 
 def agents_for(socket_path: Path) -> list[int]:
@@ -252,33 +273,73 @@ def answering(lab: Lab, timeout: float = 60) -> int:
     pytest.fail(f"no agent answered on {lab.socket} within {timeout:g} s")
 
 
-def test_a_command_run_without_an_agent_starts_one_for_the_next_commands(tmp_path: Path) -> None:
-    lab = Lab(tmp_path, autostart=True)
+def test_a_command_typed_in_a_terminal_starts_an_agent_for_the_next_commands(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    status, listed, said = lab.run_in_terminal("tickets", "list")
     try:
-        first = lab.run("tickets", "list")
-        assert first.returncode == 0, first.stderr
-        assert first.stderr == "", "not a terminal: nothing is said about the agent"
+        assert status == 0, said
+        assert "Starting the agent in the background" in said
         assert len(agents_for(lab.socket)) == 1, "the command started one agent as it ended"
         pid = answering(lab)
-        second = lab.run("tickets", "list")
-        assert (second.returncode, second.stdout) == (0, first.stdout) and lab.served() == 1
-        assert agents_for(lab.socket) == [pid], "a command served by the agent starts no other"
+        again, listed_again, said_again = lab.run_in_terminal("tickets", "list")
+        assert (again, listed_again) == (0, listed) and lab.served() == 1
+        assert "agent" not in said_again and agents_for(lab.socket) == [pid], "a command served starts no other"
     finally:
         lab.run("agent", "stop")
+        for pid in agents_for(lab.socket):  # one still loading, if the test failed before it answered
+            os.kill(pid, signal.SIGTERM)
     assert_stops(pid)
 
 
-def test_no_agent_is_started_when_that_is_turned_off(tmp_path: Path) -> None:
-    turned_off = Lab(tmp_path / "setting")  # the `command_agent` setting is off
-    assert turned_off.run("tickets", "list").returncode == 0
-    assert agents_for(turned_off.socket) == []
-    bypassed = Lab(tmp_path / "variable", autostart=True)
-    environment = {**bypassed.environment, "SUPPORTSTATION_NO_AGENT": "1"}
-    assert bypassed.run("tickets", "list", env=environment).returncode == 0
-    assert agents_for(bypassed.socket) == []
-    # Nor by the agent's own commands, whose status says there is none.
-    assert bypassed.run("agent", "status").returncode == 1
-    assert agents_for(bypassed.socket) == []
+def test_no_agent_is_started_by_scripts_or_when_that_is_turned_off(tmp_path: Path) -> None:
+    lab = Lab(tmp_path)
+    # A script, cron or CI: no terminal. Nothing may be left behind.
+    assert lab.run("tickets", "list").returncode == 0
+    assert agents_for(lab.socket) == []
+    # SUPPORTSTATION_NO_AGENT.
+    status, _listed, said = lab.run_in_terminal("tickets", "list", env={**lab.environment,
+                                                                      "SUPPORTSTATION_NO_AGENT": "1"})  # fmt: skip
+    assert status == 0 and said == "" and agents_for(lab.socket) == []
+    # The user's setting, whatever --data-dir the command names.
+    lab.turn_autostart(False)
+    status, _listed, said = lab.run_in_terminal("tickets", "list")
+    assert status == 0 and said == "" and agents_for(lab.socket) == []
+    # Nor the agent's own commands.
+    lab.turn_autostart(True)
+    status, _listed, _said = lab.run_in_terminal("agent", "status")
+    assert status == 1 and agents_for(lab.socket) == []
+
+
+def test_the_agent_never_imports_from_the_folder_it_was_started_in(tmp_path: Path) -> None:
+    # A module lying in the folder where a command happened to start the agent would be in every command after.
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "selectors.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w').close()\nraise ImportError\n")
+    lab = Lab(tmp_path / "lab")
+    # The caller's own interpreter is told not to look there (-P), as the console script never does.
+    started = subprocess.run([sys.executable, "-P", *lab.command("agent", "start")[1:]], capture_output=True,
+                             text=True, timeout=120, cwd=folder, env=lab.environment)  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stderr
+        assert not (tmp_path / "imported").exists()
+        assert Path(f"/proc/{lab.pid()}/cwd").resolve() == Path("/"), "it keeps no folder of the caller's busy"
+        command = [sys.executable, "-P", "-m", "supportstation", "--data-dir", "here", "tickets", "list"]
+        relative = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=folder, env=lab.environment)
+        assert relative.returncode == 0 and lab.served() == 1, relative.stderr  # commands still run in theirs
+        assert (folder / "here").is_dir()
+    finally:
+        lab.run("agent", "stop")
+
+
+def test_a_command_through_the_agent_creates_files_with_its_callers_umask(lab: Lab) -> None:
+    private = lab.folder / "private"
+    done = subprocess.run([sys.executable, "-m", "supportstation", "--data-dir", str(private), "tickets", "list"],
+                          capture_output=True, text=True, timeout=60, env=lab.environment, umask=0o077)  # fmt: skip
+    assert done.returncode == 0 and lab.served() == 1, done.stderr
+    created = [path for path in private.rglob("*") if path.is_file()]
+    assert created, "the command created its database"
+    for path in created:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, f"{path} is readable by others"
 
 
 def test_an_agent_whose_code_changed_lets_the_caller_run_and_stops(tmp_path: Path) -> None:
@@ -298,24 +359,55 @@ def test_an_agent_whose_code_changed_lets_the_caller_run_and_stops(tmp_path: Pat
         ran_here = lab.run("tickets", "list")
         assert ran_here.returncode == 0, ran_here.stderr
         assert_stops(pid)
+        # Nothing calls: it notices by itself within seconds, instead of idling for half an hour.
+        assert lab.run("agent", "start").returncode == 0
+        pid = lab.pid()
+        os.utime(code / "sitecustomize.py", (later + 60, later + 60))
+        assert_stops(pid)
     finally:
         lab.run("agent", "stop")
 
 
-def test_starting_an_agent_while_one_is_starting_is_not_an_error(tmp_path: Path) -> None:
-    # A command that ended has just started an agent, still loading, and the engineer types `agent start`.
+def test_starting_an_agent_while_one_is_loading_says_it_runs(tmp_path: Path) -> None:
+    # A command typed in a terminal has just started an agent, still loading, and the engineer types `agent start`.
     lab = Lab(tmp_path)
-    loading = subprocess.Popen([*lab.command("agent", "serve")], env=lab.environment, stdout=subprocess.DEVNULL,
+    loading = subprocess.Popen(lab.command("agent", "serve"), env=lab.environment, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
+        deadline = time.monotonic() + 30
+        while not is_starting_or_running(lab.socket):  # it holds its lock from before it loads
+            assert time.monotonic() < deadline and loading.poll() is None, "the agent did not take its lock"
+            time.sleep(0.01)
         started = lab.run("agent", "start")
-        assert started.returncode == 0, started.stderr
-        pid = answering(lab)
+        assert started.returncode == 0 and "already runs" in started.stdout, started.stdout + started.stderr
+        assert lab.pid() == loading.pid
         assert lab.run("tickets", "list").returncode == 0 and lab.served() == 1
     finally:
         lab.run("agent", "stop")
-        loading.wait(timeout=30)  # the one that lost the race to listen ended by itself; the other was stopped
-    assert_stops(pid)
+        loading.wait(timeout=30)
+
+
+def test_an_agent_that_closes_before_taking_a_command_lets_it_run_here(tmp_path: Path) -> None:
+    # An agent stopping (upgraded, idle) closes its socket with callers still waiting to be taken: their commands
+    # did not run, so they run on their own instead of failing.
+    lab = Lab(tmp_path)
+    lab.socket.parent.mkdir(mode=0o700)
+    closing = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    closing.bind(str(lab.socket))
+    closing.listen(8)
+    with closing:
+        waiting = subprocess.Popen(lab.command("tickets", "list"), env=lab.environment, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
+        taken, _address = closing.accept()
+        header, descriptors, _flags, _address = socket.recv_fds(taken, 4, 3)
+        for descriptor in descriptors:
+            os.close(descriptor)
+        length = int.from_bytes(header, "big")
+        while length:  # the whole request read: the caller waits for an answer that never comes
+            length -= len(taken.recv(length))
+        taken.close()
+        _out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0 and "unknown" not in err, err
 
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # the other user cannot run the project's virtual environment under /root
