@@ -327,7 +327,7 @@ class _Agent:
         if changed is not None:
             log.info("The agent stops: %s changed", changed)
             self.stopping = True
-        return self.stopping
+        return changed is not None
 
     def _caller_gone(self, connection: socket.socket, pid: int) -> None:
         """As when a terminal closes: the command is stopped, the way a direct run is by SIGTERM (its runs are
