@@ -431,7 +431,7 @@ class Ui_SettingsDialog(object):
         self.restartNote.setText(QCoreApplication.translate("SettingsDialog", u"Empty means the usual folder of your system. Language and data folder changes apply when SupportStation restarts.", None))
         self.currentFoldersLabel.setText(QCoreApplication.translate("SettingsDialog", u"In use:", None))
         self.commandLineLabel.setText(QCoreApplication.translate("SettingsDialog", u"Command line:", None))
-        self.commandAgentCheck.setText(QCoreApplication.translate("SettingsDialog", u"&Keep SupportStation loaded after a terminal command, so that the next ones start sooner", None))
+        self.commandAgentCheck.setText(QCoreApplication.translate("SettingsDialog", u"&Keep SupportStation loaded between terminal commands, so that they start sooner", None))
 #if QT_CONFIG(tooltip)
         self.commandAgentCheck.setToolTip(QCoreApplication.translate("SettingsDialog", u"A command run in a terminal starts the agent in the background: the next commands start from it, with SupportStation already loaded. It holds no password and stops after 30 minutes without a command.", None))
 #endif // QT_CONFIG(tooltip)
