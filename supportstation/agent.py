@@ -194,8 +194,7 @@ def is_starting_or_running(path: Path) -> bool:
 
 
 def listen(path: Path) -> socket.socket:
-    """Listens on `path`, as the holder of its lock (`hold_lock`)."""
-    private_folder(path.parent)
+    """Listens on `path`, in the private folder `serve` made, as the holder of its lock (`hold_lock`)."""
     if os.path.lexists(path):
         answering = connect(path)
         if answering is not None:

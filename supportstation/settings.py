@@ -92,7 +92,8 @@ class Settings:
     # Entry point names of the plugins the engineer turned off: not even imported at the next start. A list, sorted,
     # because JSON has no sets.
     disabled_plugins: list[str] = field(default_factory=list)
-    # A command run without the agent starts one for the next commands (agent.py). Off: only `agent start` does.
+    # A command typed in a terminal without the agent starts one for the next commands (agent.py). Off: only
+    # `agent start` does.
     command_agent: bool = True
 
 

@@ -17,6 +17,7 @@ os.environ["XDG_DATA_HOME"] = "/nonexistent-supportstation-tests/data"
 os.environ["SUPPORTSTATION_NO_AGENT"] = "1"
 
 from supportstation import i18n, paths
+from tests.agent_processes import agent_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 AGENTS_BEFORE = pytest.StashKey[set[int]]()
@@ -25,31 +26,15 @@ AGENTS_BEFORE = pytest.StashKey[set[int]]()
 pytest_plugins = ["tests.servers.fixtures", "tests.servers.fake_switch", "tests.reports.report_lab"]
 
 
-def agents_started_by_tests() -> set[int]:
-    """The `supportstation agent serve` processes on this machine that tests start: those told their socket by
-    SUPPORTSTATION_AGENT_SOCKET (Linux). An agent of the developer's own, on the usual socket, is never counted."""
-    found = set()
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            environment = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        serves = any(command[index : index + 2] == [b"agent", b"serve"] for index in range(len(command)))
-        if serves and any(item.startswith(b"SUPPORTSTATION_AGENT_SOCKET=") for item in environment):
-            found.add(int(entry.name))
-    return found
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[AGENTS_BEFORE] = agents_started_by_tests()
+    session.config.stash[AGENTS_BEFORE] = agent_processes()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Fails the run if a test left an agent running, and stops it."""
     import signal
 
-    left = agents_started_by_tests() - session.config.stash.get(AGENTS_BEFORE, set())
+    left = agent_processes() - session.config.stash.get(AGENTS_BEFORE, set())
     for pid in left:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)

@@ -24,6 +24,7 @@ import pytest
 from supportstation import __version__, paths
 from supportstation.agent import is_starting_or_running
 from supportstation.agent_client import ask, connect, run_through_agent, send_request
+from tests.agent_processes import agent_processes
 from tests.servers import sshd as servers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the agent needs Linux")
@@ -249,18 +250,8 @@ def test_the_window_and_other_versions_run_in_the_caller(lab: Lab, monkeypatch: 
 
 
 def agents_for(socket_path: Path) -> list[int]:
-    """The processes started with this agent socket in their environment: agents, started or starting."""
-    marker = f"SUPPORTSTATION_AGENT_SOCKET={socket_path}".encode()
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            environment = (entry / "environ").read_bytes().split(b"\0")
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker in environment and b"serve" in command:
-            found.append(int(entry.name))
-    return found
+    """The agents started with this socket, listening or still loading."""
+    return sorted(agent_processes(socket_path))
 
 
 def answering(lab: Lab, timeout: float = 60) -> int:
