@@ -79,13 +79,32 @@ class CommandSession:
         self._prompt_lock = asyncio.Lock()
         self._registry: Any = None
         self.stream_output = not namespace.json  # actions print their table at the end instead
+        self.keys_refused_unasked = 0
 
     def _prompt(self) -> HostKeyPrompt:
         if self.namespace.accept_new_host_key:
             return accept_new
         if self.namespace.json or not sys.stdin.isatty():
-            return refuse_unknown
+            return self._refuse_unasked
         return self._ask_on_terminal
+
+    async def _refuse_unasked(self, offered: OfferedKey) -> HostKeyDecision:
+        """OpenSSH's StrictHostKeyChecking=yes, when nobody can be asked (a script, --json). Counted, so that the
+        command can say how to learn the key once it was checked."""
+        self.keys_refused_unasked += 1
+        return await refuse_unknown(offered)
+
+    def explain_refused_keys(self) -> None:
+        """After the errors: what to do about unknown keys refused without asking, said once for all hosts."""
+        if self.keys_refused_unasked:
+            print(
+                _(
+                    "Unknown host keys and certificates are refused when nobody can be asked (no terminal, or --json). "
+                    "Check the fingerprints above with the host's owner, then run the command again with "
+                    "--accept-new-host-key to learn them, or in a terminal to be asked."
+                ),
+                file=sys.stderr,
+            )
 
     async def _ask_on_terminal(self, offered: OfferedKey) -> HostKeyDecision:
         async with self._prompt_lock:  # one question at a time during a fan-out
@@ -303,6 +322,7 @@ def run_command(session: CommandSession, namespace: argparse.Namespace, command:
             print(json.dumps(result_json(target, result), ensure_ascii=False))
     else:
         report_failures(results)
+    session.explain_refused_keys()
     return exit_status(list(results.values()))
 
 
@@ -439,6 +459,7 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
             sys.stdout.write(result.stdout)
             sys.stderr.write(result.stderr)
     report_failures(results)
+    session.explain_refused_keys()
     return exit_status(list(results.values()))
 
 
@@ -484,6 +505,7 @@ def collect_facts(session: CommandSession, namespace: argparse.Namespace) -> int
             print(_("{host}: {problem}").format(host=name, problem=problem), file=sys.stderr)
         if read.problems:
             outcome = EXIT_FAILED
+    session.explain_refused_keys()
     return outcome
 
 
@@ -560,6 +582,7 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
         return EXIT_INTERRUPTED
     except ConnectError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)
+        session.explain_refused_keys()
         return EXIT_CONNECTION
     except transfers.TransferError as error:
         print(_("Error: {message}").format(message=error), file=sys.stderr)

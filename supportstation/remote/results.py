@@ -145,8 +145,10 @@ class RunResult:
         if self.state is RunState.FAILED:
             return _("{target}: exit code {code}").format(target=self.target, code=self.exit_code)
         if self.error:
-            return f"{self.target}: {state_label(self.state)}: {self.error}"
-        return f"{self.target}: {state_label(self.state)}"
+            return _("{target}: {state}: {error}").format(
+                target=self.target, state=state_label(self.state), error=self.error
+            )
+        return _("{target}: {state}").format(target=self.target, state=state_label(self.state))
 
 
 # -- errors ----------------------------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ def test_an_unknown_host_key_is_refused_unless_accepted(tmp_path: Path, sshd: se
     fingerprint = subprocess.run(["ssh-keygen", "-lf", f"{sshd.host_key_path}.pub"], capture_output=True,
                                  text=True, check=True).stdout.split()[1]  # fmt: skip
     assert "is not known" in refused.stderr and fingerprint in refused.stderr
+    # Said once, after the error: how to learn the key once it is checked.
+    assert refused.stderr.count("--accept-new-host-key") == 1
+    assert refused.stderr.index("is not known") < refused.stderr.index("--accept-new-host-key")
     assert (
         not (tmp_path / "data" / "known_hosts").exists()
         or sshd.host_public_key not in (tmp_path / "data" / "known_hosts").read_text()
@@ -69,7 +72,7 @@ def test_an_unknown_host_key_is_refused_unless_accepted(tmp_path: Path, sshd: se
     learned = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key", "--",
                              "echo", "learned")  # fmt: skip
     assert learned.returncode == 0, learned.stderr
-    assert learned.stdout == "learned\n"
+    assert learned.stdout == "learned\n" and "--accept-new-host-key" not in learned.stderr
     # Learned for good: the next run needs no flag.
     again = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--", "exit 7")
     assert again.returncode == 7
