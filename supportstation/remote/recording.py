@@ -13,12 +13,14 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from supportstation import audit
+from supportstation.clock import utc_now
 from supportstation.i18n import _
 from supportstation.remote.output_store import (
     OutputNotStored,
@@ -93,7 +95,7 @@ class DatabaseRecorder:
             event_id = None
             database_connection = session.connection()
             if context.ticket_id is not None:
-                record_host_key_acceptance(session, context, connection)
+                record_host_key_acceptance(session, context, connection, at=result.started_at)
                 event_id = database_connection.execute(
                     _INSERT_EVENT,
                     {
@@ -238,9 +240,14 @@ class DatabaseRecorder:
     # -- helpers --
 
 
-def record_host_key_acceptance(session: Session, context: RecordingContext, connection: Connection | None) -> None:
+def record_host_key_acceptance(
+    session: Session, context: RecordingContext, connection: Connection | None, at: datetime | None = None
+) -> None:
     """Puts the engineer's acceptance of a new host key on the ticket's timeline, once: on the first run, transfer or
-    terminal that used the connection (the key is asked for before anything says which ticket it is for)."""
+    terminal that used the connection (the key is asked for before anything says which ticket it is for).
+
+    `at` is when that entry started: a run or a terminal is dated from before its connection, so the acceptance, made
+    while connecting, takes the same time, and comes first on the timeline by being written first."""
     if connection is None or connection.key_decision is None or context.ticket_id is None:
         return
     offered = connection.offered_key
@@ -251,6 +258,7 @@ def record_host_key_acceptance(session: Session, context: RecordingContext, conn
             ticket_id=context.ticket_id,
             intervention_id=context.intervention_id,
             kind="host_key",
+            created_at=at or utc_now(),
             author_id=context.author_id,
             summary=_("Host key of {host} accepted ({how}): {key_type} {fingerprint}").format(
                 host=offered.host_entry, how=how, key_type=offered.key_type, fingerprint=offered.fingerprint
@@ -331,8 +339,6 @@ def recover_interrupted(
 ) -> int:
     """Runs left `running` by a process of this computer that died: marked as interrupted, with what was stored
     kept as it is. Runs of processes still alive, or of other computers sharing the database, are left alone."""
-    from supportstation.clock import utc_now
-
     running = select(RemoteRun.id).where(RemoteRun.state == RunState.RUNNING.value).limit(1)
     with database.session() as session:
         if session.scalar(running) is None:  # the usual case, read without taking the write lock (~50 ms each command)

@@ -48,7 +48,7 @@ class TerminalRecord:
         if context.ticket_id is None:
             return
         with context.database.writing() as session:
-            record_host_key_acceptance(session, context, connection)
+            record_host_key_acceptance(session, context, connection, at=self.started_at)
             event = self._new_event(session)
             event.summary = self._summary(None)[:500]
             event.data = self._data(None, "")

@@ -213,7 +213,7 @@ class Ticket(Base):
     assignee: Mapped[Engineer | None] = relationship()
     hosts: Mapped[list[Host]] = relationship(secondary=ticket_host, order_by="Host.name")
     timeline: Mapped[list[TimelineEvent]] = relationship(
-        back_populates="ticket", cascade="all, delete-orphan", order_by="TimelineEvent.created_at"
+        back_populates="ticket", cascade="all, delete-orphan", order_by="[TimelineEvent.created_at, TimelineEvent.id]"
     )
     interventions: Mapped[list[Intervention]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="Intervention.started_at"

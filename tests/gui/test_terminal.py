@@ -272,6 +272,8 @@ async def test_a_terminal_session_typed_into_is_recorded_on_the_ticket(
     assert events[0].summary.startswith("Terminal on lab-01, open (")
     [key_event] = timeline_events(remote_lab, "host_key")
     assert key_event.summary.startswith("Host key of [127.0.0.1]:") and "(always)" in key_event.summary
+    # Before the session it let through, in the timeline's own order (time, then the order written).
+    assert (key_event.created_at, key_event.id) < (events[0].created_at, events[0].id)
 
     await type_line(qtbot, tab, "echo hel''lo-terminal; printf 'token=Sup3r-S3'; printf 'cret-Token\\n'")
     await until(screen_has(tab, "hello-terminal"), what="the command's output")

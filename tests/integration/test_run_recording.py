@@ -196,7 +196,8 @@ async def test_a_host_key_accepted_during_a_run_is_on_the_timeline_once(
     )
     assert first.ok and second.ok and len(prompt.offered) == 1
     with database.session() as session:
-        events = session.scalars(select(TimelineEvent).order_by(TimelineEvent.id)).all()
+        # In the order of the views and reports: time, then the order written.
+        events = session.scalars(select(TimelineEvent).order_by(TimelineEvent.created_at, TimelineEvent.id)).all()
     # The key event comes before the command that used the key, and the second run on the connection adds none.
     assert [event.kind for event in events] == ["host_key", "command", "command"]
     key_event = events[0]
