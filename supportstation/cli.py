@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from supportstation import __version__, paths, settings
 from supportstation.context import DatabaseChoice
-from supportstation.i18n import _
+from supportstation.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from supportstation.remote.handshakes import EarlyHandshakes
@@ -600,12 +600,15 @@ def _audit(namespace: argparse.Namespace, options: Options, app_paths: paths.App
             print(_("Problem: {message}").format(message=problem.message))
         for note in report.notes:
             print(_("Note: {message}").format(message=note))
+        records = ngettext("{count} record", "{count} records", report.records).format(count=report.records)
         if report.intact:
-            print(_("Audit log intact: {count} records.").format(count=report.records))
+            print(_("Audit log intact: {records}.").format(records=records))
         else:
+            problems = len(report.problems)
             print(
-                _("Audit log NOT intact: {problems} problems in {count} records.").format(
-                    problems=len(report.problems), count=report.records
+                _("Audit log NOT intact: {problems} in {records}.").format(
+                    problems=ngettext("{count} problem", "{count} problems", problems).format(count=problems),
+                    records=records,
                 )
             )
     return EXIT_OK if report.intact else EXIT_ERROR
