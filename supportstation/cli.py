@@ -115,7 +115,7 @@ def parse(argv: Sequence[str]) -> tuple[Options, argparse.Namespace]:
     namespace = parser.parse_args(arguments)
     namespace.remote_command = remote_command
     if namespace.command == "run" and not remote_command:
-        parser.error(_("give the command after --: supportstation run TARGET -- COMMAND"))
+        _subcommand(parser, "run").error(_("give the command after --: supportstation run TARGET -- COMMAND"))
     options = Options(
         data_dir=namespace.data_dir,
         temp_data_dir=namespace.temp_data_dir,
@@ -129,6 +129,14 @@ def parse(argv: Sequence[str]) -> tuple[Options, argparse.Namespace]:
         self_test=namespace.self_test,
     )
     return options, namespace
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of one command, so that its error shows that command's usage rather than the program's."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]  # type: ignore[no-any-return]
+    return parser
 
 
 def resolve_paths(options: Options) -> paths.AppPaths:
@@ -170,6 +178,12 @@ def main(argv: Sequence[str] | None = None, *, exit_when_done: bool = False) -> 
     app_paths = resolve_paths(options)
     try:
         status = _run_command(options, namespace, app_paths)
+    except BrokenPipeError:
+        # A reader gone from the pipe (`… | head`): quietly, with the status of a program its SIGPIPE ended.
+        from supportstation.pipes import EXIT_OUTPUT_CLOSED, discard_standard_output
+
+        discard_standard_output()
+        status = EXIT_OUTPUT_CLOSED
     finally:
         app_paths.remove_if_temporary()
     if exit_when_done:

@@ -17,6 +17,8 @@ def setup(log_folder: Path, *, verbose: bool = False) -> Path:
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    if not verbose:
+        console.addFilter(_ours)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -25,3 +27,10 @@ def setup(log_folder: Path, *, verbose: bool = False) -> Path:
     root.addHandler(console)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     return path
+
+
+def _ours(record: logging.LogRecord) -> bool:
+    """Only SupportStation's own warnings (its plugins' too) reach the console unless -v is given. A library's are
+    in the log file: what went wrong is said by the command, in words for the engineer, and paramiko's traceback of
+    a server that never answered, say, would bury that message under twenty lines."""
+    return record.name.split(".", 1)[0].startswith("supportstation")

@@ -28,6 +28,11 @@ pytest_plugins = ["tests.servers.fixtures", "tests.servers.fake_switch", "tests.
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[AGENTS_BEFORE] = agent_processes()
+    # `supportstation run` sends the input it is given to the remote command, as ssh does: the commands tests start
+    # get none unless a test gives them some, rather than the terminal or CI's pipe, which may never end.
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

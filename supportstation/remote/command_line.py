@@ -13,13 +13,44 @@ from typing import Any
 from supportstation.i18n import _
 
 
+def private_key_file(text: str) -> Path:
+    """An --identity FILE that can be used: checked before the vault opens and before any host is reached."""
+    from supportstation.remote.ssh_auth import private_key_file_problem
+
+    path = Path(text).expanduser()
+    problem = private_key_file_problem(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a number of seconds").format(text=text)) from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(_("{text}: give a number of seconds above 0").format(text=text))
+    return value
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("{text}: give a number of 1 or more").format(text=text))
+    return value
+
+
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
     """The options every command that reaches a host shares."""
     group = parser.add_argument_group(_("connection"))
     group.add_argument(
         "-i",
         "--identity",
-        type=Path,
+        type=private_key_file,
         action="append",
         default=[],
         metavar="FILE",
@@ -35,10 +66,12 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=_("learn unknown host keys (changed keys are still refused), like ssh's accept-new"),
     )
-    group.add_argument("--timeout", type=float, metavar="SECONDS", help=_("stop the command after this long"))
+    group.add_argument(
+        "--timeout", type=positive_seconds, metavar="SECONDS", help=_("stop the command after this long")
+    )
     group.add_argument(
         "--connect-timeout",
-        type=float,
+        type=positive_seconds,
         default=15.0,
         metavar="SECONDS",
         help=_("give up connecting after this long (default: 15)"),
@@ -47,7 +80,9 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ssh-config", type=Path, metavar="FILE", help=_("read this file instead of ~/.ssh/config"))
     group.add_argument("--json", action="store_true", help=_("print one JSON object per target instead of the output"))
     group.add_argument("--ticket", metavar="REFERENCE", help=_("record the run on this ticket's timeline"))
-    group.add_argument("--limit", type=int, default=10, metavar="N", help=_("at most N targets at once (default: 10)"))
+    group.add_argument(
+        "--limit", type=positive_count, default=10, metavar="N", help=_("at most N targets at once (default: 10)")
+    )
     windows = parser.add_argument_group(_("WinRM (winrm+https:// and winrm+http:// targets)"))
     windows.add_argument(
         "--shell", choices=("powershell", "cmd"), help=_("the language of the command (default: powershell)")
@@ -68,6 +103,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 def add_parsers(commands: Any) -> None:
     run = commands.add_parser(
         "run",
+        usage=_("%(prog)s [options] TARGET [TARGET …] -- COMMAND"),
         help=_("run a command on one or more hosts over SSH or WinRM: run TARGET… -- COMMAND"),
         description=_(
             "A target is ssh://user@host:port, winrm+https://user@host:5986, winrm+http://user@host:5985, a host "
@@ -77,6 +113,16 @@ def add_parsers(commands: Any) -> None:
     run.add_argument("targets", nargs="+", metavar="TARGET")
     run.add_argument("--sudo", action="store_true", help=_("run the command as root through sudo"))
     run.add_argument("--pty", action="store_true", help=_("give the command a terminal"))
+    run.add_argument(
+        "-n",
+        "--no-stdin",
+        action="store_true",
+        help=_(
+            "do not send this command's standard input to the remote command (as ssh -n). Without it, input piped "
+            "or redirected to this command is read whole (at most 64 MiB) and sent to every target; from a "
+            "terminal, with --pty or with --sudo, the remote command gets none"
+        ),
+    )
     add_connection_options(run)
     actions = commands.add_parser("actions", help=_("remote actions contributed by plugins: list, run"))
     verbs = actions.add_subparsers(dest="actions_command", metavar="ACTION", required=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from supportstation.i18n import _
+from supportstation.pipes import EXIT_OUTPUT_CLOSED, discard_standard_output
 from supportstation.remote.fanout import fan_out
 from supportstation.remote.host_keys import HostKeyDecision, HostKeyPrompt, OfferedKey, accept_new, refuse_unknown
 from supportstation.remote.results import RunResult, RunState, Stream
@@ -80,6 +81,7 @@ class CommandSession:
         self._registry: Any = None
         self.stream_output = not namespace.json  # actions print their table at the end instead
         self.keys_refused_unasked = 0
+        self.stopped_by: signal.Signals | None = None  # the signal that stopped the runs (SIGPIPE: output closed)
 
     def _prompt(self) -> HostKeyPrompt:
         if self.namespace.accept_new_host_key:
@@ -167,25 +169,36 @@ class CommandSession:
     async def run_all(self, requests: list[RunRequest]) -> dict[Target, RunResult]:
         handles: list[RunHandle] = []
         loop = asyncio.get_running_loop()
-        interrupted = threading.Event()
+        reasons = {
+            signal.SIGINT: "",  # Ctrl-C: the engineer's cancel
+            signal.SIGTERM: _("Stopped: SupportStation was asked to end (SIGTERM)."),
+            signal.SIGPIPE: _("Stopped: the output of the command line was closed (its reader, such as head, ended)."),
+        }
 
-        def on_interrupt() -> None:
-            interrupted.set()
+        def stop_all(cause: signal.Signals) -> None:
+            # The first cause is the one the exit status and the results tell.
+            self.stopped_by = self.stopped_by or cause
             for handle in handles:
-                handle.cancel()
+                handle.cancel(reasons[self.stopped_by])
 
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+        loop.add_signal_handler(signal.SIGINT, stop_all, signal.SIGINT)
+        loop.add_signal_handler(signal.SIGTERM, stop_all, signal.SIGTERM)
         prefix = len(requests) > 1
 
         async def watch(handle: RunHandle) -> None:
             handles.append(handle)
-            if interrupted.is_set():
-                handle.cancel()
+            if self.stopped_by:
+                handle.cancel(reasons[self.stopped_by])
             if not self.stream_output:
                 handle.detach()
                 return
-            await _print_output(handle, prefix=prefix)
+            try:
+                await _print_output(handle, prefix=prefix)
+            except BrokenPipeError:
+                # As ssh ends when its reader does (`| head`): every command stops, each recorded with the reason.
+                discard_standard_output()
+                handle.detach()
+                stop_all(signal.SIGPIPE)
 
         try:
             return await fan_out(self.runner, requests, limit=self.namespace.limit, watch=watch)
@@ -310,19 +323,52 @@ def early_handshakes(namespace: argparse.Namespace, database: Any, app_paths: An
         return None
 
 
+STDIN_LIMIT = 64 * 1024 * 1024  # read whole, for every target: beyond this, a file transfer is the way
+
+
+class InputTooLarge(Exception):
+    pass
+
+
+def standard_input(namespace: argparse.Namespace) -> bytes | None:
+    """What `run` sends to the remote command: the input piped or redirected to this command, read whole, as ssh and
+    clush forward theirs. None from a terminal (nobody types into a fan-out), with -n, --pty or --sudo (sudo reads
+    its password there)."""
+    if namespace.no_stdin or namespace.pty or namespace.sudo or sys.stdin is None or sys.stdin.isatty():
+        return None
+    data = sys.stdin.buffer.read(STDIN_LIMIT + 1)
+    if len(data) > STDIN_LIMIT:
+        raise InputTooLarge(
+            _(
+                "The standard input is over {size} MiB: send a big file with `supportstation files upload`, "
+                "or give -n to send none."
+            ).format(size=STDIN_LIMIT // (1024 * 1024))
+        )
+    return data or None
+
+
 def run_command(session: CommandSession, namespace: argparse.Namespace, command: str) -> int:
     targets = session.targets(namespace.targets)
+    try:
+        given = standard_input(namespace)
+    except InputTooLarge as error:
+        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        return EXIT_USAGE
     requests = [
-        RunRequest(target, command, timeout=namespace.timeout, pty=namespace.pty, sudo=namespace.sudo)
+        RunRequest(target, command, timeout=namespace.timeout, pty=namespace.pty, sudo=namespace.sudo, input=given)
         for target in targets
     ]
     results = asyncio.run(session.run_all(requests))
+    if session.stopped_by is signal.SIGPIPE:
+        return EXIT_OUTPUT_CLOSED  # quietly, as a program ended by its reader: the runs are recorded as stopped
     if namespace.json:
         for target, result in results.items():
             print(json.dumps(result_json(target, result), ensure_ascii=False))
     else:
         report_failures(results)
     session.explain_refused_keys()
+    if session.stopped_by is signal.SIGTERM:
+        return 128 + signal.SIGTERM
     return exit_status(list(results.values()))
 
 

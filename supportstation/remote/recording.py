@@ -7,6 +7,7 @@ committed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -298,7 +299,7 @@ def _timeline_body(result: RunResult) -> str:
 
 
 def _event_data(result: RunResult, request: RunRequest) -> dict[str, object]:
-    return {
+    data: dict[str, object] = {
         "run_id": result.run_id,
         "target": result.target,
         "command": result.command,
@@ -308,6 +309,10 @@ def _event_data(result: RunResult, request: RunRequest) -> dict[str, object]:
         "duration_s": result.duration,
         "host_key_fingerprint": result.host_key_fingerprint,
     }
+    if request.input:  # what the command was given, without keeping it (it may be a file with secrets)
+        data["input_bytes"] = len(request.input)
+        data["input_sha256"] = hashlib.sha256(request.input).hexdigest()
+    return data
 
 
 def _audited_action(request: RunRequest, result: RunResult) -> str:

@@ -53,6 +53,10 @@ class RunRequest:
     shell: str | None = None  # the command's language (sh, powershell, cmd); None: the target's
     shown_command: str | None = None  # what to store and show instead of `command` (a procedure's, secrets masked)
     attach_as: str = ""  # a file name: the standard output of a successful run is attached to the ticket under it
+    # The command's standard input, then its end. None: it ends at once, as with `ssh -n`, so that a command that
+    # reads its input (`cat`, a prompt) ends rather than waits forever. With a pty the input stays open, as a
+    # terminal's does: a program that needs a terminal is stopped with a timeout or a cancel.
+    input: bytes | None = None
 
     @property
     def language(self) -> str:
@@ -90,8 +94,12 @@ class RunHandle:
         self._pending: deque[Chunk] = deque()
         self._pending_bytes = 0
         self._finished = False
+        self.cancel_reason = ""
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str = "") -> None:
+        """Stops the command. `reason` is what its result says, when someone else than the engineer stopped it."""
+        if not self._cancel.is_set():
+            self.cancel_reason = reason
         self._cancel.set()
 
     @property
@@ -195,6 +203,10 @@ class Runner:
                 )
             if request.sudo and request.target.device is not None:
                 raise ConnectError(_("sudo is for Linux and Unix hosts, not for a device's command line."))
+            if request.input and (request.target.winrm is not None or request.target.device is not None):
+                raise ConnectError(_("Only commands on Linux and Unix hosts (over SSH) can be given input."))
+            if request.input and (request.pty or request.sudo):
+                raise ConnectError(_("A command run with a terminal or with sudo cannot be given input."))
             connection = await self.pool.connection(request.target)
         except ConnectError as error:
             result.state, result.error, result.ended_at = RunState.NOT_CONNECTED, str(error), utc_now()
@@ -235,6 +247,14 @@ class Runner:
             raise
         reader = _Reader(handle, process, connection, redactor, recorder, self.pool)
         threading.Thread(target=reader.run, name=f"run {request.target.label}", daemon=True).start()
+        if request.input:
+            # Fed while the reader reads: a command writing output before it reads its input would otherwise
+            # fill both windows and wait on us as we wait on it.
+            threading.Thread(
+                target=_feed_input, args=(process, request.input), name=f"input {request.target.label}", daemon=True
+            ).start()
+        elif not request.sudo and not request.pty:
+            await in_thread(process.close_input)
         return handle
 
 
@@ -260,6 +280,16 @@ def _send_sudo_password(process: SshProcess, password: str | None) -> None:
     if password:
         process.send(password.encode("utf-8") + b"\n")
     process.close_input()
+
+
+def _feed_input(process: SshProcess, data: bytes) -> None:
+    """The command's input, then its end. A command that ends before it read all of it (`head`) closes the channel:
+    what it did not read is dropped, as ssh drops it."""
+    try:
+        process.send(data)
+        process.close_input()
+    except Exception as error:  # whatever the channel says, the reader says what became of the run
+        log.debug("The remote command took only part of its input: %s", error)
 
 
 class _Reader:
@@ -321,7 +351,7 @@ class _Reader:
         pacer = Pacer()
         while True:
             if self.handle.cancelled:
-                return RunState.CANCELLED, _("Cancelled by the engineer.")
+                return RunState.CANCELLED, self.handle.cancel_reason or _("Cancelled by the engineer.")
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return RunState.TIMED_OUT, _("No end after {seconds:g} s: stopped.").format(seconds=request.timeout)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 import paramiko
-from paramiko.common import cMSG_CHANNEL_REQUEST
+from paramiko.common import cMSG_CHANNEL_EOF, cMSG_CHANNEL_REQUEST
 from paramiko.message import Message
 
 from supportstation.i18n import _
@@ -196,7 +196,12 @@ class SshProcess:
         self.channel.sendall(data)
 
     def close_input(self) -> None:
-        self.channel.shutdown_write()
+        """End of input (RFC 4254 §5.3 EOF). Not paramiko's shutdown_write, which sends its EOF after letting go of
+        the channel's lock: see `_send_while_open`."""
+        message = Message()
+        message.add_byte(cMSG_CHANNEL_EOF)
+        message.add_int(self.channel.remote_chanid)
+        self._send_while_open(message, eof=True)
 
     def terminate(self, signal_name: str = "TERM") -> None:
         """Asks the server to stop the command. Best effort: the link may already be gone."""
@@ -216,7 +221,20 @@ class SshProcess:
         message.add_string("signal")
         message.add_boolean(False)
         message.add_string(signal_name)
-        self.channel.transport._send_user_message(message)
+        self._send_while_open(message)
+
+    def _send_while_open(self, message: Message, *, eof: bool = False) -> None:
+        """Sends a message about the channel unless it is closed, under the channel's lock as paramiko sends data.
+        A command that ends at once can see its channel closed by both sides in the meantime; OpenSSH then drops the
+        whole connection, every other command on it with it, for a message about a channel it has freed ("ieof
+        packet referred to nonexistent channel"). Under the lock, the close waits for the message to be sent."""
+        channel = self.channel
+        with channel.lock:
+            if channel.closed or (eof and channel.eof_sent):
+                return
+            channel.transport._send_user_message(message)
+            if eof:
+                channel.eof_sent = True  # paramiko's close then sends none of its own
 
     def close(self) -> None:
         self.channel.close()
@@ -311,7 +329,7 @@ def _pace(transport: paramiko.Transport) -> None:
 
 
 def open_socket(target: Target, options: ConnectOptions, via: SshConnection | None) -> socket.socket | paramiko.Channel:
-    where = f"{target.host}:{target.port}"
+    where = target.address
     if via is not None:
         try:
             return via.transport.open_channel(
@@ -355,14 +373,24 @@ def negotiate_host_key(
         wanted = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}
         first = [name for kind in known for name in wanted.get(kind, (kind,)) if name in security.key_types]
         security.key_types = tuple(first) + tuple(k for k in security.key_types if k not in first)
+    where = target.address
+    # The server's greeting is waited for as long as the connection itself (paramiko's own wait is 15 s).
+    transport.banner_timeout = options.connect_timeout
     try:
         transport.start_client(timeout=options.connect_timeout)
     except (paramiko.SSHException, EOFError, OSError) as error:
         raise ConnectError(
             _("{where} did not complete the SSH handshake: {error}").format(
-                where=f"{target.host}:{target.port}", error=error or type(error).__name__
+                where=where, error=error or type(error).__name__
             )
         ) from error
+    if not (transport.is_active() and transport.initial_kex_done):  # paramiko's timeout returns without a word
+        raise ConnectError(
+            _(
+                "{where} accepted the connection but did not complete the SSH handshake within {seconds:g} s: is an "
+                "SSH server listening on that port?"
+            ).format(where=where, seconds=options.connect_timeout)
+        )
     key = transport.get_remote_server_key()
     return OfferedKey(target.host, target.port, key.get_name(), key.get_base64())
 

@@ -152,6 +152,38 @@ def _try_vault_key(transport: paramiko.Transport, user: str, credentials: Creden
     return attempts.allows("publickey") and attempts.run(description, lambda: transport.auth_publickey(user, key))
 
 
+PUBLIC_KEY_STARTS = (b"ssh-", b"ecdsa-", b"sk-", b"---- BEGIN SSH2 PUBLIC KEY")
+
+
+def private_key_file_problem(path: Path) -> str | None:
+    """What makes `path` unusable as a private key file before any host is reached, in ssh's terms, or None. Its
+    passphrase is not asked for here: the vault or --password-env gives it at the login."""
+    if not path.exists():
+        return _("{path}: no such file").format(path=path)
+    if path.is_dir():
+        return _("{path} is a folder, not a key file").format(path=path)
+    try:
+        head = path.read_bytes()[:64]
+    except OSError as error:
+        return _("{path}: {reason}").format(path=path, reason=error.strerror or error)
+    if head.lstrip().startswith(PUBLIC_KEY_STARTS):
+        return _("{path} is a public key: give the private key (the file without .pub)").format(path=path)
+    mode = path.stat().st_mode & 0o077
+    if os.name == "posix" and mode:
+        # ssh refuses such a key, and so do we: anyone who can read it can log in as the engineer.
+        return _(
+            "Permissions {mode:04o} for {path} are too open: a private key must not be readable by others "
+            "(chmod 600 {path})."
+        ).format(mode=path.stat().st_mode & 0o777, path=path)
+    try:
+        paramiko.PKey.from_path(path, None)
+    except (paramiko.PasswordRequiredException, TypeError):
+        return None  # encrypted: readable once its passphrase is given
+    except (paramiko.SSHException, ValueError):
+        return _("{path} is not a private key SupportStation can read (OpenSSH or PEM format)").format(path=path)
+    return None
+
+
 def _load_key(path: Path, credentials: Credentials, attempts: _Attempts) -> paramiko.PKey | None:
     passphrase = credentials.passphrase.encode("utf-8") if credentials.passphrase else None
     try:
@@ -166,8 +198,9 @@ def _load_key(path: Path, credentials: Credentials, attempts: _Attempts) -> para
             return paramiko.PKey.from_path(path, None)
     except paramiko.PasswordRequiredException:
         attempts.notes.append(_("key {path}: needs its passphrase").format(path=path))
-    except (paramiko.SSHException, ValueError) as error:
-        reason = _("wrong passphrase") if credentials.passphrase else str(error) or type(error).__name__
+    except (paramiko.SSHException, ValueError):
+        # cryptography's own words point to its documentation: say what the engineer can act on instead.
+        reason = _("wrong passphrase") if credentials.passphrase else _("not a private key SupportStation can read")
         attempts.notes.append(_("key {path}: {reason}").format(path=path, reason=reason))
     except OSError as error:
         attempts.notes.append(_("key {path}: {reason}").format(path=path, reason=error.strerror or error))

@@ -101,6 +101,12 @@ class Target:
         return self.user or local_user()
 
     @property
+    def address(self) -> str:
+        """`host:port`, an IPv6 address in brackets: `[::1]:22`."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         if self.device is not None:

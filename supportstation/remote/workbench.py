@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from supportstation import audit
-from supportstation.i18n import _
 from supportstation.paths import AppPaths
 from supportstation.remote.certificates import CertificatePins
 from supportstation.remote.host_keys import APP_KNOWN_HOSTS_FILE, HostKeyStore, app_host_keys
@@ -36,8 +35,8 @@ from supportstation.remote.targets import (
 from supportstation.settings import EngineerProfile
 from supportstation.storage.database import Database
 from supportstation.storage.enums import CredentialKind, HostTransport
-from supportstation.storage.models import Engineer, Host, Intervention, Ticket
-from supportstation.tickets import TicketNotFound
+from supportstation.storage.models import Engineer, Host, Intervention
+from supportstation.tickets import no_such_ticket, ticket_id_by_reference
 from supportstation.vault import SecretNotFound, Vault, VaultError
 
 if TYPE_CHECKING:
@@ -232,11 +231,9 @@ def recording_context(
                 select(Engineer.id).where(func.lower(Engineer.email) == profile.email.strip().lower())
             )
         if ticket_reference:
-            ticket_id = session.scalar(
-                select(Ticket.id).where(func.lower(Ticket.reference) == ticket_reference.strip().lower())
-            )
+            ticket_id = ticket_id_by_reference(session, ticket_reference)
             if ticket_id is None:
-                raise TicketNotFound(_("No ticket has the reference {reference}.").format(reference=ticket_reference))
+                raise no_such_ticket(ticket_reference)
         elif by_ticket_id is not None:
             ticket_id = by_ticket_id
             # The intervention running on that ticket, if any: the run then counts as work done in it.

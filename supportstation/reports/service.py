@@ -34,6 +34,7 @@ from supportstation.settings import Settings
 from supportstation.storage.database import Database
 from supportstation.storage.models import Engineer, Ticket, TimelineEvent
 from supportstation.storage.report_models import Report, ReportSignature
+from supportstation.tickets import ticket_id_by_reference
 
 NUMBER_PREFIX = "RI"
 DATA_ATTACHMENT = "report-data.json"
@@ -139,7 +140,7 @@ class ReportService:
 
     def ticket_id(self, reference: str) -> int:
         with self.database.session() as session:
-            ticket_id = session.scalar(select(Ticket.id).where(Ticket.reference == reference))
+            ticket_id = ticket_id_by_reference(session, reference)
         if ticket_id is None:
             raise ReportError(_("There is no ticket with the reference {reference}.").format(reference=reference))
         return ticket_id

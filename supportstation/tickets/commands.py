@@ -10,8 +10,9 @@ from typing import Any
 
 from supportstation.clock import utc_now
 from supportstation.i18n import _
+from supportstation.tickets import no_such_ticket
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(commands: Any) -> None:
@@ -97,11 +98,9 @@ def _print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def _find_ticket_id(session: Any, reference: str) -> int | None:
-    from sqlalchemy import select
+    from supportstation.tickets import ticket_id_by_reference
 
-    from supportstation.storage.models import Ticket
-
-    return session.scalar(select(Ticket.id).where(Ticket.reference == reference))
+    return ticket_id_by_reference(session, reference)
 
 
 def _show(database: Any, namespace: argparse.Namespace) -> int:
@@ -111,9 +110,8 @@ def _show(database: Any, namespace: argparse.Namespace) -> int:
     with database.session() as session:
         ticket_id = _find_ticket_id(session, namespace.reference)
         if ticket_id is None:
-            print(_("Error: no ticket with reference {reference}.").format(reference=namespace.reference),
-                  file=sys.stderr)  # fmt: skip
-            return EXIT_ERROR
+            print(_("Error: {message}").format(message=no_such_ticket(namespace.reference)), file=sys.stderr)
+            return EXIT_USAGE
         detail = load_ticket_detail(session, ticket_id)
     now = utc_now()
     if namespace.json:
@@ -178,9 +176,8 @@ def _export(database: Any, namespace: argparse.Namespace) -> int:
         if namespace.timeline:
             ticket_id = _find_ticket_id(session, namespace.timeline)
             if ticket_id is None:
-                print(_("Error: no ticket with reference {reference}.").format(reference=namespace.timeline),
-                      file=sys.stderr)  # fmt: skip
-                return EXIT_ERROR
+                print(_("Error: {message}").format(message=no_such_ticket(namespace.timeline)), file=sys.stderr)
+                return EXIT_USAGE
             if namespace.format == "json":
                 count = exporting.export_timeline_json(session, ticket_id, output)
             else:

@@ -222,15 +222,89 @@ def test_a_run_loads_no_module_it_does_not_use(tmp_path: Path, sshd: servers.Ssh
     assert done.stdout == "ran\nloaded: \n"
 
 
+@pytest.mark.timeout(120)
+def test_input_given_to_run_reaches_every_target_and_none_is_waited_for(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    # Nothing given (the tests' standard input is /dev/null): a command that reads its input ends, as with ssh.
+    nothing = supportstation(tmp_path, "run", sshd.url, *key, "--timeout", "30", "--", "cat; echo end")
+    assert nothing.returncode == 0 and nothing.stdout == "end\n", nothing.stderr
+    # Piped input goes to every target of a fan-out, bytes as they are.
+    given = b"ligne \xe9\x00binaire\n" * 1000
+    other = sshd.url.replace("127.0.0.1", "localhost")
+    fan = subprocess.run(command(tmp_path, "run", sshd.url, other, *key, "--ticket", TICKET, "--json", "--timeout",
+                                 "30", "--", "sha256sum"), input=given, capture_output=True, timeout=60,
+                         env=ENVIRONMENT)  # fmt: skip
+    assert fan.returncode == 0, fan.stderr
+    import hashlib
+
+    digest = hashlib.sha256(given).hexdigest()
+    results = [json.loads(line) for line in fan.stdout.splitlines()]
+    assert [r["stdout"].split()[0] for r in results] == [digest, digest]
+    # On the timeline as evidence: how much was given and its hash, not the input itself.
+    with sqlite3.connect(demo_database(tmp_path)) as connection:
+        rows = connection.execute("SELECT data FROM timeline_event WHERE kind = 'command'").fetchall()
+    recorded = [data for data in map(json.loads, (row[0] for row in rows)) if data.get("target") in (sshd.url, other)]
+    assert [(data["input_bytes"], data["input_sha256"]) for data in recorded] == [(len(given), digest)] * 2
+    # -n sends none; a command that stops reading early ends well; too much input is refused before any host.
+    refused = subprocess.run(command(tmp_path, "run", sshd.url, *key, "-n", "--", "wc -c"), input=given,
+                             capture_output=True, timeout=60, env=ENVIRONMENT)  # fmt: skip
+    assert refused.returncode == 0 and refused.stdout.strip() == b"0", refused.stderr
+    early = subprocess.run(command(tmp_path, "run", sshd.url, *key, "--", "head -c 6"), input=given * 100,
+                           capture_output=True, timeout=60, env=ENVIRONMENT)  # fmt: skip
+    assert early.returncode == 0 and early.stdout == b"ligne ", early.stderr
+    before = sshd.log_text().count("Accepted publickey")
+    huge = subprocess.run(command(tmp_path, "run", sshd.url, *key, "--", "wc -c"), input=b"x" * (64 * 2**20 + 1),
+                          capture_output=True, timeout=60, env=ENVIRONMENT)  # fmt: skip
+    assert huge.returncode == 2 and b"over 64 MiB" in huge.stderr and b"files upload" in huge.stderr
+    assert sshd.log_text().count("Accepted publickey") == before
+
+
+def test_a_server_that_never_answers_gets_one_clear_line_not_a_librarys_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, then never says a word
+        port = silent.getsockname()[1]
+        quiet = supportstation(tmp_path, "run", f"ssh://a@127.0.0.1:{port}", "--connect-timeout", "2", "--", "true")
+    assert quiet.returncode == 255
+    assert quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr, quiet.stderr
+    assert "accepted the connection but did not complete the SSH handshake within 2 s" in quiet.stderr
+
+
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
     no_command = supportstation(tmp_path, "run", "ssh://a@b:22")
     assert no_command.returncode == 2 and "give the command after --" in no_command.stderr
+    assert no_command.stderr.startswith("usage: supportstation run [options] TARGET [TARGET …] -- COMMAND")
     bad_target = supportstation(tmp_path, "run", "ftp://x", "--", "true")
     assert bad_target.returncode == 2 and "ftp:// is not supported" in bad_target.stderr
     no_ticket = supportstation(tmp_path, "run", "ssh://a@127.0.0.1:1", "--ticket", "NOPE-1", "--", "true")
     assert no_ticket.returncode == 2 and "No ticket has the reference NOPE-1" in no_ticket.stderr
     unknown_action = supportstation(tmp_path, "actions", "run", "linux.nothing", "ssh://a@127.0.0.1:1")
     assert unknown_action.returncode == 2 and "actions list" in unknown_action.stderr
+    # Numbers that make no sense, and key files that cannot be used, are refused before anything is opened.
+    for option, value, message in (("--timeout", "-5", "above 0"), ("--connect-timeout", "0", "above 0"),
+                                   ("--timeout", "nan", "above 0"), ("--limit", "0", "1 or more"),
+                                   ("--timeout", "soon", "not a number of seconds")):  # fmt: skip
+        refused = supportstation(tmp_path, "run", "ssh://a@127.0.0.1:1", option, value, "--", "true")
+        assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr, option
+    secret_key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(secret_key)], check=True)
+    not_a_key = tmp_path / "notes.txt"
+    not_a_key.write_text("not a key\n")
+    not_a_key.chmod(0o600)
+    open_key = tmp_path / "open_key"
+    open_key.write_bytes(secret_key.read_bytes())
+    open_key.chmod(0o644)
+    for path, message in ((tmp_path / "missing", "no such file"), (tmp_path, "is a folder"),
+                          (Path(f"{secret_key}.pub"), "is a public key"), (not_a_key, "(OpenSSH or PEM format)"),
+                          (open_key, "Permissions 0644")):  # fmt: skip
+        refused = supportstation(tmp_path, "run", "ssh://a@127.0.0.1:1", "-i", str(path), "--", "true")
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+        assert "cryptography.io" not in refused.stderr and "refused the connection" not in refused.stderr
+    # An IPv6 address is written as ssh and URLs write it, with its port after the brackets.
+    ipv6 = supportstation(tmp_path, "run", "ssh://a@[::1]:1", "--", "true")
+    assert ipv6.returncode == 255 and ": [::1]:1 " in ipv6.stderr and "::1:1" not in ipv6.stderr, ipv6.stderr
     listed = supportstation(tmp_path, "actions", "list", "--json")
     ids = {action["id"] for action in json.loads(listed.stdout)}
     assert {"linux.uptime", "linux.disk_usage", "linux.memory", "linux.failed_units", "linux.journal_errors",
@@ -282,6 +356,32 @@ def test_kill_9_of_the_cli_mid_run_loses_at_most_a_second(tmp_path: Path, sshd: 
     assert state == "connection_lost" and "stopped while the command ran" in error
     verified = supportstation(tmp_path, "audit", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_closed_output_or_sigterm_stops_the_run_quietly_and_it_is_recorded_so(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key"]
+    # `… | head`: the reader is gone. As for ssh, the command stops, quietly, with the status SIGPIPE gives.
+    for arguments in (("tickets", "list"), ("run", sshd.url, *key, "--", "seq 1 10000000")):
+        process = subprocess.Popen(command(tmp_path, *arguments), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=ENVIRONMENT)  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        assert process.wait(60) == 141 and errors == "", errors
+    with sqlite3.connect(demo_database(tmp_path)) as connection:
+        state, error = connection.execute("SELECT state, error FROM remote_run ORDER BY id DESC LIMIT 1").fetchone()
+    assert state == "cancelled" and "output of the command line was closed" in error
+
+    # SIGTERM (a service manager, kill): the runs stop, say why, and the status is SIGTERM's, not Ctrl-C's.
+    process = subprocess.Popen(command(tmp_path, "run", sshd.url, *key, "--", "echo started; sleep 30"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENVIRONMENT)  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline() == b"started\n"
+    process.terminate()
+    _out, errors = process.communicate(timeout=30)
+    assert process.returncode == 143 and "asked to end (SIGTERM)" in errors.decode()
 
 
 def test_host_facts_are_read_by_the_plugins_collectors_and_kept_on_the_host(

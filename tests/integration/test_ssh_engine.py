@@ -102,6 +102,19 @@ async def test_exit_codes_and_both_streams(sshd: SshServer, ssh_user: SshUser, t
 
 
 @pytest.mark.asyncio
+async def test_a_command_reading_its_input_gets_the_input_given_or_its_end(
+    sshd: SshServer, ssh_user: SshUser, trusting_store: StoreFactory
+) -> None:
+    store = trusting_store(sshd)
+    target = key_target(sshd, ssh_user)
+    # From the remote panel a command gets no input: `cat` or a prompt ends instead of waiting for the timeout.
+    nothing = await run_once(store, RunRequest(target, "cat; read answer || echo no answer", timeout=20))
+    assert (nothing.state, nothing.stdout) == (RunState.SUCCEEDED, "no answer\n")
+    given = await run_once(store, RunRequest(target, "tr a-z A-Z", timeout=20, input=b"oui\n" * 50_000))
+    assert (given.state, given.stdout) == (RunState.SUCCEEDED, "OUI\n" * 50_000)
+
+
+@pytest.mark.asyncio
 async def test_output_arrives_while_the_command_runs(
     sshd: SshServer, ssh_user: SshUser, trusting_store: StoreFactory
 ) -> None:
@@ -209,10 +222,36 @@ async def test_runs_on_one_target_share_one_connection(
         assert await pool.connection(target) is first
     finally:
         await pool.close()
-    assert [(r.state, r.stdout) for r in together] == [(RunState.SUCCEEDED, f"{n}\n") for n in range(10)]
+    assert [(r.state, r.stdout) for r in together] == [(RunState.SUCCEEDED, f"{n}\n") for n in range(10)], [
+        r.error for r in together if r.error
+    ]
     assert later.ok
     fresh_sshd.wait_for_log("Accepted publickey")
     assert fresh_sshd.log_text().count("Accepted publickey") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_command_that_ended_can_still_be_told_to_stop_without_losing_the_connection(
+    sshd: SshServer, ssh_user: SshUser, trusting_store: StoreFactory
+) -> None:
+    # A cancel or a timeout, or the end of input, can come just after the command ended and its channel closed.
+    # OpenSSH drops the whole connection for a message about a channel it freed, with every command on it.
+    target = key_target(sshd, ssh_user)
+    pool = ConnectionPool(trusting_store(sshd))
+    try:
+        connection = await pool.connection(target)
+        process = connection.start("true")
+        while process.read(1.0) is not None:
+            pass
+        process.close()
+        process.close_input()
+        process.terminate("TERM")
+        process.terminate("KILL")
+        after = await Runner(pool).run(RunRequest(target, "echo still here"))
+        assert (after.state, after.stdout) == (RunState.SUCCEEDED, "still here\n"), after.error
+        assert await pool.connection(target) is connection
+    finally:
+        await pool.close()
 
 
 @pytest.mark.asyncio

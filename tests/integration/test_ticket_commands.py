@@ -30,7 +30,10 @@ def test_show_prints_the_timeline_and_names_unknown_references(tmp_path: Path) -
     document = json.loads(shown.stdout)
     assert document["status"] == "in_progress" and document["timeline"][0]["kind"] == "created"
     missing = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "show", "NOPE-1")
-    assert missing.returncode == 1 and "no ticket with reference NOPE-1" in missing.stderr
+    assert missing.returncode == 2 and "No ticket has the reference NOPE-1" in missing.stderr
+    # References are found as typed: case and spaces aside.
+    typed = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "show", " inc-2026-01041", "--json")
+    assert typed.returncode == 0 and json.loads(typed.stdout)["reference"] == "INC-2026-01041"
 
 
 def test_import_dry_run_then_import_then_refuse_duplicates(tmp_path: Path) -> None:
