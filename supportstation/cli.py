@@ -50,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("SupportStation: tickets, remote actions, procedures and signed reports for on-site engineers."),
         epilog=_("With no command, the SupportStation window opens."),
     )
-    parser.add_argument("--version", action="version", version=f"SupportStation {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"SupportStation {__version__}",
+        help=_("show program's version number and exit"),  # argparse's own default is never translated
+    )
     folders = parser.add_mutually_exclusive_group()
     folders.add_argument("--data-dir", type=Path, metavar="DIR", help=_("keep settings, data and logs under DIR"))
     folders.add_argument(

@@ -51,3 +51,15 @@ def install() -> None:
     """Points argparse's word lookups at the app's catalog (in the language in effect when each word is used)."""
     argparse._ = _translate  # type: ignore[attr-defined]
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
+    argparse.HelpFormatter.start_section = _start_section  # type: ignore[method-assign]
+
+
+_argparse_start_section = argparse.HelpFormatter.start_section
+
+
+def _start_section(self: argparse.HelpFormatter, heading: str | None) -> None:
+    # argparse writes a heading's colon itself ("options:"); French wants a space before it ("options :"). The
+    # catalog's "{heading}:" says how a heading and its colon are written; argparse then adds the colon back.
+    if heading:
+        heading = _("{heading}:").format(heading=heading).removesuffix(":")
+    _argparse_start_section(self, heading)

@@ -45,6 +45,10 @@ def test_help_speaks_french_when_asked() -> None:
     # argparse's own words too: its usage line, its help option, its errors.
     assert result.stdout.startswith("utilisation : supportstation") and "affiche cette aide et quitte" in result.stdout
     assert "usage:" not in result.stdout and "show this help" not in result.stdout
+    assert "affiche la version du programme" in result.stdout and "show program's" not in result.stdout
+    # French puts a space before a colon, headings included (argparse writes their colon itself).
+    assert "\noptions :\n" in result.stdout and "\ncommandes :\n" in result.stdout
+    assert "\noptions:\n" in supportstation("--help").stdout
     wrong = supportstation("--lang", "fr", "tickets", "list", "--bogus")
     assert wrong.returncode == 2 and "supportstation : erreur : arguments non reconnus : --bogus" in wrong.stderr
     missing = supportstation("--lang", "fr", "tickets")
