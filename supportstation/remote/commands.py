@@ -453,9 +453,6 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
     except ValueError:
         print(_("Error: write parameters as NAME=VALUE."), file=sys.stderr)
         return EXIT_USAGE
-    text = functools.partial(session.registry().translate, action)  # the plugin's words, in the user's language
-    if action.confirm and not _confirmed(action, namespace, text):
-        return EXIT_USAGE
     targets = session.targets(namespace.targets)
     timeout = namespace.timeout or action.timeout
     requests = []
@@ -477,6 +474,11 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
                 attach_as=action.attachment,
             )
         )
+    # Asked once the action is known to fit every host and its parameters are right: a "yes" is not wasted on a
+    # command that could not run.
+    text = functools.partial(session.registry().translate, action)  # the plugin's words, in the user's language
+    if action.confirm and not _confirmed(action, namespace, text):
+        return EXIT_USAGE
     session.stream_output = namespace.raw and not namespace.json
     results = asyncio.run(session.run_all(requests))
     for target, result in results.items():

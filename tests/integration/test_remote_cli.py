@@ -280,6 +280,9 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     assert bad_target.returncode == 2 and "ftp:// is not supported" in bad_target.stderr
     no_ticket = supportstation(tmp_path, "run", "ssh://a@127.0.0.1:1", "--ticket", "NOPE-1", "--", "true")
     assert no_ticket.returncode == 2 and "No ticket has the reference NOPE-1" in no_ticket.stderr
+    # An action that asks for a yes is first checked against the host: no question for a command that cannot run.
+    unfit = supportstation(tmp_path, "actions", "run", "cisco.set_vlan_name", "ssh://a@127.0.0.1:1")
+    assert unfit.returncode == 2 and "has no command for sh" in unfit.stderr and "--yes" not in unfit.stderr
     unknown_action = supportstation(tmp_path, "actions", "run", "linux.nothing", "ssh://a@127.0.0.1:1")
     assert unknown_action.returncode == 2 and "actions list" in unknown_action.stderr
     # Numbers that make no sense, and key files that cannot be used, are refused before anything is opened.
