@@ -601,6 +601,7 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
         return EXIT_USAGE
     target = session.targets([namespace.target])[0]
     show_progress = sys.stderr.isatty() and not namespace.json
+    stopped: list[str] = []  # why the transfer was cancelled, when it was not the engineer's Ctrl-C
 
     def progress(done: int, total: int) -> None:
         if show_progress:
@@ -610,7 +611,14 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
     async def work() -> Any:
         cancel = threading.Event()
         loop = asyncio.get_running_loop()
+
+        def stop(state: RunState) -> None:
+            stopped.append(state.value)
+            cancel.set()
+
         loop.add_signal_handler(signal.SIGINT, cancel.set)
+        loop.add_signal_handler(signal.SIGTERM, stop, RunState.CANCELLED)
+        timer = loop.call_later(namespace.timeout, stop, RunState.TIMED_OUT) if namespace.timeout else None
         try:
             if namespace.files_command == "upload":
                 return await transfers.upload(
@@ -620,40 +628,68 @@ def transfer_file(session: CommandSession, namespace: argparse.Namespace) -> int
                 session.pool, target, namespace.remote, namespace.local, progress=progress, cancel=cancel
             )
         finally:
+            if timer is not None:
+                timer.cancel()
             loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
             await session.pool.close()
+
+    def failed(state: RunState, message: str, status: int) -> int:
+        if show_progress:
+            print(file=sys.stderr)
+        print(_("Error: {message}").format(message=message), file=sys.stderr)
+        if namespace.json:
+            print(json.dumps(_transfer_json(namespace, target, state, error=message), ensure_ascii=False))
+        return status
 
     try:
         transfer = asyncio.run(work())
     except transfers.TransferCancelled as error:
-        print(_("Error: {message}").format(message=error), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if RunState.TIMED_OUT.value in stopped:
+            message = _("The transfer did not end within {seconds:g} s: stopped.").format(seconds=namespace.timeout)
+            return failed(RunState.TIMED_OUT, message, EXIT_TIMEOUT)
+        status = 128 + signal.SIGTERM if stopped else EXIT_INTERRUPTED
+        return failed(RunState.CANCELLED, str(error), status)
     except ConnectError as error:
-        print(_("Error: {message}").format(message=error), file=sys.stderr)
+        status = failed(RunState.NOT_CONNECTED, str(error), EXIT_CONNECTION)
         session.explain_refused_keys()
-        return EXIT_CONNECTION
+        return status
     except transfers.TransferError as error:
-        print(_("Error: {message}").format(message=error), file=sys.stderr)
-        return EXIT_FAILED
+        return failed(RunState.FAILED, str(error), EXIT_FAILED)
     if show_progress:
         print(file=sys.stderr)
     record_transfer(session.recording, transfer, attach=getattr(namespace, "attach", False))
     if namespace.json:
+        print(json.dumps(_transfer_json(namespace, target, RunState.SUCCEEDED, transfer=transfer), ensure_ascii=False))
+    else:
+        arrow = "→"
+        where = f"{transfer.target}:{transfer.remote}"
+        source, destination = (transfer.local, where) if transfer.direction == "upload" else (where, transfer.local)
         print(
-            json.dumps(
-                {
-                    "direction": transfer.direction,
-                    "target": transfer.target,
-                    "local": str(transfer.local),
-                    "remote": transfer.remote,
-                    "size": transfer.size,
-                    "sha256": transfer.sha256,
-                }
+            _("{source} {arrow} {destination}: {size} bytes, SHA-256 {digest}").format(
+                source=source, arrow=arrow, destination=destination, size=transfer.size, digest=transfer.sha256
             )
         )
-    else:
-        print(_("{size} bytes transferred, SHA-256 {digest}").format(size=transfer.size, digest=transfer.sha256))
     return EXIT_OK
+
+
+def _transfer_json(
+    namespace: argparse.Namespace, target: Target, state: RunState, *, transfer: Any = None, error: str = ""
+) -> dict[str, Any]:
+    """One object per transfer, whatever became of it: the same fields, as `run --json` gives one per target."""
+    local = os.path.abspath(transfer.local if transfer else namespace.local)
+    return {
+        "direction": namespace.files_command,
+        "target": target.label,
+        "url": target.url,
+        "local": local,
+        "remote": transfer.remote if transfer else namespace.remote,
+        "state": state.value,
+        "error": error,
+        "size": transfer.size if transfer else None,
+        "sha256": transfer.sha256 if transfer else None,
+        "host_key_fingerprint": transfer.host_key_fingerprint if transfer else None,
+    }
 
 
 # -- WinRM diagnostics ------------------------------------------------------------------------------------------------

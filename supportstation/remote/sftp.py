@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import hashlib
 import os
 import posixpath
@@ -48,7 +49,7 @@ async def upload(
     cancel: threading.Event | None = None,
 ) -> TransferResult:
     connection = await pool.ssh_connection(target)
-    size, digest = await in_thread(_upload, connection.open_sftp, local, remote, progress, cancel, target)
+    size, digest, remote = await in_thread(_upload, connection.open_sftp, local, remote, progress, cancel, target)
     return TransferResult(target.url, "upload", local, remote, size, digest, connection.fingerprint)
 
 
@@ -62,8 +63,27 @@ async def download(
     cancel: threading.Event | None = None,
 ) -> TransferResult:
     connection = await pool.ssh_connection(target)
-    size, digest = await in_thread(_download, connection.open_sftp, remote, local, progress, cancel, target)
+    size, digest, remote, local = await in_thread(
+        _download, connection.open_sftp, remote, local, progress, cancel, target
+    )
     return TransferResult(target.url, "download", local, remote, size, digest, connection.fingerprint)
+
+
+def _remote_path(remote: str) -> str:
+    """`~` and `~/…` as the login folder, as scp and sftp take them: an SFTP path not starting with / is relative to
+    the login folder already, and the server itself does not expand `~`."""
+    if remote == "~":
+        return "."
+    if remote.startswith("~/"):
+        return remote[2:] or "."
+    return remote
+
+
+def _is_remote_folder(sftp: paramiko.SFTPClient, path: str) -> bool:
+    try:
+        return stat.S_ISDIR(sftp.stat(path).st_mode or 0)
+    except OSError:
+        return False
 
 
 def _upload(
@@ -73,7 +93,9 @@ def _upload(
     progress: Progress | None,
     cancel: threading.Event | None,
     target: Target,
-) -> tuple[int, str]:
+) -> tuple[int, str, str]:
+    if local.is_dir():
+        raise TransferError(_("{path} is a folder: give a file (folders are not copied).").format(path=local))
     try:
         total = local.stat().st_size
         reader = local.open("rb")
@@ -86,6 +108,10 @@ def _upload(
     sftp = open_sftp()
     try:
         with reader:
+            # Into a folder, under the file's own name, as scp does.
+            remote = _remote_path(remote)
+            if remote.endswith("/") or _is_remote_folder(sftp, remote):
+                remote = posixpath.join(remote, local.name)
             try:
                 writer = sftp.open(remote, "wb")
             except OSError as error:
@@ -107,7 +133,7 @@ def _upload(
                 raise _remote_error(target, remote, error) from error
     finally:
         sftp.close()
-    return done, digest.hexdigest()
+    return done, digest.hexdigest(), remote
 
 
 def _download(
@@ -117,12 +143,21 @@ def _download(
     progress: Progress | None,
     cancel: threading.Event | None,
     target: Target,
-) -> tuple[int, str]:
-    partial = local.with_name(local.name + ".partial")
+) -> tuple[int, str, str, Path]:
     digest = hashlib.sha256()
     done = 0
     sftp = open_sftp()
     try:
+        remote = _remote_path(remote)
+        if _is_remote_folder(sftp, remote):
+            raise TransferError(
+                _("{target}: {path} is a folder: give a file (folders are not copied).").format(
+                    target=target.label, path=remote
+                )
+            )
+        if local.is_dir():  # into the folder, under the file's own name, as scp does
+            local = local / posixpath.basename(remote)
+        partial = local.with_name(local.name + ".partial")
         try:
             total = sftp.stat(remote).st_size or 0
             reader = sftp.open(remote, "rb")
@@ -145,12 +180,12 @@ def _download(
                 raise
             raise TransferError(
                 _("Download of {remote} from {target} failed: {reason}").format(
-                    remote=remote, target=target.label, reason=getattr(error, "strerror", None) or error
+                    remote=remote, target=target.label, reason=_sftp_reason(error)
                 )
             ) from error
     finally:
         sftp.close()
-    return done, digest.hexdigest()
+    return done, digest.hexdigest(), remote, local
 
 
 def _blocks(reader: paramiko.SFTPFile, size: int, cancel: threading.Event | None) -> Iterator[bytes]:
@@ -177,8 +212,22 @@ def _blocks(reader: paramiko.SFTPFile, size: int, cancel: threading.Event | None
 
 
 def _remote_error(target: Target, remote: str, error: Exception) -> TransferError:
-    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-    return TransferError(_("{target}: {path}: {reason}").format(target=target.label, path=remote, reason=reason))
+    return TransferError(
+        _("{target}: {path}: {reason}").format(target=target.label, path=remote, reason=_sftp_reason(error))
+    )
+
+
+def _sftp_reason(error: Exception) -> str:
+    """paramiko gives the server's status in English ("No such file", "Failure"): in the engineer's words."""
+    number = getattr(error, "errno", None)
+    if number == errno.ENOENT:
+        return _("no such file or folder")
+    if number == errno.EACCES:
+        return _("permission denied")
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    if text == "Failure":  # SSH_FX_FAILURE: the server gives no reason (a folder in the way, a full disk)
+        return _("the server refused, without saying why (a folder in the way, or a full disk?)")
+    return text
 
 
 def _remove_quietly(sftp: paramiko.SFTPClient, remote: str) -> None:

@@ -152,7 +152,7 @@ async def test_browses_from_the_home_folder_into_folders_and_back(
 
     # A folder the login may not read: the reason is said, the listing shown stays.
     assert await browser.go_to("/root") is None
-    assert "Permission denied" in browser.status.text()
+    assert "permission denied" in browser.status.text()
     assert browser.folder.path == str(remote_folder) and browser.path_edit.text() == str(remote_folder)
 
 
@@ -325,7 +325,7 @@ async def test_errors_are_shown_on_the_row_and_leave_nothing_behind(
     (denied,) = await panel.upload([local])
     await panel.settled()
     assert denied.state is TransferState.FAILED
-    assert "Permission denied" in denied.message and str(ssh_folder / "small.txt") in denied.message
+    assert "permission denied" in denied.message and str(ssh_folder / "small.txt") in denied.message
     assert panel.transfers.state_text(denied).startswith("Failed: ")
     assert panel.transfers.state_tooltip(denied) == denied.message
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -270,6 +272,32 @@ def test_a_server_that_never_answers_gets_one_clear_line_not_a_librarys_tracebac
     assert quiet.returncode == 255
     assert quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr, quiet.stderr
     assert "accepted the connection but did not complete the SSH handshake within 2 s" in quiet.stderr
+
+
+def test_a_transfer_says_what_became_of_it_and_stops_at_its_timeout(
+    tmp_path: Path, sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    key = ["-i", str(ssh_user.key), "--accept-new-host-key", "--json"]
+    local = tmp_path / "big.bin"
+    local.write_bytes(os.urandom(8 * 2**20))
+    remote = f"/tmp/supportstation-timeout-{os.getpid()}.bin"
+    slow = supportstation(tmp_path, "files", "upload", sshd.url, *key, "--timeout", "0.01", str(local), remote)
+    stopped = json.loads(slow.stdout)
+    assert slow.returncode == 124 and stopped["state"] == "timed_out" and "did not end within" in stopped["error"]
+    assert not Path(remote).exists()  # what was written is removed
+    missing = supportstation(tmp_path, "files", "download", sshd.url, *key, "/no/such/file", "back.bin")
+    failed = json.loads(missing.stdout)
+    assert missing.returncode == 1 and failed["state"] == "failed" and "no such file or folder" in failed["error"]
+    assert failed["local"] == os.path.abspath("back.bin") and failed["size"] is None
+    into = Path(tempfile.mkdtemp(prefix="supportstation-into-"))
+    into.chmod(0o777)
+    try:
+        done = supportstation(tmp_path, "files", "upload", sshd.url, *key, str(local), f"{into}/")
+        succeeded = json.loads(done.stdout)
+        assert done.returncode == 0 and succeeded["state"] == "succeeded" and succeeded["remote"] == f"{into}/big.bin"
+    finally:
+        shutil.rmtree(into)
+    assert set(succeeded) == set(failed) == set(stopped)
 
 
 def test_usage_errors_are_clear(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pwd
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -115,12 +116,41 @@ async def test_a_cancelled_download_leaves_no_partial_file(
 async def test_errors_name_the_path_and_the_reason(
     tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path
 ) -> None:
-    with pytest.raises(transfers.TransferError, match=r"/no/such/file.*(No such file|not found)"):
+    with pytest.raises(transfers.TransferError, match=r"/no/such/file: no such file or folder"):
         await sftp.download(pool, target, "/no/such/file", tmp_path / "x")
     assert not (tmp_path / "x").exists()
     local = tmp_path / "small.txt"
     local.write_text("x")
-    with pytest.raises(transfers.TransferError, match=r"/root/forbidden.txt.*(Permission denied|denied)"):
+    with pytest.raises(transfers.TransferError, match=r"/root/forbidden.txt: permission denied"):
         await sftp.upload(pool, target, local, "/root/forbidden.txt")
     with pytest.raises(transfers.TransferError, match="Cannot read"):
         await sftp.upload(pool, target, tmp_path / "missing.txt", str(remote_folder / "m.txt"))
+
+
+@pytest.mark.asyncio
+async def test_folders_and_the_home_folder_are_taken_as_scp_takes_them(
+    tmp_path: Path, pool: ConnectionPool, target: Target, remote_folder: Path, ssh_user: servers.SshUser
+) -> None:
+    local = tmp_path / "rapport.txt"
+    digest = random_file(local, 1000)
+    # Into a remote folder, named or ending with /, under the file's own name.
+    for remote in (str(remote_folder), f"{remote_folder}/"):
+        up = await sftp.upload(pool, target, local, remote)
+        assert up.remote == f"{remote_folder}/rapport.txt" and up.sha256 == digest
+    # ~ is the login folder, which the server does not expand itself.
+    home = await sftp.upload(pool, target, local, "~/rapport-home.txt")
+    assert home.remote == "rapport-home.txt"
+    into = tmp_path / "into"
+    into.mkdir()
+    back = await sftp.download(pool, target, "~/rapport-home.txt", into)
+    assert back.local == into / "rapport-home.txt" and back.sha256 == digest
+    await sftp.download(pool, target, str(remote_folder / "rapport.txt"), into)
+    assert (into / "rapport.txt").read_bytes() == local.read_bytes()
+    # Folders themselves are not copied: said, not "Failure".
+    with pytest.raises(transfers.TransferError, match="is a folder: give a file"):
+        await sftp.download(pool, target, str(remote_folder), tmp_path / "x")
+    with pytest.raises(transfers.TransferError, match="is a folder: give a file"):
+        await sftp.upload(pool, target, into, str(remote_folder))
+    assert not list(tmp_path.glob("x*"))
+    home_file = Path(pwd.getpwnam(ssh_user.name).pw_dir) / "rapport-home.txt"
+    home_file.unlink()
