@@ -336,7 +336,7 @@ async def test_errors_are_shown_on_the_row_and_leave_nothing_behind(
     (remote_folder / "gone.log").unlink()
     (missing,) = await panel.download(panel.browser.selected_entries())
     await panel.settled()
-    assert missing.state is TransferState.FAILED and "No such file" in missing.message
+    assert missing.state is TransferState.FAILED and "no such file or folder" in missing.message
     assert not panel.download_folder.exists() or list(panel.download_folder.iterdir()) == []
 
     # A dropped folder is refused by the upload, not half-copied.
