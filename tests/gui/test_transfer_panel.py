@@ -342,7 +342,7 @@ async def test_errors_are_shown_on_the_row_and_leave_nothing_behind(
     # A dropped folder is refused by the upload, not half-copied.
     (folder_upload,) = await panel.upload([tmp_path])
     await panel.settled()
-    assert folder_upload.state is TransferState.FAILED and "Is a directory" in folder_upload.message
+    assert folder_upload.state is TransferState.FAILED and "is a folder: give a file" in folder_upload.message
     assert file_events(demo_context, ticket_id) == []
 
 
