@@ -121,7 +121,6 @@ class CommandSession:
         import dataclasses
 
         from supportstation.remote import workbench
-        from supportstation.remote.targets import parse_jump_chain
 
         namespace = self.namespace
         found = []
@@ -136,7 +135,9 @@ class CommandSession:
                 if namespace.identity:
                     target = dataclasses.replace(target, identity_files=tuple(namespace.identity), auth=AuthMethod.AUTO)
                 if namespace.jump:
-                    target = dataclasses.replace(target, jump=parse_jump_chain(namespace.jump))
+                    target = dataclasses.replace(
+                        target, jump=workbench.jump_chain(namespace.jump, namespace.ssh_config)
+                    )
                 if target.winrm is not None:
                     target = dataclasses.replace(target, winrm=self._winrm_options(target.winrm))
                 found.append(target)

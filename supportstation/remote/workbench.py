@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -198,13 +199,27 @@ def _from_ssh_config(alias: str, config_path: Path | None) -> Target | None:
     )
 
 
+def jump_chain(text: str, config_path: Path | None = None) -> tuple[Target, ...]:
+    """`-J user@jump:2222,other`, each hop read as ssh reads it: see `_jump_hop`. `none`: no jump."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    return tuple(_jump_hop(hop.strip(), config_path) for hop in text.split(","))
+
+
 def _jump_hop(text: str, config_path: Path | None) -> Target:
-    # A hop may itself be an alias of the config, as with ssh -J.
-    if "@" not in text and ":" not in text:
-        configured = _from_ssh_config(text, config_path)
-        if configured is not None:
-            return dataclasses.replace(configured, jump=())
-    return parse_target(text)
+    """A hop's host is looked up in the ssh config as ssh -J does (HostName, Port, User, IdentityFile); a user or
+    port written in the hop wins over the config's."""
+    written = parse_target(text)
+    configured = _from_ssh_config(written.host, config_path)
+    if configured is None:
+        return written
+    port_written = re.search(r":\d+$", text.split("@", 1)[-1]) is not None
+    return dataclasses.replace(
+        configured,
+        jump=(),
+        user=written.user or configured.user,
+        port=written.port if port_written else configured.port,
+    )
 
 
 # -- recording ---------------------------------------------------------------------------------------------------

@@ -300,6 +300,23 @@ def test_a_transfer_says_what_became_of_it_and_stops_at_its_timeout(
     assert set(succeeded) == set(failed) == set(stopped)
 
 
+def test_a_jump_host_given_by_its_ssh_config_name_is_read_from_the_config(
+    tmp_path: Path, sshd: servers.SshServer, jump_sshd: servers.SshServer, ssh_user: servers.SshUser
+) -> None:
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host jumpbox\n  HostName 127.0.0.1\n  Port {jump_sshd.port}\n  User nobody-here\n"
+        f"  IdentityFile {ssh_user.key}\n"
+    )
+    mark = jump_sshd.log_mark()
+    # As with ssh -J: the hop's host is the config's alias; the user written in the hop wins over the config's.
+    hop = f"{ssh_user.name}@jumpbox"
+    ran = supportstation(tmp_path, "run", sshd.url, "-i", str(ssh_user.key), "--accept-new-host-key", "-J", hop,
+                         "--ssh-config", str(config), "--", "echo via the jump")  # fmt: skip
+    assert ran.returncode == 0 and ran.stdout == "via the jump\n", ran.stderr
+    assert jump_sshd.wait_for_log(f"target {sshd.host} port {sshd.port}", since=mark)
+
+
 def test_usage_errors_are_clear(tmp_path: Path) -> None:
     no_command = supportstation(tmp_path, "run", "ssh://a@b:22")
     assert no_command.returncode == 2 and "give the command after --" in no_command.stderr
