@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QTextDocument, QTextDocumentFragment
 
 from supportstation.i18n import _, ngettext
+from supportstation.tickets.timeline import COLLAPSED_LINES, kind_label
 
 if TYPE_CHECKING:
     from supportstation.tickets.timeline import TimelineItem
 
-COLLAPSED_LINES = 12
 # A 1 MB note laid out as Markdown takes seconds; past this size it is shown as plain text until asked for.
 MARKDOWN_LIMIT = 100_000
 EXPAND_SCHEME = "expand"
@@ -24,31 +24,6 @@ OLDER_SCHEME = "older"
 SHOWN = 200
 # Bodies shown as a terminal shows them: command output and the like.
 MONOSPACE_KINDS = frozenset({"command", "terminal_session"})
-
-
-def kind_label(kind: str) -> str:
-    labels = {
-        "created": _("Created"),
-        "note": _("Note"),
-        "status": _("Status"),
-        "assignment": _("Assignment"),
-        "attachment": _("Attachment"),
-        "intervention_started": _("Intervention"),
-        "intervention_paused": _("Intervention"),
-        "intervention_resumed": _("Intervention"),
-        "intervention_ended": _("Intervention"),
-        "time_added": _("Time"),
-        "time_edited": _("Time"),
-        "part_added": _("Part"),
-        "command": _("Command"),
-        "terminal_session": _("Terminal"),
-        "file_transfer": _("File transfer"),
-        "host_key": _("Host key"),
-        "procedure_run": _("Procedure"),
-        "procedure_step": _("Procedure step"),
-        "email": _("E-mail"),
-    }
-    return labels.get(kind, kind)
 
 
 KIND_COLOURS = {

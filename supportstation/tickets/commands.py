@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from supportstation.clock import utc_now
-from supportstation.i18n import _
+from supportstation.i18n import _, ngettext
 from supportstation.tickets import no_such_ticket
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -106,6 +106,7 @@ def _find_ticket_id(session: Any, reference: str) -> int | None:
 def _show(database: Any, namespace: argparse.Namespace) -> int:
     from supportstation.tickets.details import load_ticket_detail
     from supportstation.tickets.labels import deadline_text, sla_label, status_label
+    from supportstation.tickets.timeline import COLLAPSED_LINES, kind_label
 
     with database.session() as session:
         ticket_id = _find_ticket_id(session, namespace.reference)
@@ -123,9 +124,11 @@ def _show(database: Any, namespace: argparse.Namespace) -> int:
             "client": detail.client,
             "site": detail.site,
             "sla_state": detail.clocks.state(now).value,
+            "description": detail.description,
+            "hosts": [host.name for host in detail.hosts],
             "timeline": [
                 {"at": item.created_at.isoformat(), "kind": item.kind, "author": item.author,
-                 "summary": item.summary, "body": item.body}
+                 "summary": item.summary, "body": item.body, "data": item.data}
                 for item in detail.timeline
             ],
         }  # fmt: skip
@@ -136,12 +139,32 @@ def _show(database: Any, namespace: argparse.Namespace) -> int:
     print(f"P{detail.priority} · {status_label(detail.status)} · {sla_label(detail.clocks.state(now))}, "
           f"{deadline_text(detail.clocks, now)}")  # fmt: skip
     print(f"{detail.client}" + (f" — {detail.site}" if detail.site else ""))
+    if detail.hosts:
+        print(_("Hosts: {hosts}").format(hosts=", ".join(host.name for host in detail.hosts)))
+    if detail.description.strip():
+        print()
+        print(_indented(detail.description.strip()))
     print()
     for item in detail.timeline:
         when = item.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
         author = f" ({item.author})" if item.author else ""
-        print(f"{when}{author} {item.kind}: {item.summary}")
+        entry = _("{kind}: {summary}").format(kind=kind_label(item.kind), summary=item.summary)
+        print(f"{when}{author} {entry}")
+        body = item.body.strip("\n")
+        if body and body not in (item.summary, detail.description.strip()):  # the description is shown above
+            lines = body.splitlines()
+            print(_indented("\n".join(lines[:COLLAPSED_LINES])))
+            if len(lines) > COLLAPSED_LINES:
+                more = len(lines) - COLLAPSED_LINES
+                hidden = ngettext(
+                    "… {count} more line (--json shows all)", "… {count} more lines (--json shows all)", more
+                )
+                print(_indented(hidden.format(count=more)))
     return EXIT_OK
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
 
 
 def _import(database: Any, namespace: argparse.Namespace) -> int:

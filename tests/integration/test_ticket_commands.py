@@ -29,6 +29,15 @@ def test_show_prints_the_timeline_and_names_unknown_references(tmp_path: Path) -
     shown = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "show", "INC-2026-01041", "--json")
     document = json.loads(shown.stdout)
     assert document["status"] == "in_progress" and document["timeline"][0]["kind"] == "created"
+    assert document["description"] and document["hosts"] and "data" in document["timeline"][0]
+    # As text: the description once, each entry's kind in words, and its body (output, note) below it.
+    text = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "show", "INC-2026-01041").stdout
+    assert text.count(document["description"].strip().splitlines()[0]) == 1
+    assert "Created: " in text and " created: " not in text
+    notes = [item for item in document["timeline"] if item["kind"] == "note" and item["body"] != item["summary"]]
+    assert notes and "    " + notes[0]["body"].strip().splitlines()[0] in text
+    french = supportstation("--data-dir", str(tmp_path), "--demo", "--lang", "fr", "tickets", "show", "INC-2026-01041")
+    assert "Création : " in french.stdout
     missing = supportstation("--data-dir", str(tmp_path), "--demo", "tickets", "show", "NOPE-1")
     assert missing.returncode == 2 and "No ticket has the reference NOPE-1" in missing.stderr
     # References are found as typed: case and spaces aside.
