@@ -102,7 +102,7 @@ class CommandSession:
             print(
                 _(
                     "Unknown host keys and certificates are refused when nobody can be asked (no terminal, or --json). "
-                    "Check the fingerprints above with the host's owner, then run the command again with "
+                    "Check each fingerprint with the host's owner, then run the command again with "
                     "--accept-new-host-key to learn them, or in a terminal to be asked."
                 ),
                 file=sys.stderr,
@@ -507,7 +507,8 @@ def run_action(session: CommandSession, namespace: argparse.Namespace) -> int:
                 print(_("(the output could not be read as a table: {error})").format(error=problem), file=sys.stderr)
             sys.stdout.write(result.stdout)
             sys.stderr.write(result.stderr)
-    report_failures(results)
+    if not namespace.json:  # with --json each object says it, as for run
+        report_failures(results)
     session.explain_refused_keys()
     return exit_status(list(results.values()))
 

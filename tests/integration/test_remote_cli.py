@@ -328,6 +328,12 @@ def test_usage_errors_are_clear(tmp_path: Path) -> None:
     # An action that asks for a yes is first checked against the host: no question for a command that cannot run.
     unfit = supportstation(tmp_path, "actions", "run", "cisco.set_vlan_name", "ssh://a@127.0.0.1:1")
     assert unfit.returncode == 2 and "has no command for sh" in unfit.stderr and "--yes" not in unfit.stderr
+    # With --json, each object says what became of its host, on standard output only, for run and actions alike.
+    for arguments in (("run", "ssh://a@127.0.0.1:1", "--json", "--", "true"),
+                      ("actions", "run", "linux.uptime", "ssh://a@127.0.0.1:1", "--json")):  # fmt: skip
+        unreachable = supportstation(tmp_path, *arguments)
+        assert unreachable.returncode == 255 and "Error" not in unreachable.stderr, unreachable.stderr
+        assert json.loads(unreachable.stdout)["state"] == "not_connected"
     unknown_action = supportstation(tmp_path, "actions", "run", "linux.nothing", "ssh://a@127.0.0.1:1")
     assert unknown_action.returncode == 2 and "actions list" in unknown_action.stderr
     # Numbers that make no sense, and key files that cannot be used, are refused before anything is opened.
