@@ -206,7 +206,12 @@ def _plan_entry(
         warnings=list(source_host.warnings),
     )  # fmt: skip
     if not client:
-        entry.problems.append(_("No client: choose the client to file the hosts under, or add a client column."))
+        entry.problems.append(
+            _(
+                "No client: choose the client to file the hosts under (--client on the command line), "
+                "or name it in the file."
+            )
+        )
     key = (client.lower(), source_host.name.strip().lower())
     if source_host.name and key in seen:
         earlier = seen[key]
