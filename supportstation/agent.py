@@ -630,5 +630,17 @@ def wait_until_stopped(pid: int, timeout: float = 30.0) -> bool:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
+        if _ended_unreaped(pid):
+            return True
         time.sleep(0.05)
     return False
+
+
+def _ended_unreaped(pid: int) -> bool:
+    """An agent that ended but that its parent has not reaped yet (one started by another program, not detached):
+    a zombie still answers kill(pid, 0), and would have `agent stop` wait its whole timeout."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
