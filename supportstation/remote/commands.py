@@ -328,7 +328,7 @@ STDIN_LIMIT = 64 * 1024 * 1024  # read whole, for every target: beyond this, a f
 
 
 class InputTooLarge(Exception):
-    pass
+    """More standard input than `run` reads whole for its targets (STDIN_LIMIT)."""
 
 
 def standard_input(namespace: argparse.Namespace) -> bytes | None:
