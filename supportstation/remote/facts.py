@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from supportstation.i18n import _
 from supportstation.plugin_api import ActionError, FactCollector, ParseError
 from supportstation.remote.results import RunResult, RunState
 from supportstation.remote.runs import RunRequest
@@ -48,9 +47,7 @@ def read_facts(results: Sequence[tuple[FactCollector, RunResult]]) -> FactsRead:
     read = FactsRead()
     for collector, result in results:
         if result.state is not RunState.SUCCEEDED:
-            read.problems.append(
-                _("{id}: {state} {error}").format(id=collector.id, state=result.state.value, error=result.error).strip()
-            )
+            read.problems.append(f"{collector.id}: {result.outcome()}")
             continue
         try:
             found = collector.facts(result.stdout)

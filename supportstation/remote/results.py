@@ -141,14 +141,16 @@ class RunResult:
         return (self.ended_at - self.started_at).total_seconds()
 
     def describe(self) -> str:
-        """One line a person reads: what happened to the command."""
+        """One line a person reads: what happened to the command, and where."""
+        return _("{target}: {outcome}").format(target=self.target, outcome=self.outcome())
+
+    def outcome(self) -> str:
+        """What happened to the command: "exit code 2", "not connected: …"."""
         if self.state is RunState.FAILED:
-            return _("{target}: exit code {code}").format(target=self.target, code=self.exit_code)
+            return _("exit code {code}").format(code=self.exit_code)
         if self.error:
-            return _("{target}: {state}: {error}").format(
-                target=self.target, state=state_label(self.state), error=self.error
-            )
-        return _("{target}: {state}").format(target=self.target, state=state_label(self.state))
+            return _("{state}: {error}").format(state=state_label(self.state), error=self.error)
+        return state_label(self.state)
 
 
 # -- errors ----------------------------------------------------------------------------------------------------------
