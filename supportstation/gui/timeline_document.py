@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QTextDocument, QTextDocumentFragment
 
 from supportstation.i18n import _, ngettext
-from supportstation.tickets.timeline import COLLAPSED_LINES, kind_label
+from supportstation.tickets.labels import COLLAPSED_LINES, kind_label
 
 if TYPE_CHECKING:
     from supportstation.tickets.timeline import TimelineItem

@@ -374,23 +374,26 @@ def negotiate_host_key(
         first = [name for kind in known for name in wanted.get(kind, (kind,)) if name in security.key_types]
         security.key_types = tuple(first) + tuple(k for k in security.key_types if k not in first)
     where = target.address
+    silent = ConnectError(
+        _(
+            "{where} accepted the connection but did not complete the SSH handshake within {seconds:g} s: is an "
+            "SSH server listening on that port?"
+        ).format(where=where, seconds=options.connect_timeout)
+    )
     # The server's greeting is waited for as long as the connection itself (paramiko's own wait is 15 s).
     transport.banner_timeout = options.connect_timeout
     try:
         transport.start_client(timeout=options.connect_timeout)
     except (paramiko.SSHException, EOFError, OSError) as error:
+        if isinstance(error.__context__, TimeoutError):
+            raise silent from error  # paramiko's wait for the greeting ended first: the same silence, said the same
         raise ConnectError(
             _("{where} did not complete the SSH handshake: {error}").format(
                 where=where, error=error or type(error).__name__
             )
         ) from error
     if not (transport.is_active() and transport.initial_kex_done):  # paramiko's timeout returns without a word
-        raise ConnectError(
-            _(
-                "{where} accepted the connection but did not complete the SSH handshake within {seconds:g} s: is an "
-                "SSH server listening on that port?"
-            ).format(where=where, seconds=options.connect_timeout)
-        )
+        raise silent
     key = transport.get_remote_server_key()
     return OfferedKey(target.host, target.port, key.get_name(), key.get_base64())
 

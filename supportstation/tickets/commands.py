@@ -105,8 +105,7 @@ def _find_ticket_id(session: Any, reference: str) -> int | None:
 
 def _show(database: Any, namespace: argparse.Namespace) -> int:
     from supportstation.tickets.details import load_ticket_detail
-    from supportstation.tickets.labels import deadline_text, sla_label, status_label
-    from supportstation.tickets.timeline import COLLAPSED_LINES, kind_label
+    from supportstation.tickets.labels import COLLAPSED_LINES, deadline_text, kind_label, sla_label, status_label
 
     with database.session() as session:
         ticket_id = _find_ticket_id(session, namespace.reference)

@@ -68,3 +68,32 @@ def sla_label(state: SlaState) -> str:
         SlaState.NONE: _("No SLA"),
     }
     return labels[state]
+
+
+# Lines of an entry's body shown before "more": the window folds the rest behind a link, `tickets show` counts it.
+COLLAPSED_LINES = 12
+
+
+def kind_label(kind: str) -> str:
+    labels = {
+        "created": _("Created"),
+        "note": _("Note"),
+        "status": _("Status"),
+        "assignment": _("Assignment"),
+        "attachment": _("Attachment"),
+        "intervention_started": _("Intervention"),
+        "intervention_paused": _("Intervention"),
+        "intervention_resumed": _("Intervention"),
+        "intervention_ended": _("Intervention"),
+        "time_added": _("Time"),
+        "time_edited": _("Time"),
+        "part_added": _("Part"),
+        "command": _("Command"),
+        "terminal_session": _("Terminal"),
+        "file_transfer": _("File transfer"),
+        "host_key": _("Host key"),
+        "procedure_run": _("Procedure"),
+        "procedure_step": _("Procedure step"),
+        "email": _("E-mail"),
+    }
+    return labels.get(kind, kind)

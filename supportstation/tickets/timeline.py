@@ -136,35 +136,6 @@ def export_attachment(attachment: Attachment, data_folder: Path, destination: Pa
     shutil.copyfile(data_folder / attachment.stored_path, destination)
 
 
-# Lines of an entry's body shown before "more": the window folds the rest behind a link, `tickets show` counts it.
-COLLAPSED_LINES = 12
-
-
-def kind_label(kind: str) -> str:
-    labels = {
-        "created": _("Created"),
-        "note": _("Note"),
-        "status": _("Status"),
-        "assignment": _("Assignment"),
-        "attachment": _("Attachment"),
-        "intervention_started": _("Intervention"),
-        "intervention_paused": _("Intervention"),
-        "intervention_resumed": _("Intervention"),
-        "intervention_ended": _("Intervention"),
-        "time_added": _("Time"),
-        "time_edited": _("Time"),
-        "part_added": _("Part"),
-        "command": _("Command"),
-        "terminal_session": _("Terminal"),
-        "file_transfer": _("File transfer"),
-        "host_key": _("Host key"),
-        "procedure_run": _("Procedure"),
-        "procedure_step": _("Procedure step"),
-        "email": _("E-mail"),
-    }
-    return labels.get(kind, kind)
-
-
 @dataclass(frozen=True)
 class TimelineItem:
     """One timeline entry as the views show it, detached from the database session."""
